@@ -1,0 +1,68 @@
+"""Config handling shared by tools/train.py and tools/test.py."""
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Load ``path`` and merge ``cfg_options``, naming the file when it is missing or broken."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file {path} does not exist')
+    try:
+        cfg = Config.fromfile(path)
+    except Exception as e:
+        raise RuntimeError(f'failed to parse config {path}: {e}') from e
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def _work_dir(cfg: Config, args) -> str:
+    if getattr(args, 'work_dir', None):
+        return args.work_dir
+    if cfg.get('work_dir'):
+        return cfg.work_dir
+    return osp.join('./work_dirs', osp.splitext(osp.basename(cfg.filename))[0])
+
+
+def prepare_train_cfg(cfg: Config, args) -> Config:
+    """Apply the command-line switches of tools/train.py to ``cfg``."""
+    cfg.launcher = args.launcher
+    cfg.work_dir = _work_dir(cfg, args)
+    if args.amp:
+        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+            raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {wrapper!r}')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise FileNotFoundError(f'--resume checkpoint {args.resume} does not exist')
+        cfg.resume, cfg.load_from = True, args.resume
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    if args.auto_scale_lr:
+        cfg.setdefault('auto_scale_lr', {})['enable'] = True
+    for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(split)
+        if not loader:
+            continue
+        if args.no_pin_memory:
+            loader['pin_memory'] = False
+        if args.no_persistent_workers:
+            loader['persistent_workers'] = False
+    return cfg
+
+
+def prepare_test_cfg(cfg: Config, args) -> Config:
+    """Apply the command-line switches of tools/test.py to ``cfg``."""
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
+    cfg.launcher = args.launcher
+    cfg.work_dir = _work_dir(cfg, args)
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+    return cfg

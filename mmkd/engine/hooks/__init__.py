@@ -1,0 +1,3 @@
+from .teacher_check import TeacherCheckHook
+
+__all__ = ['TeacherCheckHook']

@@ -1,0 +1,3 @@
+from .distill_constructor import DistillOptimWrapperConstructor
+
+__all__ = ['DistillOptimWrapperConstructor']

@@ -1,0 +1,3 @@
+from .branch_accuracy import BranchAccuracy
+
+__all__ = ['BranchAccuracy']

@@ -1,0 +1,9 @@
+from .base import BaseDistiller, build_classifier, freeze, gt_labels, load_frozen_checkpoint
+from .dml import DMLDistiller, OnlineDistiller
+from .hssakd import HSSAKDDistiller, OnlineHSSAKD, SSADNet
+from .kd import KDDistiller
+
+__all__ = [
+    'BaseDistiller', 'build_classifier', 'freeze', 'gt_labels', 'load_frozen_checkpoint', 'KDDistiller',
+    'DMLDistiller', 'OnlineDistiller', 'SSADNet', 'HSSAKDDistiller', 'OnlineHSSAKD'
+]

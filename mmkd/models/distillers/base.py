@@ -1,0 +1,180 @@
+import os.path as osp
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn as nn
+from mmengine.config import Config
+from mmengine.model import BaseModel
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmkd.registry import MODELS
+
+
+def build_classifier(cfg: Union[dict, nn.Module], what: str = 'student') -> nn.Module:
+    """Build an mmpretrain classifier (``type`` defaults to ``ImageClassifier``)."""
+    if isinstance(cfg, nn.Module):
+        return cfg
+    if isinstance(cfg, str):
+        if not osp.isfile(cfg):
+            raise FileNotFoundError(f'{what} config file {cfg} does not exist')
+        cfg = Config.fromfile(cfg).model
+    cfg = dict(cfg)
+    cfg.setdefault('type', 'ImageClassifier')
+    return MODELS.build(cfg)
+
+
+def gt_labels(data_samples: List, device=None) -> torch.Tensor:
+    """Stack the ``gt_label`` of mmpretrain ``DataSample``s into a (N,) long tensor."""
+    if not data_samples or 'gt_label' not in data_samples[0]:
+        raise ValueError('distillation losses need data samples with gt_label')
+    return torch.cat([ds.gt_label for ds in data_samples]).to(device=device, dtype=torch.long)
+
+
+def load_frozen_checkpoint(model: nn.Module, ckpt: str, what: str = 'teacher',
+                           prefix: Optional[str] = None) -> None:
+    """Load ``ckpt`` into ``model`` strictly, with a message naming every key that does not fit.
+
+    Args:
+        model (nn.Module): the module to fill.
+        ckpt (str): checkpoint path (an mmengine checkpoint or a plain state dict).
+        what (str): how the error names the module ('teacher').
+        prefix (str, optional): take only keys starting with it, stripped (e.g. ``'student.'`` to
+            read the student of a distiller checkpoint). ``None`` picks ``'student.'`` when the
+            checkpoint is a distiller's and the model's own keys are not there.
+    """
+    if ckpt is None:
+        raise ValueError(f'{what}_ckpt is not set: a {what} must be trained first (see docs/get_started.md) '
+                         f'and passed as model.{what}_ckpt=PATH')
+    if not osp.isfile(ckpt):
+        raise FileNotFoundError(f'{what}_ckpt {ckpt} does not exist; train the {what} first or fix the path')
+    state = _load_checkpoint(ckpt, map_location='cpu')
+    state = state.get('state_dict', state)
+    own = model.state_dict()
+    if prefix is None and not (own.keys() & state.keys()) and any(k.startswith('student.') for k in state):
+        prefix = 'student.'
+    if prefix:
+        state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    missing = sorted(own.keys() - state.keys())
+    unexpected = sorted(state.keys() - own.keys())
+    mismatched = [f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
+                  for k in sorted(own.keys() & state.keys()) if state[k].shape != own[k].shape]
+    if missing or unexpected or mismatched:
+        def head(keys):
+            return ', '.join(keys[:8]) + (f' ... (+{len(keys) - 8})' if len(keys) > 8 else '')
+        raise ValueError(f'{what}_ckpt {ckpt} does not fit the {what} model: '
+                         f'missing keys [{head(missing)}], unexpected keys [{head(unexpected)}], '
+                         f'shape mismatches [{head(mismatched)}]. Check that the {what} config matches '
+                         'the one the checkpoint was trained with (architecture, num_classes).')
+    model.load_state_dict(state, strict=True)
+
+
+def freeze(module: nn.Module) -> nn.Module:
+    """No gradients, eval mode (BN statistics frozen)."""
+    module.requires_grad_(False)
+    return module.eval()
+
+
+class BaseDistiller(BaseModel):
+    """Base of every mmkd distiller: a plain mmpretrain classifier as ``self.student``, an optional
+    frozen teacher beside it, and whatever a method adds (branches, heads) as further siblings.
+
+    ``mode='loss'`` returns named ``loss_*`` terms, ``mode='predict'`` the student's predictions
+    (so mmpretrain's val/test loops and metrics evaluate the student unchanged), ``mode='tensor'``
+    the student's logits.
+
+    Args:
+        student (dict): config of the student classifier (``type`` defaults to ``ImageClassifier``).
+        teacher (dict | str, optional): config of the teacher model, or a config file whose
+            ``model`` is the teacher.
+        teacher_ckpt (str, optional): checkpoint of the teacher; required when a teacher is given.
+        teacher_ckpt_prefix (str, optional): see :func:`load_frozen_checkpoint`.
+        save_teacher (bool): keep the teacher's weights in saved checkpoints. Defaults to False.
+        data_preprocessor (dict, optional): defaults to the student's, or ``ClsDataPreprocessor``.
+        init_cfg (dict, optional): initialisation config.
+    """
+
+    def __init__(self,
+                 student: dict,
+                 teacher: Optional[Union[dict, str]] = None,
+                 teacher_ckpt: Optional[str] = None,
+                 teacher_ckpt_prefix: Optional[str] = None,
+                 save_teacher: bool = False,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        if data_preprocessor is None:
+            data_preprocessor = (student.get('data_preprocessor') if isinstance(student, dict) else None)
+        data_preprocessor = dict(data_preprocessor or dict(type='ClsDataPreprocessor'))
+        data_preprocessor.setdefault('type', 'ClsDataPreprocessor')
+        super().__init__(data_preprocessor=MODELS.build(data_preprocessor), init_cfg=init_cfg)
+        if student is not None:
+            self.student = build_classifier(student, 'student')
+        self.teacher = None
+        if teacher is not None:
+            self.teacher = freeze(build_classifier(teacher, 'teacher'))
+            load_frozen_checkpoint(self.teacher, teacher_ckpt, 'teacher', teacher_ckpt_prefix)
+            self._check_num_classes(self.teacher, 'teacher')
+        self.save_teacher = save_teacher
+        self.register_state_dict_post_hook(_drop_frozen_keys)
+        self.register_load_state_dict_pre_hook(_fill_frozen_keys)
+
+    # ----------------------------------------------------------------- helpers
+    def frozen_modules(self) -> Dict[str, nn.Module]:
+        """Frozen submodules by attribute name: kept in eval mode, out of checkpoints by default."""
+        return {'teacher': self.teacher} if self.teacher is not None else {}
+
+    def _check_num_classes(self, other: nn.Module, what: str) -> None:
+        student_head = getattr(getattr(self, 'student', None), 'head', None)
+        other_head = getattr(other, 'head', None)
+        n_s, n_o = getattr(student_head, 'num_classes', None), getattr(other_head, 'num_classes', None)
+        if n_s is not None and n_o is not None and n_s != n_o:
+            raise ValueError(f'{what} predicts {n_o} classes but the student predicts {n_s}; '
+                             f'set the same head.num_classes in both configs')
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        for module in self.frozen_modules().values():
+            module.eval()
+        return self
+
+    @staticmethod
+    def classify(classifier: nn.Module, inputs: torch.Tensor):
+        """Run an mmpretrain classifier; return (backbone stage outputs, logits)."""
+        feats = classifier.backbone(inputs)
+        neck_out = classifier.neck(feats) if getattr(classifier, 'neck', None) is not None else feats
+        return feats, classifier.head(neck_out)
+
+    @torch.no_grad()
+    def teacher_logits(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Class logits of the frozen teacher (used by losses and by the teacher check hook)."""
+        return self.teacher(inputs, mode='tensor')
+
+    # ----------------------------------------------------------------- forward
+    def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None, mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.student(inputs, mode='tensor')
+        raise RuntimeError(f'Invalid mode "{mode}" for {type(self).__name__}')
+
+    def loss(self, inputs: torch.Tensor, data_samples: list) -> dict:
+        raise NotImplementedError
+
+    def predict(self, inputs: torch.Tensor, data_samples: Optional[list] = None) -> list:
+        return self.student.predict(inputs, data_samples)
+
+
+def _drop_frozen_keys(module: BaseDistiller, state_dict: dict, prefix: str, local_metadata) -> None:
+    if module.save_teacher:
+        return
+    for name in module.frozen_modules():
+        for key in [k for k in state_dict if k.startswith(f'{prefix}{name}.')]:
+            del state_dict[key]
+
+
+def _fill_frozen_keys(module: BaseDistiller, state_dict: dict, prefix: str, *args) -> None:
+    # Checkpoints saved without the frozen modules load strictly: keep the weights already loaded.
+    for name, frozen in module.frozen_modules().items():
+        for key, value in frozen.state_dict().items():
+            state_dict.setdefault(f'{prefix}{name}.{key}', value)

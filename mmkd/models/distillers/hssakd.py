@@ -1,0 +1,277 @@
+"""HSSAKD: Knowledge Distillation Using Hierarchical Self-Supervision Augmented Distribution.
+
+Three models share the auxiliary-branch machinery:
+
+* :class:`SSADNet` — one network with branches trained on joint (class x transform) labels. It is
+  the teacher stage ("Teacher": frozen pretrained classifier, branches only; "Teacher*": jointly)
+  and the single-network variant of the paper's Table II (``aux_task`` switches the branch task).
+* :class:`HSSAKDDistiller` — the offline student: CE on upright rows, KL to the teacher's branches
+  one-to-one, KL to the teacher's logits on every transformed copy.
+* :class:`OnlineHSSAKD` — K peers from scratch, each with joint-label CE on its branches, mutual KL
+  on branches and logits with the copied peer detached.
+
+The network being trained is always ``student`` (or ``peers``), so export needs no special case.
+"""
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+
+from mmkd.registry import MODELS
+from ..losses import kl_div_with_temperature
+from ..necks import AuxiliaryBranches, num_stages, set_out_indices
+from ..utils import PRETEXT_TASKS, apply_pretext, transform_ids
+from .base import BaseDistiller, gt_labels, load_frozen_checkpoint
+from .dml import OnlineDistiller
+
+KL_P_SCOPES = ('all', 'upright', 'off')
+
+
+def _check_choice(name: str, value, choices) -> None:
+    if value not in choices:
+        raise ValueError(f'{name}={value!r} is not one of {list(choices)}')
+
+
+class BranchMixin:
+    """Pretext stacking and branch construction shared by the HSSAKD models."""
+
+    def _init_pretext(self, pretext: str) -> None:
+        _check_choice('pretext', pretext, PRETEXT_TASKS)
+        self.pretext = pretext
+        self.num_transforms = PRETEXT_TASKS[pretext][1]
+
+    def _build_branches(self, classifier, num_outputs: int, taps: Optional[Sequence[int]]) -> AuxiliaryBranches:
+        set_out_indices(classifier.backbone, range(num_stages(classifier.backbone)))
+        return AuxiliaryBranches(classifier.backbone, num_outputs, taps=taps)
+
+    def stack(self, inputs: torch.Tensor, labels: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The pretext batch: M transformed copies per image, sample-major, and joint labels."""
+        x, joint, _ = apply_pretext(inputs, labels, self.pretext)
+        return x, joint
+
+
+@MODELS.register_module()
+class SSADNet(BranchMixin, BaseDistiller):
+    """A classifier with auxiliary branches trained on an auxiliary task.
+
+    Args:
+        student (dict): the classifier config.
+        branches (dict): ``taps`` (stage indices; default all). Defaults to all stages.
+        aux_task (str): the branches' task — ``'ssad'`` (N*M joint labels, the method),
+            ``'supervised'`` (N classes, upright rows), ``'selfsup'`` (M transforms),
+            ``'multitask'`` (N + M heads), or ``'none'`` (no branches: the plain baseline).
+        pretext (str): ``'rotation'`` (M=4), ``'color_perm'`` (M=6) or ``'jigsaw'`` (M=4).
+        freeze_classifier (bool): the "Teacher" stage: load ``classifier_ckpt``, freeze the backbone
+            and head (eval mode, BN statistics frozen) and train the branches on detached taps.
+        classifier_ckpt (str, optional): pretrained classifier for ``freeze_classifier``.
+        eval_branches (bool): in ``predict``, also score the branches on the joint task (read by
+            the ``BranchAccuracy`` metric). Defaults to True.
+        **kwargs: see :class:`BaseDistiller`.
+    """
+
+    AUX_TASKS = ('ssad', 'supervised', 'selfsup', 'multitask', 'none')
+
+    def __init__(self,
+                 student: dict,
+                 branches: Optional[dict] = None,
+                 aux_task: str = 'ssad',
+                 pretext: str = 'rotation',
+                 freeze_classifier: bool = False,
+                 classifier_ckpt: Optional[str] = None,
+                 eval_branches: bool = True,
+                 **kwargs):
+        super().__init__(student=student, **kwargs)
+        _check_choice('aux_task', aux_task, self.AUX_TASKS)
+        self._init_pretext(pretext)
+        self.aux_task = aux_task
+        self.num_classes = self.student.head.num_classes
+        self.freeze_classifier = freeze_classifier
+        self.eval_branches = eval_branches and aux_task == 'ssad'
+        n, m = self.num_classes, self.num_transforms
+        outputs = dict(ssad=n * m, supervised=n, selfsup=m, multitask=n + m, none=0)[aux_task]
+        self.branches = self._build_branches(self.student, outputs, (branches or {}).get('taps')) if outputs else None
+        if freeze_classifier:
+            if self.branches is None:
+                raise ValueError('freeze_classifier=True needs branches to train (aux_task != "none")')
+            load_frozen_checkpoint(self.student, classifier_ckpt, 'classifier')
+            self.student.requires_grad_(False)
+
+    @property
+    def stacks_pretext(self) -> bool:
+        """Whether the batch carries M transformed copies (only the tasks that use them)."""
+        return self.aux_task in ('ssad', 'selfsup', 'multitask')
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.freeze_classifier:
+            self.student.eval()
+        return self
+
+    def forward_all(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+        """Class logits and branch logits of ``inputs`` (already stacked)."""
+        feats, logits = self.classify(self.student, inputs)
+        branch_logits = self.branches(feats, detach=self.freeze_classifier)[1] if self.branches else []
+        return logits, branch_logits
+
+    def loss(self, inputs: torch.Tensor, data_samples: list) -> dict:
+        labels = gt_labels(data_samples, inputs.device)
+        m = self.num_transforms if self.stacks_pretext else 1
+        x, joint = self.stack(inputs, labels) if m > 1 else (inputs, labels)
+        logits, branch_logits = self.forward_all(x)
+        losses = {}
+        if not self.freeze_classifier:
+            losses['loss_ce'] = self.student.head.loss_module(logits[0::m], labels)
+        n = self.num_classes
+        for i, z in enumerate(branch_logits):
+            if self.aux_task == 'ssad':
+                losses[f'loss_aux{i}'] = F.cross_entropy(z, joint)
+            elif self.aux_task == 'supervised':
+                losses[f'loss_aux{i}'] = F.cross_entropy(z[0::m], labels)
+            elif self.aux_task == 'selfsup':
+                losses[f'loss_aux{i}'] = F.cross_entropy(z, transform_ids(len(labels), m, z.device))
+            else:  # multitask: an N-way head on upright rows and an M-way head on all rows
+                losses[f'loss_aux{i}_cls'] = F.cross_entropy(z[0::m, :n], labels)
+                losses[f'loss_aux{i}_ss'] = F.cross_entropy(z[:, n:], transform_ids(len(labels), m, z.device))
+        return losses
+
+    def predict(self, inputs: torch.Tensor, data_samples: Optional[list] = None) -> list:
+        preds = self.student.predict(inputs, data_samples)
+        if self.eval_branches and data_samples is not None and 'gt_label' in preds[0]:
+            labels = gt_labels(preds, inputs.device)
+            x, joint = self.stack(inputs, labels)
+            _, branch_logits = self.forward_all(x)
+            m = self.num_transforms
+            correct = torch.stack([(z.argmax(1) == joint).float().view(-1, m).mean(1) for z in branch_logits], 1)
+            for pred, row in zip(preds, correct):
+                pred.set_field(row, 'branch_joint_acc', dtype=torch.Tensor)
+        return preds
+
+
+@MODELS.register_module()
+class HSSAKDDistiller(BranchMixin, BaseDistiller):
+    """Offline HSSAKD: a student with branches learns from an :class:`SSADNet` teacher.
+
+    ``loss_ce`` (upright rows) + ``loss_kl_q{l}`` (one per branch, tau^2 KL over all M*n rows,
+    summed over branches) + ``loss_kl_p`` (tau^2 KL of the final logits over all M*n rows). The
+    student's branches get no label loss of their own; their taps are not detached.
+
+    Args:
+        student (dict): student classifier config.
+        teacher (dict | str): an ``SSADNet`` config (aux_task 'ssad') or config file.
+        teacher_ckpt (str): checkpoint of the teacher stage.
+        branches (dict, optional): ``taps`` of the student's branches (one per teacher branch).
+        tau (float): temperature of every KL term. Defaults to 3.0.
+        ce_weight / kl_q_weight / kl_p_weight (float): term weights. Default 1.0.
+        kl_p_scope (str): ``'all'`` (every transformed copy, default), ``'upright'`` (vanilla KD,
+            the ablation) or ``'off'``.
+        use_kl_q (bool): distil the branches. Defaults to True.
+        **kwargs: see :class:`BaseDistiller`.
+    """
+
+    def __init__(self,
+                 student: dict,
+                 teacher: Union[dict, str],
+                 teacher_ckpt: Optional[str] = None,
+                 branches: Optional[dict] = None,
+                 tau: float = 3.0,
+                 ce_weight: float = 1.0,
+                 kl_q_weight: float = 1.0,
+                 kl_p_weight: float = 1.0,
+                 kl_p_scope: str = 'all',
+                 use_kl_q: bool = True,
+                 **kwargs):
+        super().__init__(student=student, teacher=teacher, teacher_ckpt=teacher_ckpt, **kwargs)
+        if not isinstance(self.teacher, SSADNet) or self.teacher.aux_task != 'ssad':
+            raise TypeError('HSSAKDDistiller needs an SSADNet teacher trained with aux_task="ssad" '
+                            f'(the teacher stage), got {type(self.teacher).__name__}')
+        _check_choice('kl_p_scope', kl_p_scope, KL_P_SCOPES)
+        self._init_pretext(self.teacher.pretext)
+        n = self.student.head.num_classes
+        self.branches = self._build_branches(self.student, n * self.num_transforms, (branches or {}).get('taps'))
+        if len(self.branches.taps) != len(self.teacher.branches.taps):
+            raise ValueError(f'the student has {len(self.branches.taps)} branches but the teacher has '
+                             f'{len(self.teacher.branches.taps)}; branches are distilled one-to-one')
+        self.tau, self.kl_p_scope, self.use_kl_q = tau, kl_p_scope, use_kl_q
+        self.ce_weight, self.kl_q_weight, self.kl_p_weight = ce_weight, kl_q_weight, kl_p_weight
+
+    def loss(self, inputs: torch.Tensor, data_samples: list) -> dict:
+        labels = gt_labels(data_samples, inputs.device)
+        x, _ = self.stack(inputs, labels)
+        m = self.num_transforms
+        feats, logits = self.classify(self.student, x)
+        with torch.no_grad():
+            t_logits, t_branch = self.teacher.forward_all(x)
+        losses = dict(loss_ce=self.ce_weight * self.student.head.loss_module(logits[0::m], labels))
+        if self.use_kl_q:
+            s_branch = self.branches(feats)[1]
+            for i, (s, t) in enumerate(zip(s_branch, t_branch)):
+                losses[f'loss_kl_q{i}'] = self.kl_q_weight * kl_div_with_temperature(s, t, self.tau)
+        if self.kl_p_scope != 'off':
+            step = m if self.kl_p_scope == 'upright' else 1
+            losses['loss_kl_p'] = self.kl_p_weight * kl_div_with_temperature(logits[::step], t_logits[::step],
+                                                                             self.tau)
+        return losses
+
+
+@MODELS.register_module()
+class OnlineHSSAKD(BranchMixin, OnlineDistiller):
+    """Online HSSAKD: K >= 2 peers with branches, trained from scratch together.
+
+    Peer k: ``loss_ce`` (upright) + ``loss_aux{l}`` (joint-label CE on every branch) + for every
+    other peer m, ``tau^2 KL(sg q_m || q_k)`` on each branch (``loss_kl_q``) and on the final logits
+    over all M*n rows (``loss_kl_p``). Every ordered pair appears once.
+
+    Args:
+        peers (list[dict]): peer classifier configs (heterogeneous allowed).
+        branches (dict, optional): ``taps`` for every peer's branches.
+        pretext (str): see :class:`SSADNet`.
+        tau (float): temperature. Defaults to 3.0.
+        use_aux (bool), use_kl_q (bool), kl_p_scope (str): the ablation switches of Table X;
+            ``kl_p_scope='upright'`` is DML on the logits.
+        **kwargs: see :class:`OnlineDistiller`.
+    """
+
+    def __init__(self,
+                 peers: List[dict],
+                 branches: Optional[dict] = None,
+                 pretext: str = 'rotation',
+                 tau: float = 3.0,
+                 use_aux: bool = True,
+                 use_kl_q: bool = True,
+                 kl_p_scope: str = 'all',
+                 **kwargs):
+        super().__init__(peers=peers, **kwargs)
+        _check_choice('kl_p_scope', kl_p_scope, KL_P_SCOPES)
+        self._init_pretext(pretext)
+        n = self.peers[0].head.num_classes
+        taps = (branches or {}).get('taps')
+        self.branches = torch.nn.ModuleList(
+            self._build_branches(p, n * self.num_transforms, taps) for p in self.peers)
+        counts = {len(b.taps) for b in self.branches}
+        if len(counts) > 1:
+            raise ValueError(f'peers have different numbers of branches {sorted(counts)}; set branches.taps')
+        self.tau, self.use_aux, self.use_kl_q, self.kl_p_scope = tau, use_aux, use_kl_q, kl_p_scope
+
+    def loss(self, inputs: torch.Tensor, data_samples: list) -> dict:
+        labels = gt_labels(data_samples, inputs.device)
+        x, joint = self.stack(inputs, labels)
+        m = self.num_transforms
+        outs = []
+        for peer, branches in zip(self.peers, self.branches):
+            feats, logits = self.classify(peer, x)
+            outs.append((logits, branches(feats)[1]))
+        losses = {}
+        step = m if self.kl_p_scope == 'upright' else 1
+        for k, (peer, (logits, branch_logits)) in enumerate(zip(self.peers, outs)):
+            losses[f'peer{k}.loss_ce'] = peer.head.loss_module(logits[0::m], labels)
+            if self.use_aux:
+                losses[f'peer{k}.loss_aux'] = sum(F.cross_entropy(z, joint) for z in branch_logits)
+            others = [o for j, o in enumerate(outs) if j != k]
+            if self.use_kl_q:
+                losses[f'peer{k}.loss_kl_q'] = sum(
+                    kl_div_with_temperature(s, t, self.tau) for _, t_branch in others
+                    for s, t in zip(branch_logits, t_branch))
+            if self.kl_p_scope != 'off':
+                losses[f'peer{k}.loss_kl_p'] = sum(
+                    kl_div_with_temperature(logits[::step], t[::step], self.tau) for t, _ in others)
+        return losses

@@ -1,0 +1,9 @@
+from .checkpoint import (UnsafeCheckpointError, mmengine_checkpoint_globals, safe_load,
+                         setup_safe_checkpoint_loading)
+from .setup_env import register_all_modules
+from .version_check import check_stack, check_version
+
+__all__ = [
+    'UnsafeCheckpointError', 'mmengine_checkpoint_globals', 'safe_load', 'setup_safe_checkpoint_loading',
+    'register_all_modules', 'check_stack', 'check_version'
+]

@@ -1,0 +1,30 @@
+from setuptools import find_packages, setup
+
+def readme():
+    with open('README.md', encoding='utf-8') as f:
+        return f.read()
+
+def version():
+    scope = {}
+    with open('mmkd/version.py', encoding='utf-8') as f:
+        exec(f.read(), scope)
+    return scope['__version__']
+
+def requirements(path):
+    with open(path, encoding='utf-8') as f:
+        return [line.split('#')[0].strip() for line in f if line.split('#')[0].strip()]
+
+setup(
+    name='mmkd',
+    version=version(),
+    description='Self-supervision based knowledge distillation for OpenMMLab (mmpretrain / mmdet / mmseg)',
+    long_description=readme(),
+    long_description_content_type='text/markdown',
+    packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
+    python_requires='>=3.10',
+    install_requires=requirements('requirements/torch.txt') + ['mmcv==2.1.0'] +
+    requirements('requirements/runtime.txt'),
+    extras_require={'tests': requirements('requirements/tests.txt')},
+    license='Apache License 2.0',
+    zip_safe=False,
+)

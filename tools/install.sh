@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Idempotent install of mmkd and its pinned OpenMMLab stack into ./.venv.
+# A finished install leaves a stamp keyed on the requirement files; a rerun with the same files is instant.
+# The mmcv 2.1.0 wheel (compiled CPU ops) is built once and cached in ${MMKD_CACHE:-~/.cache/mmkd}/wheels.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${MMKD_VENV:-$ROOT/.venv}
+CACHE=${MMKD_CACHE:-$HOME/.cache/mmkd}
+WHEELS=$CACHE/wheels
+MMCV_VERSION=2.1.0
+PY=$VENV/bin/python
+STAMP=$VENV/.mmkd-install-stamp
+step() { printf '\n[mmkd install %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+want=$(cat "$ROOT"/requirements/*.txt "$ROOT/setup.py" "$0" | sha256sum | cut -d' ' -f1)
+if [[ -f $STAMP && $(cat "$STAMP") == "$want" && -x $PY ]]; then
+  echo "[mmkd install] up to date ($VENV)"; exit 0
+fi
+
+if [[ ! -x $PY ]]; then
+  step "1/7 creating virtual environment $VENV"
+  python3 -m venv "$VENV"
+fi
+PIP=("$PY" -m pip --disable-pip-version-check)
+
+step "2/7 torch + torchvision (requirements/torch.txt)"
+"${PIP[@]}" install --progress-bar on -r "$ROOT/requirements/torch.txt"
+
+step "3/7 build tools (requirements/build.txt)"
+"${PIP[@]}" install -q -r "$ROOT/requirements/build.txt"
+
+mmcv_whl=$(ls "$WHEELS"/mmcv-$MMCV_VERSION-*.whl 2>/dev/null | head -n1 || true)
+if [[ -z $mmcv_whl ]]; then
+  step "4/7 building mmcv $MMCV_VERSION with compiled CPU ops (once, ~11 min on 2 cores; cached in $WHEELS)"
+  mkdir -p "$WHEELS"
+  build=$(mktemp -d)
+  trap 'rm -rf "$build"' EXIT
+  "${PIP[@]}" download -q --no-deps --no-binary :all: "mmcv==$MMCV_VERSION" -d "$build"
+  tar -xzf "$build"/mmcv-$MMCV_VERSION.tar.gz -C "$build"
+  # torch >= 2.6 headers need C++20; mmcv 2.1.0 hard-codes -std=c++17.
+  sed -i 's/-std=c++14/-std=c++20/g; s/-std=c++17/-std=c++20/g' "$build/mmcv-$MMCV_VERSION/setup.py"
+  (cd "$build/mmcv-$MMCV_VERSION" && MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=${MAX_JOBS:-2} \
+     "${PIP[@]}" wheel --no-build-isolation --no-deps -w "$build/out" . )
+  # Move atomically so an interrupted build never leaves a half-written wheel in the cache.
+  whl=$(ls "$build"/out/mmcv-*.whl)
+  cp "$whl" "$WHEELS/.tmp-$(basename "$whl")" && mv "$WHEELS/.tmp-$(basename "$whl")" "$WHEELS/$(basename "$whl")"
+  mmcv_whl=$WHEELS/$(basename "$whl")
+else
+  step "4/7 mmcv $MMCV_VERSION: using cached wheel $mmcv_whl"
+fi
+"${PIP[@]}" install -q --no-deps "$mmcv_whl"
+
+step "5/7 OpenMMLab stack, lightly, test tools (requirements/runtime.txt, tests.txt)"
+"${PIP[@]}" install -q -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt" \
+  addict packaging pyyaml yapf
+"${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
+
+step "6/7 Fashion-MNIST (Debian package dataset-fashion-mnist, optional)"
+if [[ -d /usr/share/datasets/fashion-mnist ]]; then
+  echo "found /usr/share/datasets/fashion-mnist"
+elif command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+  (apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || \
+   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1)) \
+   && echo "installed dataset-fashion-mnist" \
+   || echo "WARNING: could not install dataset-fashion-mnist; the demo needs it, the tests do not"
+else
+  echo "WARNING: /usr/share/datasets/fashion-mnist missing and apt-get unavailable; the demo needs it"
+fi
+
+step "7/7 verifying imports"
+"$PY" - <<'PY'
+import mmcv, mmcv.ops, mmengine, mmdet, mmseg, mmpretrain, lightly, torch, mmkd
+from mmcv.ops import nms, RoIAlign  # compiled ops
+print(f'torch {torch.__version__} | mmengine {mmengine.__version__} | mmcv {mmcv.__version__} (ops ok) | '
+      f'mmdet {mmdet.__version__} | mmseg {mmseg.__version__} | mmpretrain {mmpretrain.__version__} | '
+      f'lightly {lightly.__version__} | mmkd {mmkd.__version__}')
+PY
+echo "$want" > "$STAMP"
+echo "[mmkd install] done: $VENV"
