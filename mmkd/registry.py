@@ -13,7 +13,9 @@ __all__ = [
 
 def _child(name: str, location: str) -> Registry:
     parent = getattr(mmpretrain_registry, name)
-    return Registry(parent.name, parent=parent, scope='mmkd', locations=[location])
+    # A child's lookup falls back to the parent's modules without importing the parent's
+    # locations, so import them from ours as well.
+    return Registry(parent.name, parent=parent, scope='mmkd', locations=[location, *parent._locations])
 
 
 RUNNERS = _child('RUNNERS', 'mmkd.engine')

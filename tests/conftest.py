@@ -48,7 +48,7 @@ val_dataloader = dict(batch_size=32, num_workers=0, persistent_workers=False,
                       dataset=dict(data_root={data_root!r}, num_samples={num_test}))
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs={max_epochs})
-param_scheduler = dict(type='ConstantLR', factor=1.0)
+param_scheduler = dict(_delete_=True, type='ConstantLR', factor=1.0)
 default_hooks = dict(logger=dict(interval=1))
 work_dir = {work_dir!r}
 '''
@@ -72,3 +72,10 @@ def run_tool(script: str, *args, check: bool = True, timeout: int = 600) -> subp
     if check and proc.returncode != 0:
         raise AssertionError(f'tools/{script} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}')
     return proc
+
+
+@pytest.fixture(autouse=True, scope='session')
+def mmkd_scope():
+    """Register every mmkd module and make 'mmkd' the default scope, as tools/train.py does."""
+    from mmkd.utils import register_all_modules
+    register_all_modules(init_default_scope=True)

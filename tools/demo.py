@@ -45,7 +45,7 @@ val_dataloader = dict(num_workers={args.workers}, persistent_workers={persistent
                       dataset=dict(data_root={args.data_root!r}, num_samples={args.num_test}))
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs={args.epochs})
-param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max={args.epochs}, eta_min=0.0)
+param_scheduler = dict(_delete_=True, type='CosineAnnealingLR', by_epoch=True, T_max={args.epochs}, eta_min=0.0)
 default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=1, max_keep_ckpts=1, save_best='auto'))
 work_dir = {work!r}
 '''

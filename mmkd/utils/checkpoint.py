@@ -20,10 +20,23 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds pickled objects outside mmkd's allow-list."""
 
 
+def history_buffer_getattr(obj, name: str):
+    """``getattr`` limited to HistoryBuffer's statistics methods.
+
+    A pickled ``HistoryBuffer`` stores its statistics methods as ``getattr(HistoryBuffer, 'min')``;
+    a free ``builtins.getattr`` would let a checkpoint reach any attribute (and so ``os.system``),
+    so the name ``builtins.getattr`` is bound to this narrow version instead.
+    """
+    if obj is HistoryBuffer and name in {'min', 'max', 'current', 'mean', *HistoryBuffer._statistics_methods}:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
+
+
 def mmengine_checkpoint_globals() -> list:
     """The globals that mmengine-saved checkpoints need, and nothing else."""
     multiarray = np.core.multiarray
-    globals_ = [HistoryBuffer, np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar]
+    globals_ = [HistoryBuffer, np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar,
+                (history_buffer_getattr, 'builtins.getattr')]
     # numpy >= 1.25 pickles dtypes by their concrete class (e.g. numpy.dtypes.Float64DType).
     globals_ += [type(np.dtype(t)) for t in ('float16', 'float32', 'float64', 'int8', 'int16',
                                              'int32', 'int64', 'uint8', 'bool')]
