@@ -1,4 +1,5 @@
 # CIFAR-100 (python version extracted under data/cifar100/cifar-100-python), standard KD augmentation.
+input_size = 32  # read by the config-tree test and tools/benchmark.py
 dataset_type = 'CIFAR100'
 data_root = 'data/cifar100'
 

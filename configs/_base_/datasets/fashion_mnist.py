@@ -1,5 +1,6 @@
 # Fashion-MNIST (60k/10k, 10 classes) from the Debian package dataset-fashion-mnist:
 # 28x28 gray -> 3 channels, resized to 32x32.
+input_size = 32  # read by the config-tree test and tools/benchmark.py
 dataset_type = 'FashionMNISTIDX'
 data_root = '/usr/share/datasets/fashion-mnist'
 

@@ -1,4 +1,5 @@
 # ImageNet-1k in mmpretrain's layout (data/imagenet/{train,val}, meta/{train,val}.txt).
+input_size = 224  # read by the config-tree test and tools/benchmark.py
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet'
 
