@@ -40,7 +40,13 @@ class CIFARBackbone(BaseBackbone):
         stage_strides (list[int]): Spatial stride of each stage.
         out_channels (int): Channels of the final feature (after ``post``).
         out_indices (tuple[int]): Non-negative indices of the output stages.
+        raw_taps (bool): when True, every requested stage output is the raw
+            one and, if the last stage is requested, the ``post`` output is
+            appended as one more element (set by ``set_out_indices`` for
+            auxiliary branches, which tap the raw stage outputs).
     """
+
+    raw_taps = False
 
     def _init_layers(self, stem: nn.Module, stage_in_channels: Sequence[int],
                      stage_channels: Sequence[int],
@@ -120,9 +126,14 @@ class CIFARBackbone(BaseBackbone):
         outs = []
         for i in range(self.out_indices[-1] + 1):
             x = self.stages[i](x)
-            if i == self.num_stages - 1:
+            last = i == self.num_stages - 1
+            if self.raw_taps and i in self.out_indices:
+                outs.append(x)
+            if last:
                 x = self.post(x)
-            if i in self.out_indices:
+                if self.raw_taps and not isinstance(self.post, nn.Identity):
+                    outs.append(x)
+            if not self.raw_taps and i in self.out_indices:
                 outs.append(x)
         return tuple(outs)
 

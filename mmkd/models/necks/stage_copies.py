@@ -24,8 +24,15 @@ def stage_channels(backbone: nn.Module) -> List[int]:
 
 
 def set_out_indices(backbone: nn.Module, indices) -> None:
-    """Make ``backbone.forward`` return the outputs of ``indices`` (all stages for branch taps)."""
-    backbone.out_indices = tuple(indices) if isinstance(backbone, ResNet) else list(indices)
+    """Make ``backbone.forward`` return the raw outputs of stages ``indices`` (branch taps).
+
+    For a backbone with a post module (WRN's BN+ReLU, MobileNetV2's 1x1 conv), the post-processed
+    final feature follows as one more element, so ``feats[tap]`` is a raw stage output and
+    ``feats[-1]`` is always what the classifier sees.
+    """
+    backbone.out_indices = tuple(indices)
+    if not isinstance(backbone, ResNet):
+        backbone.raw_taps = True
 
 
 def _init_fresh(module: nn.Module) -> nn.Module:
