@@ -1,0 +1,24 @@
+# Deep Mutual Learning, peers wrn40-2 + wrn16-2 on CIFAR-100 (peer 1 is the student; export with --peer 1).
+_base_ = [
+    '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar_240e.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    type='DMLDistiller',
+    peers=[
+        dict(
+            type='ImageClassifier',
+            backbone=dict(type='WideResNet', depth=40, widen_factor=2),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=100, in_channels=128, loss=dict(type='CrossEntropyLoss'))),
+        dict(
+            type='ImageClassifier',
+            backbone=dict(type='WideResNet', depth=16, widen_factor=2),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=100, in_channels=128, loss=dict(type='CrossEntropyLoss'))),
+    ],
+    eval_peer=1,
+    tau=1.0,
+)
