@@ -178,3 +178,39 @@ def test_dml_needs_two_peers_and_exposes_student():
     dml = DMLDistiller(peers=[small_classifier(), small_classifier()], eval_peer=1)
     assert dml.student is dml.peers[1]
     assert not any(k.startswith('student.') for k in dml.state_dict())
+
+
+def _kd_runner(tmp_path, fashion_root, teacher_ckpt, strict, max_epochs=1):
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    from conftest import write_tiny_config
+    student = small_classifier(num_classes=10)
+    teacher = small_classifier(depth=34, num_classes=10)
+    extra = f'''
+model = dict(_delete_=True, type='KDDistiller', student={student!r}, teacher={teacher!r},
+             teacher_ckpt={teacher_ckpt!r}, tau=4.0)
+custom_hooks = [dict(type='TeacherCheckHook', strict={strict})]
+'''
+    cfg = Config.fromfile(write_tiny_config(tmp_path, 'configs/baseline/resnet18_fashion-mnist.py', fashion_root,
+                                            extra=extra, max_epochs=max_epochs))
+    return Runner.from_cfg(cfg)
+
+
+def test_teacher_check_hook_flags_a_chance_level_teacher(tmp_path, fashion_root):
+    ckpt = save_random(small_classifier(depth=34, num_classes=10), tmp_path / 'random_teacher.pth')
+    runner = _kd_runner(tmp_path, fashion_root, ckpt, strict=True)
+    with pytest.raises(RuntimeError, match='teacher is at chance level'):
+        runner.train()
+
+
+def test_teacher_check_hook_logs_accuracy_and_kd_trains(tmp_path, fashion_root):
+    from mmkd.engine.hooks import TeacherCheckHook
+    ckpt = save_random(small_classifier(depth=34, num_classes=10), tmp_path / 'random_teacher.pth')
+    runner = _kd_runner(tmp_path, fashion_root, ckpt, strict=False)
+    runner.train()
+    hook = next(h for h in runner.hooks if isinstance(h, TeacherCheckHook))
+    assert hook.accuracy is not None and 0 <= hook.accuracy <= 100
+    assert runner.message_hub.get_info('teacher_accuracy') == hook.accuracy
+    saved = torch.load(osp.join(runner.work_dir, 'epoch_1.pth'), weights_only=True)['state_dict']
+    assert not any(k.startswith('teacher.') for k in saved)  # the frozen teacher is not saved
