@@ -26,9 +26,32 @@ def _work_dir(cfg: Config, args) -> str:
     return osp.join('./work_dirs', osp.splitext(osp.basename(cfg.filename))[0])
 
 
+def _cpu_backend(cfg: Config) -> None:
+    """Let distributed runs work on CPU-only machines (gloo, DDP without device ids).
+
+    mmengine's pytorch launcher calls ``torch.cuda.set_device`` before initialising the process
+    group, and wraps the model with ``device_ids=[local_rank]``; neither works without a GPU, so
+    we initialise the gloo group ourselves (mmengine then skips its own init) and build DDP with
+    ``device_ids=None``.
+    """
+    import torch
+    import torch.distributed as dist
+    if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
+        return
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if cfg.launcher == 'pytorch' and not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    wrapper = cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel')
+    wrapper.setdefault('broadcast_buffers', False)
+    wrapper.setdefault('find_unused_parameters', cfg.get('find_unused_parameters', False))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+
+
 def prepare_train_cfg(cfg: Config, args) -> Config:
     """Apply the command-line switches of tools/train.py to ``cfg``."""
     cfg.launcher = args.launcher
+    _cpu_backend(cfg)
     cfg.work_dir = _work_dir(cfg, args)
     if args.amp:
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
@@ -62,6 +85,7 @@ def prepare_test_cfg(cfg: Config, args) -> Config:
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
     cfg.launcher = args.launcher
+    _cpu_backend(cfg)
     cfg.work_dir = _work_dir(cfg, args)
     cfg.load_from = args.checkpoint
     cfg.resume = False
