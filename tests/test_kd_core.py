@@ -95,6 +95,14 @@ def test_teacher_frozen_eval_and_no_grad(kd):
     assert any(p.grad is not None for p in kd.student.parameters())
 
 
+def test_init_weights_keeps_the_loaded_teacher(kd, tmp_path):
+    """Runner.train() calls model.init_weights(); the loaded teacher must survive it."""
+    loaded = {k: v.clone() for k, v in kd.teacher.state_dict().items()}
+    kd.init_weights()
+    for key, value in kd.teacher.state_dict().items():
+        assert torch.equal(value, loaded[key]), key
+
+
 def test_teacher_not_in_optimizer(kd):
     wrapper = build_optim_wrapper(kd, dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9),
                                            constructor='DistillOptimWrapperConstructor'))

@@ -2,8 +2,11 @@ from .base import BaseDistiller, build_classifier, freeze, gt_labels, load_froze
 from .dml import DMLDistiller, OnlineDistiller
 from .hssakd import HSSAKDDistiller, OnlineHSSAKD, SSADNet
 from .kd import KDDistiller
+from .mixskd import MixSKDDistiller
+from .sskd import SSKDDistiller, SSKDTeacher
 
 __all__ = [
     'BaseDistiller', 'build_classifier', 'freeze', 'gt_labels', 'load_frozen_checkpoint', 'KDDistiller',
-    'DMLDistiller', 'OnlineDistiller', 'SSADNet', 'HSSAKDDistiller', 'OnlineHSSAKD'
+    'DMLDistiller', 'OnlineDistiller', 'SSADNet', 'HSSAKDDistiller', 'OnlineHSSAKD', 'MixSKDDistiller',
+    'SSKDDistiller', 'SSKDTeacher'
 ]

@@ -66,6 +66,8 @@ def load_frozen_checkpoint(model: nn.Module, ckpt: str, what: str = 'teacher',
                          f'shape mismatches [{head(mismatched)}]. Check that the {what} config matches '
                          'the one the checkpoint was trained with (architecture, num_classes).')
     model.load_state_dict(state, strict=True)
+    if hasattr(model, 'is_init'):
+        model.is_init = True  # Runner.train() calls init_weights(): keep the loaded weights
 
 
 def freeze(module: nn.Module) -> nn.Module:

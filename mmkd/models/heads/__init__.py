@@ -1,0 +1,4 @@
+from .feature_discriminator import FeatureDiscriminator, grad_reverse
+from .ss_projection_head import SSProjectionHead, contrastive_similarity, contrastive_targets
+
+__all__ = ['FeatureDiscriminator', 'grad_reverse', 'SSProjectionHead', 'contrastive_similarity', 'contrastive_targets']

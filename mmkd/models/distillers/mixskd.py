@@ -1,0 +1,244 @@
+"""MixSKD: Self-Knowledge Distillation from Mixup for Image Recognition (Yang et al., ECCV 2022).
+
+One network with auxiliary branches after every stage but the last (fresh copies of the deeper
+stages, :class:`~mmkd.models.necks.AuxiliaryBranches`), a self-teacher over the fused exit feature
+maps and one discriminator per exit. Every step forwards ``cat([x, mixup(x)])`` once and pushes the
+mixup half to behave like the lam-interpolation of the original half, in feature and logit space.
+Only ``student`` (the plain classifier) is exported and evaluated.
+"""
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from mmkd.registry import MODELS
+from ..heads.feature_discriminator import FeatureDiscriminator, grad_reverse
+from ..losses import kl_div_with_temperature
+from ..necks import AuxiliaryBranches, num_stages, set_out_indices
+from ..necks.self_teacher import SelfTeacher
+from ..utils import mix_tensors, mixup_cross_entropy, mixup_with_meta
+from .base import BaseDistiller, gt_labels
+
+DISC_MODES = ('joint', 'grl', 'alternating')
+
+Lam = Union[float, Tensor]
+
+
+def interpolate(a: Tensor, lam: Lam, index: Tensor) -> Tensor:
+    """``lam * a + (1 - lam) * a[index]`` for a batch-wide float ``lam`` or a per-sample (B,) tensor."""
+    if not isinstance(lam, Tensor):
+        return mix_tensors(a, lam, index)
+    lam = lam.to(a.dtype).view(-1, *([1] * (a.dim() - 1)))
+    return lam * a + (1 - lam) * a[index]
+
+
+def mixed_cross_entropy(logits: Tensor, y: Tensor, lam: Lam, index: Tensor) -> Tensor:
+    """Cross-entropy against the mixed label ``lam * y + (1 - lam) * y[index]`` (batch mean)."""
+    if not isinstance(lam, Tensor):
+        return mixup_cross_entropy(logits, y, lam, index)
+    lam = lam.to(logits.dtype)
+    ce_a = F.cross_entropy(logits, y, reduction='none')
+    ce_b = F.cross_entropy(logits, y[index], reduction='none')
+    return (lam * ce_a + (1 - lam) * ce_b).mean()
+
+
+@MODELS.register_module()
+class MixSKDDistiller(BaseDistiller):
+    """MixSKD single-network self-distillation.
+
+    With K exits (K - 1 branches, then the backbone), ``F_k`` / ``z_k`` the feature map / logits of
+    exit k, the original half ``x`` and the mixup half ``x~ = lam * x + (1 - lam) * x[index]``,
+    ``F^_k = lam * F_k(x) + (1 - lam) * F_k(x)[index]`` and ``z^_k`` likewise (logit space, before
+    any softmax), ``h_int = h(F^)``, ``h_mix = h(F(x~))``, and ``KD(s <- t) = T^2 KL(sg t || s)``:
+
+    - ``loss_cls``: ``orig_ce_weight * sum_k CE(z_k(x), y)`` (counted once, as the authors' code).
+    - ``loss_mixcls``: ``sum_k CE(z_k(x~), y~)`` (mixup CE; ``use_task_mixup_ce``).
+    - ``loss_feat``: ``beta * sum_k mse(F^_k, F_k(x~))``, no stop-gradient (``use_feature_l2``).
+    - ``loss_dis``: ``gamma * sum_k BCE(D_k(GAP F^_k) -> [1, 0], D_k(GAP F_k(x~)) -> [0, 1])``
+      (``use_discriminator``).
+    - ``loss_b_logit``: ``mu * sum_{k<K} KD(z^_k <- z_k(x~)) + KD(z_k(x~) <- z^_k)``
+      (``use_branch_logit_kd``).
+    - ``loss_cls_h``: ``mu * (CE(h_int, y~) + CE(h_mix, y~))`` (``use_self_teacher``).
+    - ``loss_f_logit``: ``mu * (KD(z^_K <- h_mix) + KD(z_K(x~) <- h_int))`` -- cross pairing
+      (``use_self_teacher``).
+
+    Only the KD teachers are detached. The mixup half is forwarded only when some term uses it.
+
+    Args:
+        student (dict): the classifier (``ImageClassifier``); its backbone must support stage
+            copies (mmpretrain ``ResNet``/``ResNet_CIFAR`` or the mmkd CIFAR zoo).
+        mixup_alpha (float): ``lam ~ Beta(alpha, alpha)``. 0.4 on CIFAR-100 / fine-grained, 0.2 on
+            ImageNet. Defaults to 0.4.
+        temperature (float): T of every KD term. Defaults to 3.0.
+        use_task_mixup_ce (bool): the mixup CE of every exit. Defaults to True.
+        use_feature_l2 (bool): the feature L2 term. Defaults to True.
+        use_discriminator (bool): the per-exit discriminator term. Defaults to True.
+        use_branch_logit_kd (bool): mutual KD between interpolated and mixup branch logits.
+            Defaults to True.
+        use_self_teacher (bool): the self-teacher (its CE and its KD to the backbone exit).
+            Defaults to True.
+        beta (float): weight of ``loss_feat``. Defaults to 1.0.
+        gamma (float): weight of ``loss_dis``. Defaults to 1.0.
+        mu (float): weight of ``loss_b_logit``, ``loss_cls_h`` and ``loss_f_logit``. Defaults to 1.0.
+        orig_ce_weight (float): weight of the CE on the original images; 2.0 gives the paper's
+            ``CE(z(x_i), y_i) + CE(z(x_j), y_j)`` (the two are equal batch means). Defaults to 1.0.
+        self_teacher_stages (Sequence[int], optional): 0-based exits fused by the self-teacher
+            (``K - 1`` = the backbone exit, negatives count from the end). Defaults to all.
+        disc_mode (str): ``'joint'`` (the method: the network minimises the discriminator loss with
+            everything else), ``'grl'`` (gradient reversal: the discriminators minimise it, the
+            network maximises it) or ``'alternating'`` (not implemented). Defaults to 'joint'.
+        train_discriminator (bool): register the discriminators as trainable (the paper). False
+            keeps them at their random initialisation, like the authors' code. Defaults to True.
+        disc_hidden_channels (int): hidden width of each discriminator. Defaults to 128.
+        lambda_per_sample (bool): one ``lam`` per sample instead of one per batch. Defaults to False.
+        legacy_cifar_script (bool): the authors' CIFAR script: no mixup CE and no self-teacher CE
+            (the self-teacher then stays untrained and is frozen). Defaults to False.
+        **kwargs: see :class:`BaseDistiller` (``data_preprocessor``, ``init_cfg``).
+    """
+
+    def __init__(self,
+                 student: dict,
+                 mixup_alpha: float = 0.4,
+                 temperature: float = 3.0,
+                 use_task_mixup_ce: bool = True,
+                 use_feature_l2: bool = True,
+                 use_discriminator: bool = True,
+                 use_branch_logit_kd: bool = True,
+                 use_self_teacher: bool = True,
+                 beta: float = 1.0,
+                 gamma: float = 1.0,
+                 mu: float = 1.0,
+                 orig_ce_weight: float = 1.0,
+                 self_teacher_stages: Optional[Sequence[int]] = None,
+                 disc_mode: str = 'joint',
+                 train_discriminator: bool = True,
+                 disc_hidden_channels: int = 128,
+                 lambda_per_sample: bool = False,
+                 legacy_cifar_script: bool = False,
+                 **kwargs):
+        if kwargs.get('teacher') is not None or kwargs.get('teacher_ckpt') is not None:
+            raise ValueError('MixSKDDistiller is single-network self-distillation: remove model.teacher '
+                             'and model.teacher_ckpt')
+        super().__init__(student=student, **kwargs)
+        if disc_mode not in DISC_MODES:
+            raise ValueError(f'disc_mode={disc_mode!r} is not one of {list(DISC_MODES)}')
+        if disc_mode == 'alternating':
+            raise NotImplementedError(
+                "disc_mode='alternating' (GAN-style separate discriminator and network steps) needs two "
+                "optimizers per iteration and is not implemented; use 'joint' (the method) or 'grl' "
+                '(simultaneous min-max through a gradient reversal layer)')
+        if mixup_alpha <= 0:
+            raise ValueError(f'mixup_alpha must be > 0, got {mixup_alpha}')
+        if temperature <= 0:
+            raise ValueError(f'temperature must be > 0, got {temperature}')
+
+        backbone = self.student.backbone
+        total = num_stages(backbone)
+        if total < 2:
+            raise ValueError(f'MixSKD needs a backbone with >= 2 stages, got {total}')
+        set_out_indices(backbone, range(total))
+        num_classes = self.student.head.num_classes
+        self.num_exits = total
+        self.branches = AuxiliaryBranches(backbone, num_classes, taps=range(total - 1))
+        channels = self.branches.out_channels
+
+        self.mixup_alpha, self.temperature = float(mixup_alpha), float(temperature)
+        self.use_task_mixup_ce, self.use_feature_l2 = use_task_mixup_ce, use_feature_l2
+        self.use_discriminator, self.use_branch_logit_kd = use_discriminator, use_branch_logit_kd
+        self.use_self_teacher = use_self_teacher
+        self.beta, self.gamma, self.mu, self.orig_ce_weight = beta, gamma, mu, orig_ce_weight
+        self.disc_mode, self.train_discriminator = disc_mode, train_discriminator
+        self.lambda_per_sample, self.legacy_cifar_script = lambda_per_sample, legacy_cifar_script
+
+        self.self_teacher_stages = self._check_stages(self_teacher_stages, total)
+        self.self_teacher = None
+        if use_self_teacher:
+            self.self_teacher = SelfTeacher(channels, len(self.self_teacher_stages), num_classes)
+            if legacy_cifar_script:  # nothing trains it there (its CE is dropped, its KD outputs detached)
+                self.self_teacher.requires_grad_(False)
+        self.discriminators = None
+        if use_discriminator:
+            self.discriminators = nn.ModuleList(
+                FeatureDiscriminator(channels, disc_hidden_channels) for _ in range(total))
+            if not train_discriminator:
+                self.discriminators.requires_grad_(False)
+
+    @staticmethod
+    def _check_stages(stages: Optional[Sequence[int]], total: int) -> List[int]:
+        if stages is None:
+            return list(range(total))
+        stages = list(stages)
+        for s in stages:
+            if not -total <= s < total:
+                raise ValueError(f'self_teacher_stages entry {s} is out of range for {total} exits '
+                                 f'(0-based, {total - 1} = the backbone exit)')
+        out = sorted({s % total for s in stages})
+        if not out:
+            raise ValueError('self_teacher_stages is empty; set use_self_teacher=False instead')
+        return out
+
+    @property
+    def uses_mixup(self) -> bool:
+        """Whether any enabled term needs the mixup half of the batch."""
+        return ((self.use_task_mixup_ce and not self.legacy_cifar_script) or self.use_feature_l2
+                or self.use_discriminator or self.use_branch_logit_kd or self.use_self_teacher)
+
+    # ----------------------------------------------------------------- pieces
+    def mix(self, inputs: Tensor) -> Tuple[Tensor, Lam, Tensor]:
+        """Mixup of the batch with a permutation of itself: ``(mixed, lam, index)``."""
+        if not self.lambda_per_sample:
+            return mixup_with_meta(inputs, self.mixup_alpha)
+        b = inputs.shape[0]
+        concentration = torch.tensor(self.mixup_alpha)
+        lam = torch.distributions.Beta(concentration, concentration).sample((b, )).to(inputs.device)
+        index = torch.randperm(b, device=inputs.device)
+        return interpolate(inputs, lam, index), lam, index
+
+    def forward_exits(self, inputs: Tensor) -> Tuple[List[Tensor], List[Tensor]]:
+        """Feature maps and logits of every exit: branches first, the backbone (exit K) last."""
+        feats, logits = self.classify(self.student, inputs)
+        branch_feats, branch_logits = self.branches(feats)
+        return branch_feats + [feats[-1]], branch_logits + [logits]
+
+    def kd(self, student_logits: Tensor, teacher_logits: Tensor) -> Tensor:
+        """``T^2 KL(softmax(sg t / T) || softmax(s / T))``, batch mean."""
+        return kl_div_with_temperature(student_logits, teacher_logits, self.temperature, detach_target=True)
+
+    # ----------------------------------------------------------------- loss
+    def loss(self, inputs: Tensor, data_samples: list) -> dict:
+        labels = gt_labels(data_samples, inputs.device)
+        b = inputs.shape[0]
+        if not self.uses_mixup:
+            _, logits = self.forward_exits(inputs)
+            return dict(loss_cls=self.orig_ce_weight * sum(F.cross_entropy(z, labels) for z in logits))
+
+        mixed, lam, index = self.mix(inputs)
+        feats, logits = self.forward_exits(torch.cat([inputs, mixed]))  # one pass: shared BN statistics
+        f_mix, z_mix = [f[b:] for f in feats], [z[b:] for z in logits]
+        f_int = [interpolate(f[:b], lam, index) for f in feats]
+        z_int = [interpolate(z[:b], lam, index) for z in logits]  # logit space, before any softmax
+
+        losses = dict(loss_cls=self.orig_ce_weight * sum(F.cross_entropy(z[:b], labels) for z in logits))
+        if self.use_task_mixup_ce and not self.legacy_cifar_script:
+            losses['loss_mixcls'] = sum(mixed_cross_entropy(z, labels, lam, index) for z in z_mix)
+        if self.use_feature_l2:
+            losses['loss_feat'] = self.beta * sum(F.mse_loss(fi, fm) for fi, fm in zip(f_int, f_mix))
+        if self.use_discriminator:
+            pairs = zip(f_int, f_mix)
+            if self.disc_mode == 'grl':
+                pairs = ((grad_reverse(fi), grad_reverse(fm)) for fi, fm in pairs)
+            losses['loss_dis'] = self.gamma * sum(d.loss(fi, fm) for d, (fi, fm) in zip(self.discriminators, pairs))
+        if self.use_branch_logit_kd:
+            losses['loss_b_logit'] = self.mu * sum(
+                self.kd(zi, zm) + self.kd(zm, zi) for zi, zm in zip(z_int[:-1], z_mix[:-1]))
+        if self.use_self_teacher:
+            h_int = self.self_teacher([f_int[k] for k in self.self_teacher_stages])
+            h_mix = self.self_teacher([f_mix[k] for k in self.self_teacher_stages])
+            if not self.legacy_cifar_script:
+                losses['loss_cls_h'] = self.mu * (mixed_cross_entropy(h_int, labels, lam, index) +
+                                                  mixed_cross_entropy(h_mix, labels, lam, index))
+            # cross pairing: the interpolated backbone logits learn from h_mix and vice versa
+            losses['loss_f_logit'] = self.mu * (self.kd(z_int[-1], h_mix) + self.kd(z_mix[-1], h_int))
+        return losses

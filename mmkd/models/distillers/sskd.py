@@ -1,0 +1,515 @@
+"""SSKD: Knowledge Distillation Meets Self-Supervision (Xu et al., ECCV 2020).
+
+Two models, one per stage, share the transformed-copy machinery:
+
+* :class:`SSKDTeacher` — stage 1: a trained classifier, frozen and in eval mode, plus an
+  :class:`SSProjectionHead` fitted to the contrastive task "which normal image is this transformed
+  image a copy of?" (cross-entropy over the cosine similarity matrix, no temperature). Only the head
+  trains. Its checkpoint is the stage-2 teacher.
+* :class:`SSKDDistiller` — stage 2: the student (with a projection head of its own, trained only
+  through ``loss_ss``) learns from the stage-1 teacher with CE + KD on normal rows, KD on the
+  transformed rows (``loss_tf``) and KD on the similarity rows (``loss_ss``), the last two with
+  ranked selective transfer.
+
+Batches carry 4 copies per image, sample-major (row ``4 * i`` is the normal image ``i``), made by
+:func:`sskd_copies` from the already-augmented batch: rotations by 90/180/270 degrees
+(``'rotation3'``, the official code), one of the paper's four transforms per copy (``'paper4'``) or
+2x2 jigsaw shuffles (``'jigsaw3'``, for the jigsaw SS task of the paper's Table 2).
+Inside :class:`SSKDTeacher` the frozen classifier is called ``student`` so that the val loop
+evaluates it and the export / checkpoint-loading machinery of :class:`BaseDistiller` applies.
+"""
+import math
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from mmkd.registry import MODELS
+from ..heads.ss_projection_head import contrastive_similarity, contrastive_targets
+from ..losses import kl_div_with_temperature
+from ..losses.sskd_losses import masked_kl_div, selective_transfer_mask
+from ..utils import jigsaw_stack, rotate_stack, transform_ids, transformed_rows, upright_rows
+from .base import BaseDistiller, gt_labels, load_frozen_checkpoint
+
+#: copies per image: the normal one and three transformed ones
+NUM_COPIES = 4
+TRANSFORM_SETS = ('rotation3', 'paper4', 'jigsaw3')
+#: the self-supervised task of the SS head (the paper's Table 2) -> its default transform set
+SS_TASKS = {'contrastive': 'rotation3', 'rotation': 'rotation3', 'jigsaw': 'jigsaw3', 'exemplar': 'paper4'}
+#: the four transforms of the paper, in the order of their ids in :func:`paper4_copies`
+PAPER4_TRANSFORMS = ('colour_drop', 'rotation', 'crop_resize', 'colour_jitter')
+#: The paper names the transforms but gives no parameters; these are SimCLR's CIFAR colour
+#: strength (s = 0.5: 0.8s for brightness/contrast/saturation, 0.2s for hue) and MoCo v2's crop
+#: scale (0.2 rather than 0.08, which leaves little of a 32x32 image).
+PAPER4_DEFAULTS = dict(crop_scale=(0.2, 1.0), crop_ratio=(3 / 4, 4 / 3), brightness=0.4, contrast=0.4,
+                       saturation=0.4, hue=0.1)
+
+#: weights of (loss_ce, loss_kd, loss_tf = L_T, loss_ss = L_ss) from the three sources of the paper
+LOSS_WEIGHT_PRESETS = {
+    'code': dict(ce=0.1, kd=0.9, tf=2.7, ss=10.0),  # official code (default)
+    'arxiv': dict(ce=0.1, kd=0.9, tf=10.0, ss=2.7),  # arXiv version (lambda_3 on L_ss, lambda_4 on L_T)
+    'eccv_supp': dict(ce=0.1, kd=0.9, tf=5.0, ss=3.0),  # ECCV supplementary
+}
+DEFAULT_TEMPERATURES = dict(kd=4.0, tf=4.0, ss=0.5)
+DEFAULT_SELECTIVE_RATIOS = dict(tf=1.0, ss=0.75)
+LOSS_TERMS = ('ce', 'kd', 'tf', 'ss')
+#: the ablation of the paper's Fig. 3b, and the "L_ss only" mode
+COMPONENT_PRESETS = {
+    'kd': ('ce', 'kd'),
+    'kd+tf': ('ce', 'kd', 'tf'),
+    'kd+tf+ss': LOSS_TERMS,
+    'ss_only': ('ss', ),
+}
+
+
+# ----------------------------------------------------------------------------- transforms
+def _gray(x: Tensor) -> Tensor:
+    # ITU-R 601 luma, as torchvision's rgb_to_grayscale
+    return (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]).unsqueeze(1)
+
+
+def _uniform(n: int, low: float, high: float, like: Tensor, generator=None) -> Tensor:
+    return (torch.rand(n, generator=generator) * (high - low) + low).to(like)
+
+
+def colour_drop(x: Tensor) -> Tensor:
+    """Grayscale (ITU-R 601 luma) copied to the three channels of (N, 3, H, W) images in [0, 1]."""
+    return _gray(x).expand_as(x).contiguous()
+
+
+def random_rotation(x: Tensor, generator=None) -> Tensor:
+    """Rotate each square image by 90, 180 or 270 degrees, drawn uniformly per image."""
+    if x.shape[2] != x.shape[3]:
+        raise ValueError(f'rotation needs square images (H == W), got shape {tuple(x.shape)}')
+    k = torch.randint(1, 4, (x.shape[0], ), generator=generator).to(x.device)
+    out = torch.empty_like(x)
+    for j in (1, 2, 3):
+        sel = k == j
+        out[sel] = torch.rot90(x[sel], j, dims=(2, 3))
+    return out
+
+
+def random_resized_crop(x: Tensor, scale: Sequence[float] = (0.2, 1.0),
+                        ratio: Sequence[float] = (3 / 4, 4 / 3), generator=None) -> Tensor:
+    """Crop a random box of each image and resize it (bilinear) back to the full size.
+
+    The box covers a fraction ``U(scale)`` of the area with aspect ratio (w/h) log-uniform in
+    ``ratio``, clipped to the image, at a uniformly random position that keeps it inside.
+    """
+    n, _, height, width = x.shape
+    area = _uniform(n, scale[0], scale[1], x, generator)
+    aspect = torch.exp(_uniform(n, math.log(ratio[0]), math.log(ratio[1]), x, generator))
+    w = torch.sqrt(area * aspect * height / width).clamp(max=1.0)  # box width / image width
+    h = torch.sqrt(area / aspect * width / height).clamp(max=1.0)
+    cx = (_uniform(n, -1.0, 1.0, x, generator)) * (1 - w)  # box centre in [-1, 1] coordinates
+    cy = (_uniform(n, -1.0, 1.0, x, generator)) * (1 - h)
+    zeros = torch.zeros_like(w)
+    theta = torch.stack([torch.stack([w, zeros, cx], 1), torch.stack([zeros, h, cy], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode='bilinear', padding_mode='border', align_corners=False)
+
+
+_RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+
+
+def colour_jitter(x: Tensor, brightness: float = 0.4, contrast: float = 0.4, saturation: float = 0.4,
+                  hue: float = 0.1, generator=None) -> Tensor:
+    """Per-image random brightness, contrast, saturation and hue, in this order, on [0, 1] images.
+
+    Brightness, contrast and saturation factors are drawn from ``U(max(0, 1 - s), 1 + s)`` and
+    applied as torchvision does (scale; blend with the mean gray; blend with the grayscale image).
+    The hue shift ``U(-hue, hue)`` (in turns) is a rotation of the chroma plane in YIQ space, a
+    linear stand-in for torchvision's HSV shift that runs on the whole batch at once.
+    """
+    n = x.shape[0]
+
+    def factor(s):
+        return _uniform(n, max(0.0, 1 - s), 1 + s, x, generator).view(n, 1, 1, 1)
+
+    x = (x * factor(brightness)).clamp(0, 1)
+    mean = _gray(x).mean(dim=(1, 2, 3), keepdim=True)
+    x = ((x - mean) * factor(contrast) + mean).clamp(0, 1)
+    gray = _gray(x)
+    x = ((x - gray) * factor(saturation) + gray).clamp(0, 1)
+    angle = _uniform(n, -hue, hue, x, generator) * 2 * math.pi
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    one, zero = torch.ones_like(cos), torch.zeros_like(cos)
+    rotate = torch.stack([torch.stack([one, zero, zero], 1),
+                          torch.stack([zero, cos, -sin], 1),
+                          torch.stack([zero, sin, cos], 1)], 1)  # (n, 3, 3) on (Y, I, Q)
+    to_yiq = _RGB_TO_YIQ.to(x)
+    matrix = torch.linalg.inv(to_yiq) @ rotate @ to_yiq
+    return torch.einsum('nij,njhw->nihw', matrix, x).clamp(0, 1)
+
+
+def paper4_copies(x: Tensor, generator=None, **params) -> Tensor:
+    """Transform each image of a [0, 1] RGB batch by one of the paper's four transforms.
+
+    The transform is drawn uniformly per image from :data:`PAPER4_TRANSFORMS` (colour dropping,
+    rotation by 90/180/270 degrees, crop + resize, colour jitter), each with random parameters.
+
+    Args:
+        x (Tensor): (N, 3, H, W) images in [0, 1], square for the rotation.
+        generator (torch.Generator, optional): CPU generator of every random draw.
+        **params: overrides of :data:`PAPER4_DEFAULTS`.
+
+    Returns:
+        Tensor: (N, 3, H, W) transformed images.
+    """
+    unknown = set(params) - set(PAPER4_DEFAULTS)
+    if unknown:
+        raise ValueError(f'unknown paper4 transform parameters {sorted(unknown)}; valid: {sorted(PAPER4_DEFAULTS)}')
+    p = {**PAPER4_DEFAULTS, **params}
+    if x.dim() != 4 or x.shape[1] != 3:
+        raise ValueError(f'the paper4 transforms need (N, 3, H, W) RGB images, got shape {tuple(x.shape)}')
+    ops = (colour_drop,
+           lambda t: random_rotation(t, generator),
+           lambda t: random_resized_crop(t, p['crop_scale'], p['crop_ratio'], generator),
+           lambda t: colour_jitter(t, p['brightness'], p['contrast'], p['saturation'], p['hue'], generator))
+    which = torch.randint(0, len(ops), (x.shape[0], ), generator=generator).to(x.device)
+    out = torch.empty_like(x)
+    for i, op in enumerate(ops):
+        sel = which == i
+        if sel.any():
+            out[sel] = op(x[sel])
+    return out
+
+
+def sskd_copies(x: Tensor, transform_set: str = 'rotation3', mean: Optional[Tensor] = None,
+                std: Optional[Tensor] = None, generator=None, **params) -> Tensor:
+    """Stack each image with three transformed copies, sample-major.
+
+    Args:
+        x (Tensor): (n, C, H, W) preprocessed images.
+        transform_set (str): ``'rotation3'`` (rotations by 90/180/270 degrees, the official code),
+            ``'paper4'`` (each copy one of the paper's four transforms, see :func:`paper4_copies`) or
+            ``'jigsaw3'`` (the three non-identity 2x2 shuffles of ``JIGSAW_PERMUTATIONS``).
+        mean, std (Tensor, optional): the (C, 1, 1) normalisation of the data preprocessor in
+            0-255 units; ``'paper4'`` undoes it to work on [0, 1] colours (without it the inputs
+            are taken as 0-255 pixels).
+        generator (torch.Generator, optional): CPU generator for ``'paper4'``.
+        **params: ``'paper4'`` parameters, see :data:`PAPER4_DEFAULTS`.
+
+    Returns:
+        Tensor: (4n, C, H, W); row ``4 * i`` is ``x[i]``, rows ``4 * i + 1 .. 4 * i + 3`` its copies.
+    """
+    if transform_set not in TRANSFORM_SETS:
+        raise ValueError(f'transform_set={transform_set!r} is not one of {list(TRANSFORM_SETS)}')
+    if transform_set != 'paper4':
+        if params:
+            raise ValueError(f'transform_set={transform_set!r} takes no parameters, got {sorted(params)}')
+        return rotate_stack(x, NUM_COPIES) if transform_set == 'rotation3' else jigsaw_stack(x)
+    if (mean is None) != (std is None):
+        raise ValueError('sskd_copies needs both mean and std, or neither')
+    mean = 0.0 if mean is None else mean
+    std = 1.0 if std is None else std
+    unit = (x * std + mean) / 255.0
+    copies = paper4_copies(unit.repeat_interleave(NUM_COPIES - 1, dim=0), generator, **params)
+    copies = (copies * 255.0 - mean) / std
+    n = x.shape[0]
+    return torch.cat([x.unsqueeze(1), copies.view(n, NUM_COPIES - 1, *x.shape[1:])], 1).view(-1, *x.shape[1:])
+
+
+# ----------------------------------------------------------------------------- models
+def build_ss_head(cfg: Optional[dict], classifier: nn.Module, out_channels: Optional[int] = None) -> nn.Module:
+    """Build an SS head: ``in_channels`` defaults to the classifier head's, ``out_channels`` is fixed
+    by the SS task when it classifies (``None``: free, the projection width)."""
+    cfg = dict(cfg or {})
+    cfg.setdefault('type', 'SSProjectionHead')
+    if cfg.get('in_channels') is None:
+        in_channels = getattr(getattr(classifier, 'head', None), 'in_channels', None)
+        if in_channels is None:
+            raise ValueError('ss_head.in_channels is not set and the classifier head has no in_channels '
+                             '(the width of the pooled feature); set ss_head=dict(in_channels=d)')
+        cfg['in_channels'] = in_channels
+    if out_channels is not None:
+        if cfg.get('out_channels') not in (None, out_channels):
+            raise ValueError(f'ss_head.out_channels={cfg["out_channels"]} but the SS task has {out_channels} classes')
+        cfg['out_channels'] = out_channels
+    return MODELS.build(cfg)
+
+
+def _check_choice(name: str, value, choices) -> None:
+    if value not in choices:
+        raise ValueError(f'{name}={value!r} is not one of {list(choices)}')
+
+
+def _merged(name: str, given: Optional[dict], defaults: dict, low: float, high: float,
+            low_open: bool = False) -> Dict[str, float]:
+    given = dict(given or {})
+    unknown = set(given) - set(defaults)
+    if unknown:
+        raise ValueError(f'{name} has unknown keys {sorted(unknown)}; valid: {sorted(defaults)}')
+    out = {**defaults, **given}
+    for key, value in out.items():
+        bad = not isinstance(value, (int, float)) or value > high or value < low or (low_open and value == low)
+        if bad:
+            raise ValueError(f'{name}.{key}={value!r} must be a number in {"(" if low_open else "["}{low}, {high}]')
+    return {k: float(v) for k, v in out.items()}
+
+
+class SSKDMixin:
+    """Copies, SS scores and SS targets shared by the two SSKD stages.
+
+    The SS task (``ss_task``) decides what the SS head outputs and what counts as its right answer:
+
+    * ``'contrastive'`` (the method): the head projects; the scores are the ``3n x n`` cosine
+      similarities of transformed to normal rows; the answer is the own source image.
+    * ``'rotation'`` / ``'jigsaw'``: the head classifies which of the 4 transforms (identity
+      included) made each of the ``4n`` rows.
+    * ``'exemplar'``: the head classifies which training image (``sample_idx``, out of
+      ``num_instances``) each of the ``4n`` rows comes from.
+    """
+
+    def _init_ss(self, ss_task: str, transform_set: Optional[str], transform_params: Optional[dict],
+                 num_instances: Optional[int] = None) -> None:
+        _check_choice('ss_task', ss_task, SS_TASKS)
+        transform_set = transform_set or SS_TASKS[ss_task]
+        _check_choice('transform_set', transform_set, TRANSFORM_SETS)
+        needed = dict(rotation='rotation3', jigsaw='jigsaw3').get(ss_task)
+        if needed is not None and transform_set != needed:
+            raise ValueError(f'ss_task={ss_task!r} predicts which transform made each copy, so it needs '
+                             f'transform_set={needed!r}, got {transform_set!r}')
+        params = dict(transform_params or {})
+        if params and transform_set != 'paper4':
+            raise ValueError(f"transform_params only apply to transform_set='paper4', got {sorted(params)}")
+        unknown = set(params) - set(PAPER4_DEFAULTS)
+        if unknown:
+            raise ValueError(f'transform_params has unknown keys {sorted(unknown)}; valid: {sorted(PAPER4_DEFAULTS)}')
+        if ss_task == 'exemplar' and not (isinstance(num_instances, int) and num_instances > 0):
+            raise ValueError("ss_task='exemplar' classifies every training image: set num_instances to the "
+                             f'size of the training set, got {num_instances!r}')
+        self.ss_task, self.transform_set, self.transform_params = ss_task, transform_set, params
+        self.num_instances = num_instances if ss_task == 'exemplar' else None
+
+    @property
+    def ss_classes(self) -> Optional[int]:
+        """Outputs of the SS head the task fixes (None for the contrastive projection)."""
+        return dict(contrastive=None, rotation=NUM_COPIES, jigsaw=NUM_COPIES, exemplar=self.num_instances)[self.ss_task]
+
+    def make_copies(self, inputs: Tensor) -> Tensor:
+        """The 4n-row batch: each image, then its three transformed copies."""
+        preprocessor = self.data_preprocessor
+        normalised = getattr(preprocessor, '_enable_normalize', False)
+        mean, std = (preprocessor.mean, preprocessor.std) if normalised else (None, None)
+        return sskd_copies(inputs, self.transform_set, mean, std, **self.transform_params)
+
+    def ss_scores(self, z: Tensor) -> Tensor:
+        """(R, C) scores of the SS task from the SS head's outputs on the 4n rows."""
+        return contrastive_similarity(z, NUM_COPIES) if self.ss_task == 'contrastive' else z
+
+    def ss_targets(self, n: int, data_samples: Optional[list], device=None) -> Tensor:
+        """(R,) right answers of :meth:`ss_scores`' rows."""
+        if self.ss_task == 'contrastive':
+            return contrastive_targets(n, NUM_COPIES, device)
+        if self.ss_task in ('rotation', 'jigsaw'):
+            return transform_ids(n, NUM_COPIES, device)
+        idx = [ds.metainfo.get('sample_idx') for ds in (data_samples or [])]
+        if len(idx) != n or any(i is None for i in idx):
+            raise ValueError("ss_task='exemplar' needs the sample_idx of every image in its data samples "
+                             "(PackInputs keeps it by default)")
+        idx = torch.as_tensor([int(i) for i in idx], device=device)
+        if idx.min() < 0 or idx.max() >= self.num_instances:
+            raise ValueError(f'sample_idx {idx.max().item()} is out of range for num_instances={self.num_instances}; '
+                             'set num_instances to the size of the training set')
+        return idx.repeat_interleave(NUM_COPIES)
+
+    @staticmethod
+    def logits_and_pooled(classifier: nn.Module, x: Tensor) -> Tuple[Tensor, Tensor]:
+        """Class logits and the pooled feature the SS head reads (the input of the final FC)."""
+        neck_out = classifier.backbone(x)
+        if getattr(classifier, 'neck', None) is not None:
+            neck_out = classifier.neck(neck_out)
+        return classifier.head(neck_out), classifier.head.pre_logits(neck_out)
+
+
+@MODELS.register_module()
+class SSKDTeacher(SSKDMixin, BaseDistiller):
+    """SSKD stage 1: fit an SS head on a frozen, trained classifier.
+
+    ``loss_ss_head = CE(scores / tau, right answers)``; with the default contrastive task the scores
+    are the ``3n x n`` cosine similarities of the transformed rows to the normal rows and the right
+    answer is the own source image. ``acc_ss`` (logged, not optimised) is the head's accuracy. The
+    classifier (``student`` here) is frozen, kept in eval mode and left out of the optimizer; the
+    val loop evaluates it, so its accuracy must stay what it was. The checkpoint holds the
+    classifier and the head and loads strictly as :class:`SSKDDistiller`'s teacher.
+
+    Args:
+        student (dict): config of the trained classifier.
+        classifier_ckpt (str, optional): its checkpoint; required to train this stage. Left out
+            when the model is built as the stage-2 teacher (``teacher_ckpt`` then fills it).
+        ss_head (dict, optional): SS head config; ``SSProjectionHead`` on the classifier's pooled
+            feature by default.
+        ss_task (str): ``'contrastive'`` (default, the method), ``'rotation'``, ``'jigsaw'`` or
+            ``'exemplar'`` (the pretext tasks of the paper's Table 2), see :class:`SSKDMixin`.
+        transform_set (str, optional): ``'rotation3'``, ``'paper4'`` or ``'jigsaw3'``, see
+            :func:`sskd_copies`; defaults to the task's (:data:`SS_TASKS`).
+        transform_params (dict, optional): ``'paper4'`` parameters (:data:`PAPER4_DEFAULTS`).
+        num_instances (int, optional): training-set size, for ``ss_task='exemplar'``.
+        tau (float): temperature of the head-fitting cross-entropy. Defaults to 1.0 (the code;
+            the paper has an unspecified tau).
+        **kwargs: see :class:`BaseDistiller`.
+    """
+
+    def __init__(self,
+                 student: dict,
+                 classifier_ckpt: Optional[str] = None,
+                 ss_head: Optional[dict] = None,
+                 ss_task: str = 'contrastive',
+                 transform_set: Optional[str] = None,
+                 transform_params: Optional[dict] = None,
+                 num_instances: Optional[int] = None,
+                 tau: float = 1.0,
+                 **kwargs):
+        if kwargs.get('teacher') is not None:
+            raise ValueError('SSKDTeacher takes no teacher: it is stage 1, fitting the SS head of a '
+                             'trained classifier given as student + classifier_ckpt')
+        super().__init__(student=student, **kwargs)
+        self._init_ss(ss_task, transform_set, transform_params, num_instances)
+        if not tau > 0:
+            raise ValueError(f'SSKDTeacher: tau must be > 0, got {tau}')
+        self.tau = float(tau)
+        self.ss_head = build_ss_head(ss_head, self.student, self.ss_classes)
+        self.classifier_ckpt = classifier_ckpt
+        if classifier_ckpt is not None:
+            load_frozen_checkpoint(self.student, classifier_ckpt, 'classifier')
+            # Runner.train() calls init_weights(), which would re-draw the loaded head (LinearClsHead's init_cfg)
+            self.student.is_init = True
+        self.student.requires_grad_(False)
+        self.student.eval()
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.student.eval()  # BN statistics of the frozen classifier stay those it was trained with
+        return self
+
+    def forward_ss(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+        """Class logits and SS head outputs of the (already stacked) ``x``; the classifier is frozen."""
+        with torch.no_grad():
+            logits, pooled = self.logits_and_pooled(self.student, x)
+        return logits, self.ss_head(pooled)
+
+    def loss(self, inputs: Tensor, data_samples: Optional[list] = None) -> dict:
+        if self.classifier_ckpt is None:
+            raise ValueError('SSKDTeacher.classifier_ckpt is not set: stage 1 fits the SS head on a '
+                             'trained classifier; pass model.classifier_ckpt=PATH')
+        _, z = self.forward_ss(self.make_copies(inputs))
+        scores = self.ss_scores(z)
+        target = self.ss_targets(inputs.shape[0], data_samples, scores.device)
+        return dict(loss_ss_head=F.cross_entropy(scores / self.tau, target),
+                    acc_ss=(scores.argmax(1) == target).float().mean().detach())
+
+
+@MODELS.register_module()
+class SSKDDistiller(SSKDMixin, BaseDistiller):
+    """SSKD stage 2: a student with its own SS head learns from an :class:`SSKDTeacher`.
+
+    With ``n`` images per batch, 4 copies each (the teacher sees the same ``4n`` rows):
+
+    * ``loss_ce = w_ce * CE(s, y)`` on the ``n`` normal rows;
+    * ``loss_kd = w_kd * tau_kd^2 KL(p_t || p_s)`` on the normal rows;
+    * ``loss_tf = w_tf * tau_tf^2 KL`` on the ``3n`` transformed rows' class posteriors, averaged
+      over the rows kept by selective transfer (ratio ``tf``, right answer the label ``y``);
+    * ``loss_ss = w_ss * tau_ss^2 KL`` between the rows of the teacher's and the student's SS
+      scores — for the contrastive task the ``3n x n`` similarity matrices, softmax over the normal
+      images — averaged over the kept rows (ratio ``ss``, right answer the own source image).
+
+    ``kept_tf`` / ``kept_ss`` (logged, not optimised) are the fractions of rows kept. The student's
+    SS head learns only through ``loss_ss`` and is never exported.
+
+    Args:
+        student (dict): student classifier config.
+        teacher (dict | str): the :class:`SSKDTeacher` config of stage 1 (without classifier_ckpt).
+        teacher_ckpt (str): the stage-1 checkpoint.
+        ss_head (dict, optional): the student's SS head (default: ``SSProjectionHead`` on the
+            student's pooled feature; as many outputs as the teacher's when the task classifies).
+        loss_weights (str | dict): a preset of :data:`LOSS_WEIGHT_PRESETS` (``'code'``, default;
+            ``'arxiv'``; ``'eccv_supp'``) or a dict with any of ``ce, kd, tf, ss`` (the rest from
+            ``'code'``).
+        temperatures (dict, optional): any of ``kd`` (4), ``tf`` (4), ``ss`` (0.5).
+        selective_ratios (dict, optional): share k of the teacher's wrong rows kept, any of ``tf``
+            (1.0, no filtering) and ``ss`` (0.75).
+        components (str | Sequence[str]): the loss terms used: a preset of
+            :data:`COMPONENT_PRESETS` (``'kd'``, ``'kd+tf'``, ``'kd+tf+ss'`` (default),
+            ``'ss_only'``) or a subset of ``('ce', 'kd', 'tf', 'ss')``.
+        transform_set (str, optional): defaults to the teacher's (its head was fitted on it).
+        transform_params (dict, optional): ``'paper4'`` parameters; default the teacher's.
+        **kwargs: see :class:`BaseDistiller`.
+    """
+
+    def __init__(self,
+                 student: dict,
+                 teacher: Union[dict, str],
+                 teacher_ckpt: Optional[str] = None,
+                 ss_head: Optional[dict] = None,
+                 loss_weights: Union[str, dict] = 'code',
+                 temperatures: Optional[dict] = None,
+                 selective_ratios: Optional[dict] = None,
+                 components: Union[str, Sequence[str]] = 'kd+tf+ss',
+                 transform_set: Optional[str] = None,
+                 transform_params: Optional[dict] = None,
+                 **kwargs):
+        if teacher is None:
+            raise ValueError('SSKDDistiller needs a teacher: the SSKDTeacher config of stage 1')
+        super().__init__(student=student, teacher=teacher, teacher_ckpt=teacher_ckpt, **kwargs)
+        if not isinstance(self.teacher, SSKDTeacher):
+            raise TypeError('SSKDDistiller needs an SSKDTeacher teacher (the stage-1 model with its fitted '
+                            f'SS head), got {type(self.teacher).__name__}')
+        self._check_num_classes(self.teacher.student, 'teacher')
+        self.teacher.is_init = True  # loaded: init_weights() (called by Runner.train()) must not re-draw it
+        if transform_set is None:
+            transform_set = self.teacher.transform_set
+            if transform_params is None:
+                transform_params = self.teacher.transform_params
+        self._init_ss(self.teacher.ss_task, transform_set, transform_params, self.teacher.num_instances)
+
+        if isinstance(loss_weights, str):
+            _check_choice('loss_weights', loss_weights, LOSS_WEIGHT_PRESETS)
+            loss_weights = LOSS_WEIGHT_PRESETS[loss_weights]
+        elif not isinstance(loss_weights, dict):
+            raise TypeError(f'loss_weights must be a preset name or a dict, got {type(loss_weights).__name__}')
+        self.loss_weights = _merged('loss_weights', loss_weights, LOSS_WEIGHT_PRESETS['code'], 0.0, math.inf)
+        self.temperatures = _merged('temperatures', temperatures, DEFAULT_TEMPERATURES, 0.0, math.inf, True)
+        self.selective_ratios = _merged('selective_ratios', selective_ratios, DEFAULT_SELECTIVE_RATIOS, 0.0, 1.0)
+
+        if isinstance(components, str):
+            _check_choice('components', components, COMPONENT_PRESETS)
+            components = COMPONENT_PRESETS[components]
+        components = tuple(components)
+        unknown = set(components) - set(LOSS_TERMS)
+        if unknown or not components:
+            raise ValueError(f'components={components!r} must be a non-empty subset of {list(LOSS_TERMS)} '
+                             f'or one of {list(COMPONENT_PRESETS)}')
+        self.components = tuple(t for t in LOSS_TERMS if t in components)
+        # only the terms on transformed rows need the copies; only loss_ss needs a student head, and
+        # only the similarities are compared, so the contrastive projection width is free
+        self.uses_copies = 'tf' in self.components or 'ss' in self.components
+        self.ss_head = build_ss_head(ss_head, self.student, self.ss_classes) if 'ss' in self.components else None
+
+    def loss(self, inputs: Tensor, data_samples: list) -> dict:
+        labels = gt_labels(data_samples, inputs.device)
+        n, m = inputs.shape[0], NUM_COPIES if self.uses_copies else 1
+        x = self.make_copies(inputs) if self.uses_copies else inputs
+        s_logits, s_pooled = self.logits_and_pooled(self.student, x)
+        with torch.no_grad():
+            t_logits, t_z = self.teacher.forward_ss(x)
+        w, tau, ratio = self.loss_weights, self.temperatures, self.selective_ratios
+        losses = {}
+        if 'ce' in self.components:
+            losses['loss_ce'] = w['ce'] * self.student.head.loss_module(upright_rows(s_logits, m), labels)
+        if 'kd' in self.components:
+            losses['loss_kd'] = w['kd'] * kl_div_with_temperature(
+                upright_rows(s_logits, m), upright_rows(t_logits, m), tau['kd'])
+        if 'tf' in self.components:
+            s_tf, t_tf = transformed_rows(s_logits, m), transformed_rows(t_logits, m)
+            keep = selective_transfer_mask(t_tf, labels.repeat_interleave(m - 1), ratio['tf'])
+            losses['loss_tf'] = w['tf'] * masked_kl_div(s_tf, t_tf, keep, tau['tf'])
+            losses['kept_tf'] = keep.float().mean()
+        if 'ss' in self.components:
+            s_ss, t_ss = self.ss_scores(self.ss_head(s_pooled)), self.ss_scores(t_z)
+            keep = selective_transfer_mask(t_ss, self.ss_targets(n, data_samples, t_ss.device), ratio['ss'])
+            losses['loss_ss'] = w['ss'] * masked_kl_div(s_ss, t_ss, keep, tau['ss'])
+            losses['kept_ss'] = keep.float().mean()
+        return losses

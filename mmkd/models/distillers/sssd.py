@@ -1,0 +1,261 @@
+"""SSSD stage 3: BYOT-style self-distillation on cluster pseudo-labels (Chen & Chu, WACV 2023).
+
+A ResNet's stages 1..L-1 each get a shallow exit: bottleneck blocks that take the stage output
+to the shape of the last stage's output, then GAP and a K-way FC. The deepest exit is the
+student's own head and is the teacher. With ``y`` the pseudo-label, ``z_i`` / ``F_i`` the logits /
+adapted features of exit ``i`` and ``z_L`` / ``F_L`` the student's (eqs. 1-4)::
+
+    loss_ce       = CE(z_L, y)
+    loss_ce_exits = (1 - alpha) * sum_i CE(z_i, y)
+    loss_kd       = alpha * sum_i tau^2 KL(softmax(sg z_L / tau) || softmax(z_i / tau))
+    loss_feat     = lambda * sum_i ||F_i - sg F_L||^2 / B     (sum over elements, mean over batch)
+
+The exits are siblings of ``self.student``, so export keeps the plain ResNet classifier only.
+"""
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.evaluator import BaseMetric
+from mmengine.model import BaseModule, ModuleList
+from mmpretrain.models.backbones.resnet import Bottleneck, ResLayer
+
+from mmkd.registry import METRICS, MODELS
+from ..losses import kl_div_with_temperature
+from ..necks import num_stages, set_out_indices
+from .base import BaseDistiller, gt_labels
+
+
+@torch.no_grad()
+def probe_stage_shapes(backbone: nn.Module, size: int = 64) -> List[Tuple[int, int, int]]:
+    """(C, H, W) of every backbone output for a ``size`` x ``size`` input (eval mode, no grad)."""
+    first_conv = next((m for m in backbone.modules() if isinstance(m, nn.Conv2d)), None)
+    in_channels = first_conv.in_channels if first_conv is not None else 3
+    was_training = backbone.training
+    backbone.eval()
+    try:
+        outs = backbone(torch.zeros(1, in_channels, size, size, device=next(backbone.parameters()).device))
+    finally:
+        backbone.train(was_training)
+    return [tuple(o.shape[1:]) for o in outs]
+
+
+class BottleneckExit(BaseModule):
+    """A shallow exit: bottleneck blocks to the final feature shape, then GAP and a linear layer.
+
+    Args:
+        path (Sequence[tuple]): ``(in_channels, out_channels, stride)`` of every block; the last
+            block's output has the shape of the backbone's final feature.
+        num_classes (int): outputs of the classifier (the number of clusters).
+        norm_cfg (dict): normalisation of the blocks. Defaults to BN.
+        init_cfg (dict | list, optional): initialisation config.
+    """
+
+    def __init__(self, path: Sequence[Tuple[int, int, int]], num_classes: int, norm_cfg: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, list]] = None):
+        init_cfg = init_cfg or [dict(type='Kaiming', layer='Conv2d', mode='fan_out', nonlinearity='relu'),
+                                dict(type='Constant', val=1, bias=0, layer=['_BatchNorm'])]
+        super().__init__(init_cfg)
+        if not path:
+            raise ValueError('an exit needs at least one bottleneck block')
+        norm_cfg = norm_cfg or dict(type='BN')
+        self.adapter = nn.Sequential(*[
+            ResLayer(Bottleneck, 1, c_in, c_out, expansion=4, stride=stride, norm_cfg=norm_cfg)
+            for c_in, c_out, stride in path])
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(path[-1][1], num_classes)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(adapted feature map ``F_i``, logits ``z_i``)."""
+        feat = self.adapter(x)
+        return feat, self.fc(self.pool(feat).flatten(1))
+
+
+def exit_paths(shapes: Sequence[Tuple[int, int, int]]) -> List[List[Tuple[int, int, int]]]:
+    """Block plans ``[(in, out, stride), ...]`` of the exits after stages ``0..L-2``.
+
+    One bottleneck per deeper stage, with that stage's output channels and downsampling, so
+    every exit ends at the shape of the final feature (the L2 hints need equal shapes).
+    """
+    paths = []
+    for tap in range(len(shapes) - 1):
+        path = []
+        for j in range(tap + 1, len(shapes)):
+            (c_in, h_in, _), (c_out, h_out, _) = shapes[j - 1], shapes[j]
+            stride = next((s for s in (1, 2) if -(-h_in // s) == h_out), None)
+            if stride is None:
+                raise ValueError(f'backbone stage {j} maps {h_in}px to {h_out}px; SSSD exits support '
+                                 'stages that keep or halve the resolution')
+            path.append((c_in, c_out, stride))
+        paths.append(path)
+    return paths
+
+
+@MODELS.register_module()
+class SSSDDistiller(BaseDistiller):
+    """Self-distillation of SSSD / BYOT with shallow exits, trained on cluster pseudo-labels.
+
+    ``mode='predict'`` returns the student's (deepest exit's) predictions; with ``eval_exits``
+    they carry ``exit_scores`` (softmax of every exit, shallow first) for :class:`ExitAccuracy`.
+
+    Args:
+        student (dict): classifier whose head has ``num_classes`` = the number of clusters K.
+        alpha (float): weight of the KL terms; the shallow CE terms get ``1 - alpha``. Defaults to 0.3.
+        feat_weight (float): lambda, weight of the feature L2 hints. Defaults to 0.003.
+        tau (float): temperature of the KL terms (with a ``tau^2`` factor). Defaults to 3.0.
+        detach_teacher (bool): stop gradients through the deepest exit's logits and feature in
+            the KL and L2 terms. Defaults to True.
+        taps (Sequence[int], optional): stages that get an exit; defaults to all but the last.
+        probe_size (int): input size used once at construction to read the stage shapes.
+            Defaults to 64.
+        eval_exits (bool): attach ``exit_scores`` in ``predict``. Defaults to True.
+        **kwargs: see :class:`BaseDistiller` (``teacher`` is not allowed: the network teaches itself).
+    """
+
+    def __init__(self,
+                 student: dict,
+                 alpha: float = 0.3,
+                 feat_weight: float = 0.003,
+                 tau: float = 3.0,
+                 detach_teacher: bool = True,
+                 taps: Optional[Sequence[int]] = None,
+                 probe_size: int = 64,
+                 eval_exits: bool = True,
+                 **kwargs):
+        if kwargs.get('teacher') is not None:
+            raise ValueError('SSSDDistiller is self-distillation: its teacher is its own deepest exit; '
+                             'remove model.teacher')
+        super().__init__(student=student, **kwargs)
+        if not 0 <= alpha <= 1:
+            raise ValueError(f'SSSDDistiller: alpha must be in [0, 1], got {alpha}')
+        if tau <= 0:
+            raise ValueError(f'SSSDDistiller: tau must be > 0, got {tau}')
+        self.alpha, self.feat_weight, self.tau = alpha, feat_weight, tau
+        self.detach_teacher, self.eval_exits = detach_teacher, eval_exits
+        backbone = self.student.backbone
+        total = num_stages(backbone)
+        self.taps = list(range(total - 1)) if taps is None else sorted({int(t) % total for t in taps})
+        if total - 1 in self.taps:
+            raise ValueError(f'taps {list(taps)} include the last stage ({total - 1}): its exit is the student head')
+        set_out_indices(backbone, range(total))
+        paths = exit_paths(probe_stage_shapes(backbone, probe_size))
+        self.num_classes = self.student.head.num_classes
+        self.exits = ModuleList(BottleneckExit(paths[t], self.num_classes) for t in self.taps)
+
+    # ----------------------------------------------------------------- forward passes
+    def forward_exits(self, inputs: torch.Tensor) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
+        """Features ``[F_taps..., F_L]`` and logits ``[z_taps..., z_L]``, deepest last."""
+        stage_feats, logits = self.classify(self.student, inputs)
+        feats, exit_logits = [], []
+        for tap, exit_ in zip(self.taps, self.exits):
+            f, z = exit_(stage_feats[tap])
+            feats.append(f)
+            exit_logits.append(z)
+        return feats + [stage_feats[-1]], exit_logits + [logits]
+
+    @torch.no_grad()
+    def exit_features(self, inputs: torch.Tensor) -> List[torch.Tensor]:
+        """Globally pooled features of every exit, deepest last (for linear probes)."""
+        feats, _ = self.forward_exits(inputs)
+        return [F.adaptive_avg_pool2d(f, 1).flatten(1) for f in feats]
+
+    def loss(self, inputs: torch.Tensor, data_samples: list) -> dict:
+        labels = gt_labels(data_samples, inputs.device)
+        if int(labels.max()) >= self.num_classes:
+            raise ValueError(f'pseudo-label {int(labels.max())} does not fit the {self.num_classes}-way head: set '
+                             'model.student.head.num_classes to the num_clusters of the annotation file')
+        feats, logits = self.forward_exits(inputs)
+        *shallow_feats, teacher_feat = feats
+        *shallow_logits, teacher_logits = logits
+        ce = self.student.head.loss_module
+        losses = dict(loss_ce=ce(teacher_logits, labels))
+        if not shallow_logits:
+            return losses
+        if self.detach_teacher:
+            teacher_feat = teacher_feat.detach()
+        losses['loss_ce_exits'] = (1 - self.alpha) * sum(ce(z, labels) for z in shallow_logits)
+        losses['loss_kd'] = self.alpha * sum(
+            kl_div_with_temperature(z, teacher_logits, self.tau, detach_target=self.detach_teacher)
+            for z in shallow_logits)
+        for f in shallow_feats:
+            if f.shape != teacher_feat.shape:
+                raise ValueError(f'an exit feature has shape {tuple(f.shape)} but the final feature has '
+                                 f'{tuple(teacher_feat.shape)}; check the input size against probe_size')
+        batch = inputs.shape[0]
+        losses['loss_feat'] = self.feat_weight * sum(
+            (f - teacher_feat).pow(2).sum() / batch for f in shallow_feats)
+        return losses
+
+    def predict(self, inputs: torch.Tensor, data_samples: Optional[list] = None) -> list:
+        stage_feats = self.student.backbone(inputs)
+        neck = getattr(self.student, 'neck', None)
+        preds = self.student.head.predict(neck(stage_feats) if neck is not None else stage_feats, data_samples)
+        if self.eval_exits:
+            scores = [F.softmax(exit_(stage_feats[t])[1], dim=1) for t, exit_ in zip(self.taps, self.exits)]
+            scores.append(torch.stack([p.pred_score for p in preds]))
+            per_sample = torch.stack(scores, 1)  # (N, exits, K)
+            for pred, row in zip(preds, per_sample):
+                pred.set_field(row, 'exit_scores', dtype=torch.Tensor)
+        return preds
+
+
+@METRICS.register_module()
+class ExitAccuracy(BaseMetric):
+    """Top-1 accuracy (%) of every exit and of their ensemble (mean of the exits' softmax).
+
+    Reads ``exit_scores`` that :class:`SSSDDistiller` attaches in ``predict``. When the exits
+    predict cluster ids and the data carry true labels, ``cluster_to_class`` maps each predicted
+    cluster to its majority class first (the cluster -> majority-class protocol); samples whose
+    cluster has no class count as wrong.
+
+    Args:
+        cluster_to_class (str | Sequence[int], optional): a pseudo-label annotation file with
+            ``metainfo.cluster_to_class`` (``tools/kmeans_pseudo_labels.py`` writes it when the
+            target set has labels), or the mapping itself. ``None`` scores raw predictions.
+        ensemble (str): ``'mean_prob'`` (average softmax, default) or ``'mean_log_prob'``.
+        collect_device / prefix: see mmengine's ``BaseMetric``.
+    """
+
+    default_prefix = 'exit'
+    ENSEMBLES = ('mean_prob', 'mean_log_prob')
+
+    def __init__(self, cluster_to_class: Optional[Union[str, Sequence[int]]] = None, ensemble: str = 'mean_prob',
+                 collect_device: str = 'cpu', prefix: Optional[str] = None):
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        if ensemble not in self.ENSEMBLES:
+            raise ValueError(f'ExitAccuracy: ensemble={ensemble!r} is not one of {list(self.ENSEMBLES)}')
+        self.ensemble = ensemble
+        if isinstance(cluster_to_class, str):
+            from mmkd.datasets.pseudo_label_dataset import load_pseudo_labels
+            _, meta = load_pseudo_labels(cluster_to_class)
+            if meta.get('cluster_to_class') is None:
+                raise ValueError(f'ExitAccuracy: {cluster_to_class} has no metainfo.cluster_to_class (its target '
+                                 'set had no labels); set cluster_to_class=None to score pseudo-labels')
+            cluster_to_class = meta['cluster_to_class']
+        self.mapping = (None if cluster_to_class is None else
+                        torch.as_tensor(np.asarray(cluster_to_class), dtype=torch.long))
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            if 'exit_scores' in sample:
+                self.results.append((torch.as_tensor(sample['exit_scores']).float().cpu(),
+                                     int(torch.as_tensor(sample['gt_label']).view(-1)[0])))
+
+    def compute_metrics(self, results: list) -> dict:
+        if not results:
+            return {}
+        scores = torch.stack([s for s, _ in results])  # (N, exits, K)
+        labels = torch.tensor([y for _, y in results])
+        combined = scores.mean(1) if self.ensemble == 'mean_prob' else scores.clamp_min(1e-12).log().mean(1)
+        preds = torch.cat([scores.argmax(2), combined.argmax(1, keepdim=True)], 1)  # (N, exits + 1)
+        if self.mapping is not None:
+            if preds.max() >= len(self.mapping):
+                raise ValueError(f'ExitAccuracy: predicted cluster {int(preds.max())} but cluster_to_class '
+                                 f'covers {len(self.mapping)} clusters')
+            preds = self.mapping[preds]
+        acc = (preds == labels[:, None]).float().mean(0) * 100
+        metrics = {f'top1_exit{i + 1}': float(a) for i, a in enumerate(acc[:-1])}
+        metrics['top1_ensemble'] = float(acc[-1])
+        return metrics
