@@ -37,7 +37,7 @@ def fake_batch(cfg, model, size: int, n: int = 2):
     images = [torch.randint(0, 256, (3, size, size), generator=g, dtype=torch.uint8) for _ in range(n)]
     samples = [DataSample().set_gt_label(i % num_classes) for i in range(n)]
     if cfg.get('data_preprocessor', {}).get('type') == 'SelfSupDataPreprocessor':
-        images = [[img, img.flip(-1)] for img in images]  # two views per image, as MultiView packs them
+        images = [torch.stack(images), torch.stack([img.flip(-1) for img in images])]  # one batch per view
     return model.data_preprocessor(dict(inputs=images, data_samples=samples), True)
 
 

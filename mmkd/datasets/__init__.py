@@ -1,8 +1,12 @@
+from .composed_detection import compose_detection_split
 from .idx_dataset import FashionMNISTIDX, read_idx, write_idx
 from .label_subsets import FewShotDataset, NoisyLabelDataset, stratified_indices, symmetric_noise
+from .pseudo_label_dataset import (PseudoLabelDataset, cluster_majority_accuracy, cluster_purity, load_pseudo_labels,
+                                   majority_mapping, write_pseudo_labels)
 from .transforms import GrayToRGB
 
 __all__ = [
-    'FashionMNISTIDX', 'read_idx', 'write_idx', 'GrayToRGB', 'FewShotDataset', 'NoisyLabelDataset',
-    'stratified_indices', 'symmetric_noise'
+    'compose_detection_split',     'FashionMNISTIDX', 'read_idx', 'write_idx', 'GrayToRGB', 'FewShotDataset', 'NoisyLabelDataset',
+    'stratified_indices', 'symmetric_noise', 'PseudoLabelDataset', 'cluster_majority_accuracy', 'cluster_purity',
+    'load_pseudo_labels', 'majority_mapping', 'write_pseudo_labels'
 ]

@@ -1,3 +1,4 @@
+from .moco_momentum import MoCoMomentumHook
 from .teacher_check import TeacherCheckHook
 
-__all__ = ['TeacherCheckHook']
+__all__ = ['MoCoMomentumHook', 'TeacherCheckHook']

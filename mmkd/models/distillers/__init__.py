@@ -4,9 +4,11 @@ from .hssakd import HSSAKDDistiller, OnlineHSSAKD, SSADNet
 from .kd import KDDistiller
 from .mixskd import MixSKDDistiller
 from .sskd import SSKDDistiller, SSKDTeacher
+from .sssd import BottleneckExit, ExitAccuracy, SSSDDistiller, exit_paths, probe_stage_shapes
 
 __all__ = [
     'BaseDistiller', 'build_classifier', 'freeze', 'gt_labels', 'load_frozen_checkpoint', 'KDDistiller',
     'DMLDistiller', 'OnlineDistiller', 'SSADNet', 'HSSAKDDistiller', 'OnlineHSSAKD', 'MixSKDDistiller',
-    'SSKDDistiller', 'SSKDTeacher'
+    'SSKDDistiller', 'SSKDTeacher', 'SSSDDistiller', 'BottleneckExit', 'ExitAccuracy', 'exit_paths',
+    'probe_stage_shapes'
 ]

@@ -1,0 +1,68 @@
+# Faster R-CNN ResNet-18 FPN on Pascal VOC 07+12 (trainval -> VOC07 test), initialised from a distilled
+# and exported ResNet-18: the HSSAKD transfer protocol (Table VIII of the HSSAKD paper).
+#   4 epochs over 07+12 trainval (mmdet's x3 RepeatDataset is dropped: an epoch is one pass), SGD lr 0.001,
+#   momentum 0.9, weight decay 1e-4, lr x0.1 after epoch 3; images at "800x1000" = short side 800,
+#   long side <= 1000, for train and test. Batch size is not stated: we keep mmdet's 8 GPUs x 2 images.
+#
+#   python tools/train.py configs/transfer/mmdet/faster-rcnn_r18_fpn_8xb2-4e_voc0712.py \
+#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/export/resnet18_student.pth
+#
+# BN: the detector default, as in the paper's "standard" Faster R-CNN fine-tuning: BN statistics frozen
+# (norm_eval=True) and the stem + stage 1 frozen (frozen_stages=1, requires_grad=False). For SyncBN on
+# several GPUs: --cfg-options model.backbone.norm_cfg.type=SyncBN model.backbone.norm_eval=False
+_base_ = ['mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712.py']
+default_scope = 'mmdet'
+custom_imports = dict(imports=['mmkd.transfer'], allow_failed_imports=False)
+# Fails before the first step when the checkpoint does not fit the backbone (see mmkd/transfer/checks.py).
+custom_hooks = [dict(type='BackboneLoadCheckHook')]
+
+model = dict(
+    backbone=dict(
+        depth=18,
+        frozen_stages=1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=True,
+        init_cfg=dict(type='Pretrained', checkpoint='work_dirs/export/resnet18_student.pth', prefix='backbone.')),
+    neck=dict(in_channels=[64, 128, 256, 512]),
+    roi_head=dict(bbox_head=dict(num_classes=20)))
+
+data_root = 'data/VOCdevkit/'
+img_scale = (1000, 800)  # (long, short): mmdet's VOC default is (1000, 600)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+]
+voc_trainval = dict(
+    type='VOCDataset',
+    data_root=data_root,
+    filter_cfg=dict(filter_empty_gt=True, min_size=32, bbox_min_size=32),
+    pipeline=train_pipeline)
+train_dataloader = dict(
+    batch_size=2,
+    dataset=dict(
+        _delete_=True,
+        type='ConcatDataset',
+        ignore_keys=['dataset_type'],
+        datasets=[
+            dict(**voc_trainval, ann_file='VOC2007/ImageSets/Main/trainval.txt',
+                 data_prefix=dict(sub_data_root='VOC2007/')),
+            dict(**voc_trainval, ann_file='VOC2012/ImageSets/Main/trainval.txt',
+                 data_prefix=dict(sub_data_root='VOC2012/')),
+        ]))
+val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+max_epochs = 4
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
+param_scheduler = [dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[3], gamma=0.1)]
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.001, momentum=0.9, weight_decay=1e-4))
+auto_scale_lr = dict(enable=False, base_batch_size=16)

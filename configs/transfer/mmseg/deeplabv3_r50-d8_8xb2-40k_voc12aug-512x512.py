@@ -1,0 +1,51 @@
+# DeepLabV3 ResNet-50 (output stride 8) on Pascal VOC 2012 + SBD aug (train_aug -> val), initialised from a
+# distilled, exported ResNet-50: the MixSKD transfer protocol (Table 3 of the MixSKD paper, appendix B.3,
+# trained there with the CIRKD code). 512x512 crops, 40k iterations, SGD lr 0.02, momentum 0.9, batch 16
+# (8 GPUs x 2), poly decay lr0 * (1 - iter/40k)^0.9 down to 0, single-scale test at the original image size.
+# Where the paper is silent we take CIRKD's defaults: weight decay 1e-4, auxiliary FCN head on stage 3
+# with weight 0.4, dilations (1, 1, 2, 4). Head widths and the train augmentation are mmseg's DeepLabV3.
+#
+# The backbone is mmseg's plain-stem ResNet (one 7x7 conv; CIRKD's 'resnet50_original'), not the deep-stem
+# ResNetV1c of mmseg's own configs, so an exported mmpretrain ResNet loads with no missing stem keys.
+#
+#   bash tools/dist_train.sh configs/transfer/mmseg/deeplabv3_r50-d8_8xb2-40k_voc12aug-512x512.py 8 \
+#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/export/resnet50_student.pth
+#
+# BN: trainable SyncBN across GPUs, as CIRKD trains; a single-process run (launcher none) reverts it to
+# plain BN automatically. Frozen-BN variant: --cfg-options model.backbone.norm_eval=True
+_base_ = ['mmseg::deeplabv3/deeplabv3_r50-d8_4xb4-40k_voc12aug-512x512.py']
+default_scope = 'mmseg'
+custom_imports = dict(imports=['mmkd.transfer'], allow_failed_imports=False)
+# Fails before the first step when the checkpoint does not fit the backbone (see mmkd/transfer/checks.py).
+custom_hooks = [dict(type='BackboneLoadCheckHook')]
+
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+model = dict(
+    pretrained=None,
+    backbone=dict(
+        type='ResNet',
+        depth=50,
+        deep_stem=False,
+        avg_down=False,
+        strides=(1, 2, 1, 1),
+        dilations=(1, 1, 2, 4),
+        contract_dilation=True,
+        norm_cfg=norm_cfg,
+        norm_eval=False,
+        init_cfg=dict(type='Pretrained', checkpoint='work_dirs/export/resnet50_student.pth', prefix='backbone.')),
+    decode_head=dict(num_classes=21, norm_cfg=norm_cfg),
+    auxiliary_head=dict(num_classes=21, norm_cfg=norm_cfg, loss_decode=dict(loss_weight=0.4)))
+
+test_pipeline = [  # the original image size: no Resize
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+train_dataloader = dict(batch_size=2)
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4))
+param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=40000, by_epoch=False)]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=40000, val_interval=4000)
+auto_scale_lr = dict(enable=False, base_batch_size=16)
