@@ -1,4 +1,5 @@
 from .base import BaseDistiller, build_classifier, freeze, gt_labels, load_frozen_checkpoint
+from .css import CSSDistiller, branch_kd, css_dynamic_weights, css_network_cfgs, export_css
 from .dml import DMLDistiller, OnlineDistiller
 from .hssakd import HSSAKDDistiller, OnlineHSSAKD, SSADNet
 from .kd import KDDistiller
@@ -10,5 +11,5 @@ __all__ = [
     'BaseDistiller', 'build_classifier', 'freeze', 'gt_labels', 'load_frozen_checkpoint', 'KDDistiller',
     'DMLDistiller', 'OnlineDistiller', 'SSADNet', 'HSSAKDDistiller', 'OnlineHSSAKD', 'MixSKDDistiller',
     'SSKDDistiller', 'SSKDTeacher', 'SSSDDistiller', 'BottleneckExit', 'ExitAccuracy', 'exit_paths',
-    'probe_stage_shapes'
+    'probe_stage_shapes', 'CSSDistiller', 'branch_kd', 'css_dynamic_weights', 'css_network_cfgs', 'export_css'
 ]
