@@ -48,8 +48,29 @@ def symmetric_noise(labels: np.ndarray, ratio: float, num_classes: int, seed: in
     return noisy
 
 
+class RelabelledDataset:
+    """Base of dataset wrappers that keep a dataset's samples and pipeline but replace its labels.
+
+    Subclasses set ``self.dataset``, ``self.labels`` (one int per sample) and ``self.metainfo``.
+    """
+
+    dataset = None
+    labels = None
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def get_data_info(self, idx: int) -> dict:
+        info = self.dataset.get_data_info(idx)
+        info['gt_label'] = int(self.labels[idx])
+        return info
+
+    def __getitem__(self, idx: int):
+        return self.dataset.pipeline(self.get_data_info(idx))
+
+
 @DATASETS.register_module()
-class NoisyLabelDataset:
+class NoisyLabelDataset(RelabelledDataset):
     """``dataset`` with a fixed fraction of its training labels replaced symmetrically.
 
     Args:
@@ -65,14 +86,3 @@ class NoisyLabelDataset:
         self.clean_labels = _labels(self.dataset)
         self.labels = symmetric_noise(self.clean_labels, noise_ratio, num_classes, seed)
         self.noise_ratio = noise_ratio
-
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    def get_data_info(self, idx: int) -> dict:
-        info = self.dataset.get_data_info(idx)
-        info['gt_label'] = int(self.labels[idx])
-        return info
-
-    def __getitem__(self, idx: int):
-        return self.dataset.pipeline(self.get_data_info(idx))

@@ -17,6 +17,7 @@ from typing import Optional, Sequence, Tuple, Union
 import numpy as np
 
 from mmkd.registry import DATASETS
+from .label_subsets import RelabelledDataset
 
 
 def write_pseudo_labels(path: str, labels: Sequence[int], num_clusters: int,
@@ -73,7 +74,7 @@ def load_pseudo_labels(path: str) -> Tuple[np.ndarray, dict]:
 
 
 @DATASETS.register_module()
-class PseudoLabelDataset:
+class PseudoLabelDataset(RelabelledDataset):
     """``dataset`` with every ``gt_label`` replaced by the sample's cluster id from ``ann_file``.
 
     ``metainfo['classes']`` becomes the cluster ids ``('0', ..., 'K-1')``. The wrapped dataset's
@@ -98,17 +99,6 @@ class PseudoLabelDataset:
         self.metainfo = copy.deepcopy(getattr(self.dataset, 'metainfo', {}))
         self.metainfo['classes'] = tuple(str(i) for i in range(self.num_clusters))
         self.metainfo['pseudo_label_file'] = ann_file
-
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    def get_data_info(self, idx: int) -> dict:
-        info = self.dataset.get_data_info(idx)
-        info['gt_label'] = int(self.labels[idx])
-        return info
-
-    def __getitem__(self, idx: int):
-        return self.dataset.pipeline(self.get_data_info(idx))
 
 
 def majority_mapping(clusters: np.ndarray, labels: np.ndarray, num_clusters: int) -> np.ndarray:
