@@ -105,6 +105,7 @@ def test_export_plain_classifier(trained, tmp_path):
     keys = set(ckpt['state_dict'])
     assert {k.split('.')[0] for k in keys} == {'backbone', 'head'}
     assert ckpt['meta']['prefix'] == '' and ckpt['meta']['num_params'] > 11e6
+    assert ckpt['meta']['backbone_type'] == 'ResNet'  # from the training config kept in the checkpoint
     _, backbone_only = _exported(trained, tmp_path, '--backbone-only')
     assert {k.split('.')[0] for k in backbone_only['state_dict']} == {'backbone'}
 

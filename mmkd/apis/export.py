@@ -42,6 +42,20 @@ def extract_student(state_dict: dict, peer: Optional[int] = None, backbone_only:
     return out
 
 
+def _backbone_type(cfg_text, prefix: str) -> Optional[str]:
+    """The student's backbone type from the training config saved in the checkpoint's meta."""
+    from mmengine.config import Config
+    try:
+        model = Config.fromstring(cfg_text, '.py').model
+        if prefix.startswith('peers.'):
+            model = model['peers'][int(prefix.split('.')[1])]
+        elif prefix == 'student.':
+            model = model['student']
+        return model['backbone']['type']
+    except Exception:  # no config, or one we cannot read: the meta just goes without it
+        return None
+
+
 def export_student(ckpt: str, out: str, peer: Optional[int] = None, backbone_only: bool = False) -> dict:
     """Write ``{'state_dict': tensors, 'meta': plain python}`` to ``out`` atomically; return the meta."""
     from mmkd import __version__
@@ -62,6 +76,9 @@ def export_student(ckpt: str, out: str, peer: Optional[int] = None, backbone_onl
     for key in ('epoch', 'iter', 'experiment_name'):
         if isinstance(src_meta.get(key), (int, str)):
             meta[f'source_{key}'] = src_meta[key]
+    backbone_type = _backbone_type(src_meta.get('cfg'), meta['prefix']) if isinstance(src_meta.get('cfg'), str) else None
+    if backbone_type:
+        meta['backbone_type'] = backbone_type  # read by mmkd.transfer's load check
     out_dir = osp.dirname(osp.abspath(out))
     os.makedirs(out_dir, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out_dir, suffix='.tmp')

@@ -4,7 +4,7 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
-from .stage_copies import make_branch_body, num_stages
+from .stage_copies import make_branch_body, num_stages, stage_channels
 
 
 class AuxiliaryBranches(BaseModule):
@@ -28,21 +28,14 @@ class AuxiliaryBranches(BaseModule):
         total = num_stages(backbone)
         self.taps = list(range(total)) if taps is None else [t % total for t in taps]
         self.bodies = nn.ModuleList(make_branch_body(backbone, t) for t in self.taps)
-        self.out_channels = self._probe_channels(backbone)
+        # the branch output: the backbone's final width (after its post module, if any)
+        self.out_channels = getattr(backbone, 'out_channels', None) or stage_channels(backbone)[-1]
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fcs = nn.ModuleList(
             nn.Linear(self.out_channels, num_outputs) for _ in self.taps) if num_outputs else None
         if self.fcs is not None:
             for fc in self.fcs:
                 nn.init.zeros_(fc.bias)
-
-    @staticmethod
-    def _probe_channels(backbone) -> int:
-        channels = getattr(backbone, 'out_channels', None)
-        if channels is None:  # mmpretrain ResNet: the last stage's width
-            from .stage_copies import stage_channels
-            channels = stage_channels(backbone)[-1]
-        return channels
 
     def forward(self, stage_feats: Sequence[torch.Tensor],
                 detach: Union[bool, Sequence[bool]] = False) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
