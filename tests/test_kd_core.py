@@ -222,3 +222,14 @@ def test_teacher_check_hook_logs_accuracy_and_kd_trains(tmp_path, fashion_root):
     assert runner.message_hub.get_info('teacher_accuracy') == hook.accuracy
     saved = torch.load(osp.join(runner.work_dir, 'epoch_1.pth'), weights_only=True)['state_dict']
     assert not any(k.startswith('teacher.') for k in saved)  # the frozen teacher is not saved
+
+
+def test_teacher_from_a_config_file(tmp_path):
+    """``teacher`` may be the path of a config file whose ``model`` is the teacher."""
+    cfg_file = tmp_path / 'teacher_cfg.py'
+    cfg_file.write_text(f'model = {small_classifier(depth=34)!r}\n')
+    ckpt = save_random(small_classifier(depth=34), tmp_path / 'teacher.pth')
+    kd = KDDistiller(student=small_classifier(), teacher=str(cfg_file), teacher_ckpt=ckpt)
+    assert len(kd.teacher.backbone.layer3) == 6  # ResNet-34's third stage
+    with pytest.raises(FileNotFoundError, match='teacher config file .*missing.py does not exist'):
+        KDDistiller(student=small_classifier(), teacher=str(tmp_path / 'missing.py'), teacher_ckpt=ckpt)
