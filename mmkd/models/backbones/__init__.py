@@ -1,3 +1,4 @@
+from .densenet_cifar import CIFARDenseNet
 from .mobilenetv2_cifar import CIFARMobileNetV2
 from .resnet_cifar import CIFARBackbone, CIFARResNet
 from .shufflenetv1_cifar import CIFARShuffleNetV1
@@ -7,5 +8,5 @@ from .wrn import WideResNet
 
 __all__ = [
     'CIFARBackbone', 'CIFARResNet', 'WideResNet', 'CIFARVGG',
-    'CIFARMobileNetV2', 'CIFARShuffleNetV1', 'CIFARShuffleNetV2'
+    'CIFARMobileNetV2', 'CIFARShuffleNetV1', 'CIFARShuffleNetV2', 'CIFARDenseNet'
 ]
