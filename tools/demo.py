@@ -124,7 +124,7 @@ work_dir = {self.work!r}{model}
 
 def run_logged(cmd, log_path: str) -> None:
     """Run ``cmd``, keep its whole output in ``log_path``, show only progress lines (with ETA)."""
-    with open(log_path, 'w') as log:
+    with open(log_path, 'w', buffering=1) as log:  # line-buffered: `tail -f` works
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 env=dict(os.environ, PYTHONUNBUFFERED='1'))
         for line in proc.stdout:
