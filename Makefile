@@ -10,7 +10,7 @@ install:
 	@bash tools/install.sh
 
 demo: install
-	$(PY) tools/demo.py $(ARGS)
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) tools/demo.py $(ARGS)
 
 test: install
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest tests -n 2 --dist loadgroup -q -p no:cacheprovider $(PYTEST_ARGS)
