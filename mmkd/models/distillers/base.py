@@ -8,6 +8,7 @@ from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmkd.registry import MODELS
+from ..utils.fast_inference import fast_inference
 
 
 def build_classifier(cfg: Union[dict, nn.Module], what: str = 'student') -> nn.Module:
@@ -93,6 +94,14 @@ class BaseDistiller(BaseModel):
         save_teacher (bool): keep the teacher's weights in saved checkpoints. Defaults to False.
         data_preprocessor (dict, optional): defaults to the student's, or ``ClsDataPreprocessor``.
         init_cfg (dict, optional): initialisation config.
+        fast_teacher (dict, optional): run the frozen modules in inference form, e.g.
+            ``dict(fold_bn=True, channels_last=True, compile=False)`` (see
+            :func:`mmkd.models.utils.fast_inference.fast_inference`). Outputs equal the eager
+            teacher's within float rounding; state dicts and checkpoints are unchanged. Defaults to
+            None (eager).
+        channels_last (bool): store every 4-d parameter (student, teacher, branches, heads)
+            channels_last, so convolutions run NHWC; applied on ``train()``/``eval()``, once every
+            module is built. Defaults to False.
     """
 
     def __init__(self,
@@ -102,7 +111,9 @@ class BaseDistiller(BaseModel):
                  teacher_ckpt_prefix: Optional[str] = None,
                  save_teacher: bool = False,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 fast_teacher: Optional[dict] = None,
+                 channels_last: bool = False):
         if data_preprocessor is None:
             data_preprocessor = (student.get('data_preprocessor') if isinstance(student, dict) else None)
         data_preprocessor = dict(data_preprocessor or dict(type='ClsDataPreprocessor'))
@@ -116,6 +127,11 @@ class BaseDistiller(BaseModel):
             load_frozen_checkpoint(self.teacher, teacher_ckpt, 'teacher', teacher_ckpt_prefix)
             self._check_num_classes(self.teacher, 'teacher')
         self.save_teacher = save_teacher
+        self.channels_last = channels_last
+        self.fast_teacher = dict(fast_teacher) if fast_teacher else None
+        if self.fast_teacher:
+            for module in self.frozen_modules().values():
+                fast_inference(module, **self.fast_teacher)
         self.register_state_dict_post_hook(_drop_frozen_keys)
         self.register_load_state_dict_pre_hook(_fill_frozen_keys)
 
@@ -134,6 +150,8 @@ class BaseDistiller(BaseModel):
 
     def train(self, mode: bool = True):
         super().train(mode)
+        if self.channels_last:  # a no-op once converted
+            self.to(memory_format=torch.channels_last)
         for module in self.frozen_modules().values():
             module.eval()
         return self
