@@ -19,10 +19,13 @@ import mmkd.engine.hooks.moco_momentum  # noqa: F401
 import mmkd.models.distillers.sssd  # noqa: F401
 import mmkd.models.selfsup  # noqa: F401
 from mmkd.apis.export import export_student
+from mmkd.apis.features import extract_features, l2_normalize
+from mmkd.apis.kmeans import cluster_report, run_kmeans
 from mmkd.datasets.pseudo_label_dataset import (PseudoLabelDataset, cluster_majority_accuracy, cluster_purity,
                                                 load_pseudo_labels, majority_mapping, write_pseudo_labels)
 from mmkd.engine.hooks.moco_momentum import MoCoMomentumHook
-from mmkd.models.distillers.sssd import ExitAccuracy, SSSDDistiller
+from mmkd.evaluation import ExitAccuracy
+from mmkd.models.distillers.sssd import SSSDDistiller
 from mmkd.models.selfsup import LightlyMoCo
 from mmkd.registry import MODELS
 
@@ -207,17 +210,17 @@ def test_kmeans_recovers_generated_clusters():
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(6, 32)) * 5
     truth = rng.integers(0, 6, size=600)
-    feats = kmeans_tool.l2_normalize(centres[truth] + rng.normal(size=(600, 32)) * 0.3)
-    _, clusters = kmeans_tool.run_kmeans(feats, 6, seed=0)
-    report = kmeans_tool.cluster_report(clusters, 6, truth)
+    feats = l2_normalize(centres[truth] + rng.normal(size=(600, 32)) * 0.3)
+    _, clusters = run_kmeans(feats, 6, seed=0)
+    report = cluster_report(clusters, 6, truth)
     assert report['purity'] > 0.99 and report['nmi'] > 0.99
     assert report['empty_clusters'] == 0 and report['cluster_size_min'] >= 60
     with pytest.raises(ValueError, match='--num-clusters 601 must be between 1 and the 600 samples'):
-        kmeans_tool.run_kmeans(feats, 601)
+        run_kmeans(feats, 601)
     with pytest.raises(ValueError, match='feature set is empty'):
-        kmeans_tool.run_kmeans(np.zeros((0, 32)), 3)
+        run_kmeans(np.zeros((0, 32)), 3)
     with pytest.raises(ValueError, match='target set is empty'):
-        kmeans_tool.extract_features(small_moco(), [])
+        extract_features(small_moco(), [])
 
 
 def test_cluster_majority_accuracy_and_purity():

@@ -14,7 +14,6 @@ majority-class accuracy of held-out images assigned to their nearest centroid; t
 stored as ``metainfo.cluster_to_class`` for evaluation only (training never reads it).
 """
 import argparse
-import copy
 import os.path as osp
 import sys
 import time
@@ -25,133 +24,12 @@ import mmkd  # noqa: E402,F401
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
-from mmengine.dataset import default_collate  # noqa: E402
-from mmengine.runner.checkpoint import _load_checkpoint  # noqa: E402
 
-from mmkd.apis.export import student_prefix  # noqa: E402
+from mmkd.apis.features import build_eval_dataset, extract_features, l2_normalize, load_feature_model  # noqa: E402
+from mmkd.apis.kmeans import cluster_report, run_kmeans  # noqa: E402
 from mmkd.apis.runner import load_config  # noqa: E402
-from mmkd.datasets.pseudo_label_dataset import (cluster_majority_accuracy, cluster_purity,  # noqa: E402
-                                                majority_mapping, write_pseudo_labels)
-from mmkd.models.distillers.base import load_frozen_checkpoint  # noqa: E402
-
-LABEL_WRAPPERS = ('PseudoLabelDataset', )  # wrappers that only replace labels: embed what they wrap
-
-
-# --------------------------------------------------------------------------- shared with linear_probe
-def build_eval_dataset(cfg, split: str):
-    """``split``'s dataset of ``cfg`` with the test pipeline (no augmentation, one view, true labels)."""
-    from mmkd.registry import DATASETS
-    loader = cfg.get(f'{split}_dataloader')
-    if not loader or not loader.get('dataset'):
-        raise ValueError(f'{cfg.filename} has no {split}_dataloader.dataset to embed')
-    ds_cfg = copy.deepcopy(loader['dataset'])
-    while isinstance(ds_cfg, dict) and ds_cfg.get('type') in LABEL_WRAPPERS:
-        ds_cfg = ds_cfg['dataset']
-    pipeline = None
-    for name in ('test_dataloader', 'val_dataloader'):
-        source = (cfg.get(name) or {}).get('dataset')
-        while isinstance(source, dict) and source.get('type') in LABEL_WRAPPERS:
-            source = source['dataset']
-        if source and source.get('pipeline'):
-            pipeline = copy.deepcopy(source['pipeline'])
-            break
-    if pipeline is None:
-        raise ValueError(f'{cfg.filename} has no test_dataloader / val_dataloader pipeline to embed with')
-    ds_cfg['pipeline'] = pipeline
-    return DATASETS.build(ds_cfg)
-
-
-def load_feature_model(cfg, ckpt: str, device: str = 'cpu', with_exits: bool = True):
-    """Build ``cfg.model`` and load the backbone (and SSSD exits, when there) from ``ckpt``.
-
-    Returns (model, exits_loaded). The backbone is the model's own, or its ``student``'s.
-    """
-    from mmkd.registry import MODELS
-    model_cfg = copy.deepcopy(cfg.model)
-    if cfg.get('data_preprocessor') is not None:
-        model_cfg.setdefault('data_preprocessor', copy.deepcopy(cfg.data_preprocessor))
-    model = MODELS.build(model_cfg)
-    if not osp.isfile(ckpt):
-        raise FileNotFoundError(f'checkpoint {ckpt} does not exist')
-    state = _load_checkpoint(ckpt, map_location='cpu')
-    state = state.get('state_dict', state)
-    prefix = student_prefix(state)
-    root = getattr(model, 'student', model)
-    load_frozen_checkpoint(root.backbone, ckpt, 'backbone', prefix=prefix + 'backbone.')
-    exits_loaded = False
-    if with_exits and hasattr(model, 'exits') and any(k.startswith('exits.') for k in state):
-        load_frozen_checkpoint(model.exits, ckpt, 'exits', prefix='exits.')
-        exits_loaded = True
-    return model.to(device).eval(), exits_loaded
-
-
-@torch.no_grad()
-def extract_features(model, dataset, batch_size: int = 256, num_workers: int = 0, device: str = 'cpu',
-                     exits: bool = False, desc: str = 'features'):
-    """Pooled features of every image of ``dataset``, in order.
-
-    Returns (list of (N, D) float32 arrays — one per SSSD exit when ``exits``, else one for the
-    backbone's last stage —, (N,) int labels or None when the set has none).
-    """
-    from tqdm import tqdm
-    if len(dataset) == 0:
-        raise ValueError('the target set is empty: no features to extract')
-    loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
-                                         collate_fn=default_collate)
-    root = getattr(model, 'student', model)
-    feats, labels = None, []
-    with tqdm(total=len(dataset), desc=desc, unit='img', file=sys.stderr, dynamic_ncols=True) as bar:
-        for batch in loader:
-            data = model.data_preprocessor(batch, False)
-            inputs = data['inputs'].to(device)
-            if exits:
-                outs = model.exit_features(inputs)
-            else:
-                out = root.backbone(inputs)
-                out = out[-1] if isinstance(out, (tuple, list)) else out
-                outs = [torch.nn.functional.adaptive_avg_pool2d(out, 1).flatten(1)]
-            feats = [[] for _ in outs] if feats is None else feats
-            for store, f in zip(feats, outs):
-                store.append(f.float().cpu().numpy())
-            samples = data.get('data_samples') or []
-            labels.extend(int(s.gt_label[0]) if 'gt_label' in s else None for s in samples)
-            bar.update(len(inputs))
-    feats = [np.concatenate(f) for f in feats]
-    has_labels = len(labels) == len(feats[0]) and all(y is not None for y in labels)
-    return feats, (np.asarray(labels, dtype=np.int64) if has_labels else None)
-
-
-def l2_normalize(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-
-# --------------------------------------------------------------------------- clustering
-def run_kmeans(feats: np.ndarray, num_clusters: int, seed: int = 0, n_init: int = 3, max_iter: int = 100,
-               batch_size: int = 4096):
-    """scikit-learn ``MiniBatchKMeans`` on ``feats``; returns (fitted estimator, cluster ids)."""
-    from sklearn.cluster import MiniBatchKMeans
-    n = len(feats)
-    if n == 0:
-        raise ValueError('the feature set is empty: nothing to cluster')
-    if not 1 <= num_clusters <= n:
-        raise ValueError(f'--num-clusters {num_clusters} must be between 1 and the {n} samples of the target set')
-    km = MiniBatchKMeans(n_clusters=num_clusters, random_state=seed, n_init=n_init, max_iter=max_iter,
-                         batch_size=min(n, max(batch_size, 3 * num_clusters)))
-    return km, km.fit_predict(feats).astype(np.int64)
-
-
-def cluster_report(clusters: np.ndarray, num_clusters: int, labels=None) -> dict:
-    """Cluster-size statistics, and NMI / purity against ``labels`` when given."""
-    sizes = np.bincount(clusters, minlength=num_clusters)
-    used = sizes[sizes > 0]
-    report = dict(num_samples=int(len(clusters)), empty_clusters=int((sizes == 0).sum()),
-                  cluster_size_min=int(used.min()), cluster_size_median=float(np.median(used)),
-                  cluster_size_max=int(used.max()), cluster_size_mean=float(used.mean()))
-    if labels is not None:
-        from sklearn.metrics import normalized_mutual_info_score
-        report['nmi'] = float(normalized_mutual_info_score(labels, clusters))
-        report['purity'] = cluster_purity(clusters, labels)
-    return report
+from mmkd.datasets.pseudo_label_dataset import (cluster_majority_accuracy, majority_mapping,  # noqa: E402
+                                                write_pseudo_labels)
 
 
 def parse_args():

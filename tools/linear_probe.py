@@ -16,15 +16,14 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from kmeans_pseudo_labels import build_eval_dataset, extract_features, load_feature_model  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
+from mmkd.apis.features import build_eval_dataset, extract_features, load_feature_model  # noqa: E402
 from mmkd.apis.runner import load_config  # noqa: E402
 
 

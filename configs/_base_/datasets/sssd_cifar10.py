@@ -1,37 +1,4 @@
-# CIFAR-10 (python version extracted under data/cifar10/cifar-10-batches-py), standard augmentation.
-input_size = 32  # read by the config-tree test and tools/benchmark.py
-dataset_type = 'CIFAR10'
-data_root = 'data/cifar10'
+# CIFAR-10 for SSSD: the standard CIFAR-10 base with the paper's batch size of 128.
+_base_ = ['./cifar10.py']
 
-data_preprocessor = dict(
-    type='ClsDataPreprocessor',
-    num_classes=10,
-    mean=[125.307, 122.961, 113.8575],  # 0.4914, 0.4822, 0.4465
-    std=[51.5865, 50.847, 51.255],  # 0.2023, 0.1994, 0.2010
-    to_rgb=False,
-)
-
-train_pipeline = [
-    dict(type='RandomCrop', crop_size=32, padding=4),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [dict(type='PackInputs')]
-
-train_dataloader = dict(
-    batch_size=128,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, split='train', download=False, pipeline=train_pipeline),
-)
-val_dataloader = dict(
-    batch_size=256,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split='test', download=False, pipeline=test_pipeline),
-)
-val_evaluator = dict(type='Accuracy', topk=(1, ))
-test_dataloader = val_dataloader
-test_evaluator = val_evaluator
+train_dataloader = dict(batch_size=128)

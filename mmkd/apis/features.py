@@ -1,0 +1,101 @@
+"""Pooled backbone features of a whole dataset: what SSSD's k-means and the linear probe embed with."""
+import copy
+import os.path as osp
+import sys
+
+import numpy as np
+import torch
+from mmengine.dataset import default_collate
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmkd.models.distillers.base import load_frozen_checkpoint
+from .export import student_prefix
+
+LABEL_WRAPPERS = ('PseudoLabelDataset', )  # wrappers that only replace labels: embed what they wrap
+
+
+def build_eval_dataset(cfg, split: str):
+    """``split``'s dataset of ``cfg`` with the test pipeline (no augmentation, one view, true labels)."""
+    from mmkd.registry import DATASETS
+    loader = cfg.get(f'{split}_dataloader')
+    if not loader or not loader.get('dataset'):
+        raise ValueError(f'{cfg.filename} has no {split}_dataloader.dataset to embed')
+    ds_cfg = copy.deepcopy(loader['dataset'])
+    while isinstance(ds_cfg, dict) and ds_cfg.get('type') in LABEL_WRAPPERS:
+        ds_cfg = ds_cfg['dataset']
+    pipeline = None
+    for name in ('test_dataloader', 'val_dataloader'):
+        source = (cfg.get(name) or {}).get('dataset')
+        while isinstance(source, dict) and source.get('type') in LABEL_WRAPPERS:
+            source = source['dataset']
+        if source and source.get('pipeline'):
+            pipeline = copy.deepcopy(source['pipeline'])
+            break
+    if pipeline is None:
+        raise ValueError(f'{cfg.filename} has no test_dataloader / val_dataloader pipeline to embed with')
+    ds_cfg['pipeline'] = pipeline
+    return DATASETS.build(ds_cfg)
+
+
+def load_feature_model(cfg, ckpt: str, device: str = 'cpu', with_exits: bool = True):
+    """Build ``cfg.model`` and load the backbone (and SSSD exits, when there) from ``ckpt``.
+
+    Returns (model, exits_loaded). The backbone is the model's own, or its ``student``'s.
+    """
+    from mmkd.registry import MODELS
+    model_cfg = copy.deepcopy(cfg.model)
+    if cfg.get('data_preprocessor') is not None:
+        model_cfg.setdefault('data_preprocessor', copy.deepcopy(cfg.data_preprocessor))
+    model = MODELS.build(model_cfg)
+    if not osp.isfile(ckpt):
+        raise FileNotFoundError(f'checkpoint {ckpt} does not exist')
+    state = _load_checkpoint(ckpt, map_location='cpu')
+    state = state.get('state_dict', state)
+    prefix = student_prefix(state)
+    root = getattr(model, 'student', model)
+    load_frozen_checkpoint(root.backbone, ckpt, 'backbone', prefix=prefix + 'backbone.')
+    exits_loaded = False
+    if with_exits and hasattr(model, 'exits') and any(k.startswith('exits.') for k in state):
+        load_frozen_checkpoint(model.exits, ckpt, 'exits', prefix='exits.')
+        exits_loaded = True
+    return model.to(device).eval(), exits_loaded
+
+
+@torch.no_grad()
+def extract_features(model, dataset, batch_size: int = 256, num_workers: int = 0, device: str = 'cpu',
+                     exits: bool = False, desc: str = 'features'):
+    """Pooled features of every image of ``dataset``, in order.
+
+    Returns (list of (N, D) float32 arrays — one per SSSD exit when ``exits``, else one for the
+    backbone's last stage —, (N,) int labels or None when the set has none).
+    """
+    from tqdm import tqdm
+    if len(dataset) == 0:
+        raise ValueError('the target set is empty: no features to extract')
+    loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
+                                         collate_fn=default_collate)
+    root = getattr(model, 'student', model)
+    feats, labels = None, []
+    with tqdm(total=len(dataset), desc=desc, unit='img', file=sys.stderr, dynamic_ncols=True) as bar:
+        for batch in loader:
+            data = model.data_preprocessor(batch, False)
+            inputs = data['inputs'].to(device)
+            if exits:
+                outs = model.exit_features(inputs)
+            else:
+                out = root.backbone(inputs)
+                out = out[-1] if isinstance(out, (tuple, list)) else out
+                outs = [torch.nn.functional.adaptive_avg_pool2d(out, 1).flatten(1)]
+            feats = [[] for _ in outs] if feats is None else feats
+            for store, f in zip(feats, outs):
+                store.append(f.float().cpu().numpy())
+            samples = data.get('data_samples') or []
+            labels.extend(int(s.gt_label[0]) if 'gt_label' in s else None for s in samples)
+            bar.update(len(inputs))
+    feats = [np.concatenate(f) for f in feats]
+    has_labels = len(labels) == len(feats[0]) and all(y is not None for y in labels)
+    return feats, (np.asarray(labels, dtype=np.int64) if has_labels else None)
+
+
+def l2_normalize(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
