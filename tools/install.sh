@@ -18,20 +18,20 @@ if [[ -f $STAMP && $(cat "$STAMP") == "$want" && -x $PY ]]; then
 fi
 
 if [[ ! -x $PY ]]; then
-  step "1/7 creating virtual environment $VENV"
+  step "1/8 creating virtual environment $VENV"
   python3 -m venv "$VENV"
 fi
 PIP=("$PY" -m pip --disable-pip-version-check)
 
-step "2/7 torch + torchvision (requirements/torch.txt)"
+step "2/8 torch + torchvision (requirements/torch.txt)"
 "${PIP[@]}" install --progress-bar on -r "$ROOT/requirements/torch.txt"
 
-step "3/7 build tools (requirements/build.txt)"
+step "3/8 build tools (requirements/build.txt)"
 "${PIP[@]}" install -q -r "$ROOT/requirements/build.txt"
 
 mmcv_whl=$(ls "$WHEELS"/mmcv-$MMCV_VERSION-*.whl 2>/dev/null | head -n1 || true)
 if [[ -z $mmcv_whl ]]; then
-  step "4/7 building mmcv $MMCV_VERSION with compiled CPU ops (once, ~11 min on 2 cores; cached in $WHEELS)"
+  step "4/8 building mmcv $MMCV_VERSION with compiled CPU ops (once, ~11 min on 2 cores; cached in $WHEELS)"
   mkdir -p "$WHEELS"
   build=$(mktemp -d)
   trap 'rm -rf "$build"' EXIT
@@ -46,16 +46,16 @@ if [[ -z $mmcv_whl ]]; then
   cp "$whl" "$WHEELS/.tmp-$(basename "$whl")" && mv "$WHEELS/.tmp-$(basename "$whl")" "$WHEELS/$(basename "$whl")"
   mmcv_whl=$WHEELS/$(basename "$whl")
 else
-  step "4/7 mmcv $MMCV_VERSION: using cached wheel $mmcv_whl"
+  step "4/8 mmcv $MMCV_VERSION: using cached wheel $mmcv_whl"
 fi
 "${PIP[@]}" install -q --no-deps "$mmcv_whl"
 
-step "5/7 OpenMMLab stack, lightly, test tools (requirements/runtime.txt, tests.txt)"
+step "5/8 OpenMMLab stack, lightly, test tools (requirements/runtime.txt, tests.txt)"
 "${PIP[@]}" install -q -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt" \
   addict packaging pyyaml yapf
 "${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
 
-step "6/7 Fashion-MNIST (Debian package dataset-fashion-mnist, optional)"
+step "6/8 Fashion-MNIST (Debian package dataset-fashion-mnist, optional)"
 if [[ -d /usr/share/datasets/fashion-mnist ]]; then
   echo "found /usr/share/datasets/fashion-mnist"
 elif command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
@@ -67,7 +67,27 @@ else
   echo "WARNING: /usr/share/datasets/fashion-mnist missing and apt-get unavailable; the demo needs it"
 fi
 
-step "7/7 verifying imports"
+step "7/8 jemalloc (Debian libjemalloc2, optional: faster CPU training, see mmkd/utils/allocator.py)"
+JEMALLOC=$VENV/lib/mmkd/libjemalloc.so.2
+if [[ -f $JEMALLOC ]]; then
+  echo "found $JEMALLOC"
+elif command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then
+  deb=$(mktemp -d)
+  if (cd "$deb" && (apt-get download -q libjemalloc2 >/dev/null 2>&1 || \
+        ([[ $(id -u) == 0 ]] && apt-get update -q >/dev/null 2>&1 && apt-get download -q libjemalloc2 >/dev/null 2>&1))); then
+    dpkg-deb -x "$deb"/libjemalloc2_*.deb "$deb/x"
+    mkdir -p "$(dirname "$JEMALLOC")"
+    cp "$(find "$deb/x" -name libjemalloc.so.2 | head -n1)" "$JEMALLOC.tmp" && mv "$JEMALLOC.tmp" "$JEMALLOC"
+    echo "installed $JEMALLOC"
+  else
+    echo "WARNING: could not download libjemalloc2; tools run on the system malloc (slower on CPU)"
+  fi
+  rm -rf "$deb"
+else
+  echo "WARNING: apt-get unavailable; tools run on the system malloc (slower on CPU)"
+fi
+
+step "8/8 verifying imports"
 "$PY" - <<'PY'
 import mmcv, mmcv.ops, mmengine, mmdet, mmseg, mmpretrain, lightly, torch, mmkd
 from mmcv.ops import nms, RoIAlign  # compiled ops

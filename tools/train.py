@@ -5,6 +5,11 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clean checkout too
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from jemalloc_launch import reexec_on_jemalloc  # noqa: E402
+
+if __name__ == '__main__':
+    reexec_on_jemalloc()  # before torch is imported: see mmkd/utils/allocator.py
 
 import mmkd  # noqa: E402,F401  (version checks, safe checkpoint loading)
 from mmengine.config import Config, DictAction  # noqa: E402

@@ -1,3 +1,4 @@
+from .allocator import active_allocator, find_jemalloc, use_jemalloc
 from .checkpoint import (UnsafeCheckpointError, mmengine_checkpoint_globals, safe_load,
                          setup_safe_checkpoint_loading)
 from .setup_env import register_all_modules
@@ -5,5 +6,5 @@ from .version_check import check_stack, check_version
 
 __all__ = [
     'UnsafeCheckpointError', 'mmengine_checkpoint_globals', 'safe_load', 'setup_safe_checkpoint_loading',
-    'register_all_modules', 'check_stack', 'check_version'
+    'register_all_modules', 'check_stack', 'check_version', 'active_allocator', 'find_jemalloc', 'use_jemalloc'
 ]
