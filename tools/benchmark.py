@@ -1,20 +1,23 @@
 """Benchmark one training step of any mmkd config against a bare PyTorch step and a naive step.
 
     python tools/benchmark.py CONFIG [--iters N] [--warmup W] [--batch-size B] [--device cpu|cuda]
-                              [--threads T] [--json OUT] [--no-fast-teacher] [--amp]
+                              [--threads T] [--json OUT] [--[no-]fast-teacher] [--[no-]channels-last]
+                              [--allocator jemalloc|system] [--amp]
 
 Three variants of the same step run on the same generated batch (``input_size`` of the config,
 random teacher / classifier checkpoints as in the config-tree test):
 
 * ``mmkd``: what ``tools/train.py`` runs per iteration: ``model.train_step(data, optim_wrapper)``
-  (data preprocessor, loss, ``parse_losses``, the config's ``OptimWrapper``). For a distiller it
-  switches on the fast paths: the fast frozen teacher (``model.fast_teacher``: Conv+BN folded,
-  channels_last; ``--no-fast-teacher`` to leave it out) and a channels_last model
-  (``model.channels_last=True``; ``--no-channels-last``);
-* ``reference``: the identical math (same modules, same loss function, same torch optimizer) as a
-  bare PyTorch loop: normalise -> ``model.loss`` -> sum -> ``backward`` -> ``optimizer.step`` ->
-  ``zero_grad``; its ratio to ``mmkd`` is the framework overhead;
-* ``naive``: the bare loop with the teacher eager, fp32, NCHW (no fast path, no AMP).
+  (data preprocessor, loss, ``parse_losses``, the config's ``OptimWrapper``), with the config's
+  ``model.fast_teacher`` / ``model.channels_last`` (``--[no-]fast-teacher``,
+  ``--[no-]channels-last`` force them), in a process on jemalloc as ``tools/train.py`` runs
+  (``--allocator system`` to compare);
+* ``reference``: the identical math in the same kind of process (same modules and options, same
+  loss function, same torch optimizer) as a bare PyTorch loop: normalise -> ``model.loss`` -> sum
+  -> ``backward`` -> ``optimizer.step`` -> ``zero_grad``; its ratio to ``mmkd`` is the framework
+  overhead;
+* ``naive``: the bare loop with the teacher eager, fp32, NCHW (no fast path, no AMP), on the
+  system malloc as a plain script runs (``--naive-allocator``).
 
 Each variant runs in its own process (so peak memory is its own: RSS on CPU,
 ``torch.cuda.max_memory_allocated`` on CUDA), and the processes take their steps in turn, one at a
@@ -39,6 +42,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 
 from mmengine.config import DictAction  # noqa: E402
 
+from mmkd.utils.allocator import ENV_SWITCH, active_allocator, use_jemalloc  # noqa: E402
+
 VARIANTS = ('mmkd', 'reference', 'naive')
 DESCRIPTIONS = {
     'mmkd': 'model.train_step(data, OptimWrapper from cfg.optim_wrapper), fast teacher path',
@@ -61,15 +66,22 @@ def parse_args(argv=None):
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
     parser.add_argument('--threads', type=int, help='torch / OpenMP threads per process (default: torch default)')
     parser.add_argument('--json', help='write the full result as JSON to this file')
-    parser.add_argument('--no-fast-teacher', action='store_true', help='mmkd / reference keep the teacher eager')
+    parser.add_argument('--fast-teacher', action=argparse.BooleanOptionalAction, default=None,
+                        help='mmkd / reference: force the fast frozen teacher on (fold_bn + channels_last) or '
+                        'off (default: as the config sets model.fast_teacher)')
     parser.add_argument('--fast-teacher-compile', action='store_true',
                         help='also torch.compile the teacher (fast_teacher.compile=True)')
-    parser.add_argument('--no-channels-last', action='store_true',
-                        help='mmkd / reference keep the model NCHW (model.channels_last=False)')
+    parser.add_argument('--channels-last', action=argparse.BooleanOptionalAction, default=None,
+                        help='mmkd / reference: force model.channels_last on or off (default: as the config sets it)')
     parser.add_argument('--amp', action='store_true', help='mixed precision in mmkd (AmpOptimWrapper) and '
                         'reference (autocast + GradScaler); CUDA only')
     parser.add_argument('--variants', default=','.join(VARIANTS),
                         help=f'comma-separated subset of {",".join(VARIANTS)} (ratios need all three)')
+    parser.add_argument('--allocator', choices=['jemalloc', 'system'], default='jemalloc',
+                        help='malloc of the mmkd and reference processes (default jemalloc, as tools/train.py '
+                        'uses when installed; see mmkd/utils/allocator.py)')
+    parser.add_argument('--naive-allocator', choices=['jemalloc', 'system'], default='system',
+                        help='malloc of the naive process (default system: what a plain script gets)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config keys (key=value)')
     parser.add_argument('--worker', choices=VARIANTS, help=argparse.SUPPRESS)
@@ -114,16 +126,19 @@ def make_spec(args, tmpdir: str) -> dict:
         raise KeyError(f'model.type={model_cfg.get("type")!r} of {args.config} is not registered')
     distiller = isinstance(model_cls, type) and issubclass(model_cls, BaseDistiller)
     fast_teacher = None
-    if distiller and model_cfg.get('teacher') and not args.no_fast_teacher:
-        fast_teacher = dict(model_cfg.get('fast_teacher') or DEFAULT_FAST_TEACHER)
-        if args.fast_teacher_compile:
-            fast_teacher['compile'] = True
+    if distiller and model_cfg.get('teacher'):
+        fast_teacher = model_cfg.get('fast_teacher') if args.fast_teacher is None else args.fast_teacher
+        if fast_teacher or args.fast_teacher_compile:
+            fast_teacher = dict(fast_teacher if isinstance(fast_teacher, dict) else DEFAULT_FAST_TEACHER)
+            fast_teacher['compile'] = fast_teacher.get('compile', False) or args.fast_teacher_compile
+    channels_last = distiller and bool(model_cfg.get('channels_last') if args.channels_last is None
+                                       else args.channels_last)
     optim_cfg = cfg.optim_wrapper.to_dict() if hasattr(cfg.optim_wrapper, 'to_dict') else dict(cfg.optim_wrapper)
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise RuntimeError('--device cuda but torch sees no CUDA device')
     return dict(config=args.config, model_cfg=model_cfg, optim_wrapper=optim_cfg, input_size=input_size_of(cfg),
                 batch_size=int(batch_size), device=args.device, threads=args.threads, amp=args.amp,
-                channels_last=distiller and not args.no_channels_last,
+                channels_last=channels_last,
                 fast_teacher=fast_teacher, has_teacher=bool(model_cfg.get('teacher')), random_checkpoints=filled,
                 seed=args.seed)
 
@@ -131,8 +146,11 @@ def make_spec(args, tmpdir: str) -> dict:
 class Worker:
     """One variant in its own process, stepping on request (a line on stdin -> a JSON line back)."""
 
-    def __init__(self, variant: str, spec_path: str, threads, log_dir: str):
+    def __init__(self, variant: str, spec_path: str, threads, log_dir: str, allocator: str):
         env = dict(os.environ, PYTHONUNBUFFERED='1')
+        env[ENV_SWITCH] = allocator
+        if allocator == 'system':  # a plain script: no preload inherited from this process
+            env['LD_PRELOAD'] = ':'.join(p for p in env.get('LD_PRELOAD', '').split(':') if 'jemalloc' not in p)
         if threads:
             env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
         self.variant = variant
@@ -143,17 +161,22 @@ class Worker:
                                      env=env)
 
     def ask(self, command: str) -> dict:
-        if command:
-            self.proc.stdin.write(command + '\n')
-            self.proc.stdin.flush()
-        for line in self.proc.stdout:
-            if line.startswith(PROTOCOL):
-                return json.loads(line[len(PROTOCOL):])
+        try:
+            if command:
+                self.proc.stdin.write(command + '\n')
+                self.proc.stdin.flush()
+            for line in self.proc.stdout:
+                if line.startswith(PROTOCOL):
+                    return json.loads(line[len(PROTOCOL):])
+        except BrokenPipeError:  # the worker died before reading the command
+            pass
         self.proc.wait()
         self.log.flush()
         with open(self.log_path) as f:
             tail = f.read()[-6000:]
-        raise RuntimeError(f'benchmark worker "{self.variant}" exited ({self.proc.returncode}):\n{tail}')
+        why = (' (killed: out of memory? the variants run at the same time; try a smaller --batch-size or '
+               'fewer --variants)' if self.proc.returncode in (-9, 137) else '')
+        raise RuntimeError(f'benchmark worker "{self.variant}" exited ({self.proc.returncode}){why}:\n{tail}')
 
     def close(self):
         if self.proc.poll() is None:
@@ -192,7 +215,8 @@ def summarise(spec: dict, steps: Dict[str, List[dict]], finals: Dict[str, dict],
             page_faults_per_step=_median([r['page_faults'] for r in records]), images_per_s=batch / median,
             peak_memory_mb=final['peak_memory_mb'], memory_kind=final['memory_kind'],
             memory_after_build_mb=final['memory_after_build_mb'], build_s=final['build_s'],
-            losses=final['losses'], reference_preprocess=final.get('reference_preprocess'))
+            losses=final['losses'], reference_preprocess=final.get('reference_preprocess'),
+            allocator=final.get('allocator'))
     v = result['variants']
     ratios = {}
     if 'mmkd' in v and 'reference' in v:
@@ -202,10 +226,15 @@ def summarise(spec: dict, steps: Dict[str, List[dict]], finals: Dict[str, dict],
         ratios['memory_vs_naive'] = v['mmkd']['peak_memory_mb'] / v['naive']['peak_memory_mb']
     if 'reference' in v and 'naive' in v:
         ratios['reference_speedup_vs_naive'] = v['naive']['median_step_s'] / v['reference']['median_step_s']
+    # Per-round ratios: the variants of one round ran back to back, so a machine that slows down or
+    # speeds up between rounds cancels out; their median is what the targets are checked on.
+    for name, (num, den) in dict(overhead=('mmkd', 'reference'), speedup_vs_naive=('naive', 'mmkd')).items():
+        if num in v and den in v:
+            ratios[f'{name}_paired'] = _median([a / b for a, b in zip(v[num]['step_times_s'], v[den]['step_times_s'])])
     result['ratios'] = ratios
     result['targets'] = dict(
-        overhead_le_1_05=ratios['overhead'] <= TARGETS['overhead'] if 'overhead' in ratios else None,
-        speedup_vs_naive_ge_1_3=(ratios['speedup_vs_naive'] >= TARGETS['speedup_vs_naive']
+        overhead_le_1_05=ratios['overhead_paired'] <= TARGETS['overhead'] if 'overhead' in ratios else None,
+        speedup_vs_naive_ge_1_3=(ratios['speedup_vs_naive_paired'] >= TARGETS['speedup_vs_naive']
                                  if 'speedup_vs_naive' in ratios else None),
         memory_le_naive=(ratios['memory_vs_naive'] <= TARGETS['memory_vs_naive']
                          if 'memory_vs_naive' in ratios else None))
@@ -215,11 +244,11 @@ def summarise(spec: dict, steps: Dict[str, List[dict]], finals: Dict[str, dict],
 def report(result: dict) -> str:
     lines = [f"{result['config']}  device={result['device']} threads={result['threads']} "
              f"batch={result['batch_size']} input={result['input_size']} fast_teacher={result['fast_teacher']} "
-             f"amp={result['amp']}",
-             f"{'variant':<10} {'median s':>9} {'min s':>8} {'img/s':>8} {'peak MB':>9}"]
+             f"channels_last={result['channels_last']} amp={result['amp']}",
+             f"{'variant':<10} {'median s':>9} {'min s':>8} {'img/s':>8} {'peak MB':>9} {'faults/step':>12}  malloc"]
     for name, v in result['variants'].items():
         lines.append(f"{name:<10} {v['median_step_s']:>9.3f} {v['min_step_s']:>8.3f} {v['images_per_s']:>8.2f} "
-                     f"{v['peak_memory_mb']:>9.0f}")
+                     f"{v['peak_memory_mb']:>9.0f} {v['page_faults_per_step']:>12.0f}  {v['allocator']}")
     lines.append('ratios: ' + ', '.join(f'{k}={x:.3f}' for k, x in result['ratios'].items()))
     lines.append(f"load average start {result['load_average']['start']} end {result['load_average']['end']}")
     return '\n'.join(lines)
@@ -232,7 +261,8 @@ def run(args) -> dict:
         spec_path = osp.join(tmpdir, 'spec.pkl')
         with open(spec_path, 'wb') as f:
             pickle.dump(spec, f)
-        workers = [Worker(v, spec_path, args.threads, tmpdir) for v in args.variants]
+        workers = [Worker(v, spec_path, args.threads, tmpdir,
+                          args.naive_allocator if v == 'naive' else args.allocator) for v in args.variants]
         try:
             for w in workers:
                 w.ask('')  # wait until built
@@ -313,15 +343,11 @@ def build_step(variant: str, spec: dict):
 
     device = torch.device(spec['device'])
     model_cfg = dict(spec['model_cfg'])
-    if variant != 'naive' and spec['fast_teacher']:
-        model_cfg['fast_teacher'] = spec['fast_teacher']
-    elif 'fast_teacher' in model_cfg:
-        model_cfg['fast_teacher'] = None
+    if spec['fast_teacher'] is not None or 'fast_teacher' in model_cfg:
+        model_cfg['fast_teacher'] = spec['fast_teacher'] if variant != 'naive' else None
+    if spec['channels_last'] or 'channels_last' in model_cfg:
+        model_cfg['channels_last'] = spec['channels_last'] and variant != 'naive'
     torch.manual_seed(spec['seed'])
-    if variant != 'naive' and spec['channels_last']:
-        model_cfg['channels_last'] = True
-    elif 'channels_last' in model_cfg:
-        model_cfg['channels_last'] = False
     model = MODELS.build(model_cfg).to(device)
     model.train()
     optim_cfg = dict(spec['optim_wrapper'])
@@ -406,7 +432,7 @@ def worker_main(args):
             send(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime - usage0.ru_utime - usage0.ru_stime,
                  sys_s=usage.ru_stime - usage0.ru_stime, page_faults=usage.ru_minflt - usage0.ru_minflt)
         elif command == 'stop':
-            send(peak_memory_mb=_peak_memory_mb(spec['device']),
+            send(peak_memory_mb=_peak_memory_mb(spec['device']), allocator=active_allocator(),
                  memory_kind='torch.cuda.max_memory_allocated' if cuda else 'peak RSS (ru_maxrss)',
                  memory_after_build_mb=after_build, build_s=build_s, losses=losses, **info)
             return
@@ -415,4 +441,6 @@ def worker_main(args):
 
 
 if __name__ == '__main__':
+    if '--worker' in sys.argv and os.environ.get(ENV_SWITCH) != 'system':
+        use_jemalloc()  # as tools/train.py does
     main()
