@@ -10,6 +10,7 @@ model = dict(
     student={{_base_.student}},
     teacher=dict(type='SSADNet', student={{_base_.teacher}}, aux_task='ssad', pretext='rotation'),
     teacher_ckpt=None,  # set by tools/demo.py to the HSSAKD teacher stage's best checkpoint
+    fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher
     tau=3.0,
 )
 custom_hooks = [dict(type='TeacherCheckHook')]

@@ -10,6 +10,7 @@ model = dict(
     student={{_base_.student}},
     teacher={{_base_.teacher}},
     teacher_ckpt=None,  # set by tools/demo.py to the teacher stage's best checkpoint
+    fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher
     tau=4.0,
     ce_weight=0.1,
     kd_weight=0.9,

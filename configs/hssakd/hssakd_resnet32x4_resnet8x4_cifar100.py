@@ -23,6 +23,8 @@ model = dict(
         aux_task='ssad',
         pretext='rotation'),
     teacher_ckpt=None,  # --cfg-options model.teacher_ckpt=work_dirs/hssakd-teacher_resnet32x4_cifar100/best_*.pth
+    channels_last=True,  # NHWC student and branches: 1.15x on CPU for this pair (docs/benchmarks.md)
+    fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher
     tau=3.0,
     kl_p_scope='all',  # 'upright' = vanilla KD on upright rows (Table IX), 'off'
     use_kl_q=True,

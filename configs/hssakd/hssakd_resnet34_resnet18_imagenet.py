@@ -22,6 +22,7 @@ model = dict(
         aux_task='ssad',
         pretext='rotation'),
     teacher_ckpt=None,  # --cfg-options model.teacher_ckpt=work_dirs/hssakd-teacher_resnet34_imagenet/best_*.pth
+    fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher
     tau=3.0,
 )
 custom_hooks = [dict(type='TeacherCheckHook')]

@@ -23,6 +23,7 @@ model = dict(
         aux_task='ssad',
         pretext='rotation'),
     teacher_ckpt=None,  # --cfg-options model.teacher_ckpt=work_dirs/hssakd-teacher_resnet56_cifar100/best_*.pth
+    fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher
     tau=3.0,
     kl_p_scope='all',  # 'upright' = vanilla KD on upright rows (Table IX), 'off'
     use_kl_q=True,

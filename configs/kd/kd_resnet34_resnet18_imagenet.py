@@ -18,6 +18,7 @@ model = dict(
         neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=1000, in_channels=512, loss=dict(type='CrossEntropyLoss'))),
     teacher_ckpt=None,  # --cfg-options model.teacher_ckpt=PATH (e.g. a ResNet-34 trained with configs/baseline/resnet34_imagenet.py)
+    fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher
     tau=4.0,
 )
 custom_hooks = [dict(type='TeacherCheckHook')]

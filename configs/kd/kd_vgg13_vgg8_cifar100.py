@@ -18,6 +18,7 @@ model = dict(
         neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=100, in_channels=512, loss=dict(type='CrossEntropyLoss'))),
     teacher_ckpt=None,  # --cfg-options model.teacher_ckpt=work_dirs/vgg13_cifar100/best_accuracy_top1_epoch_*.pth
+    fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher
     tau=4.0,
     ce_weight=0.1,
     kd_weight=0.9,

@@ -26,6 +26,7 @@ model = dict(
         ss_task='contrastive',  # as the stage-1 config
         transform_set='rotation3'),
     teacher_ckpt='work_dirs/sskd-teacher_resnet32x4_cifar100/epoch_60.pth',
+    fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher
     ss_head=dict(type='SSProjectionHead', in_channels=1024),
     loss_weights='code',  # or 'arxiv', 'eccv_supp', or dict(ce=, kd=, tf=, ss=)
     temperatures=dict(kd=4.0, tf=4.0, ss=0.5),
