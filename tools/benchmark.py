@@ -40,9 +40,15 @@ from typing import Dict, List
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clean checkout too
 
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from jemalloc_launch import reexec_on_jemalloc  # noqa: E402
+
+if __name__ == '__main__' and '--worker' in sys.argv:
+    reexec_on_jemalloc()  # before torch is imported; the parent sets MMKD_ALLOCATOR=system for the naive worker
+
 from mmengine.config import DictAction  # noqa: E402
 
-from mmkd.utils.allocator import ENV_SWITCH, active_allocator, use_jemalloc  # noqa: E402
+from mmkd.utils.allocator import ENV_SWITCH, active_allocator  # noqa: E402
 
 VARIANTS = ('mmkd', 'reference', 'naive')
 DESCRIPTIONS = {
@@ -106,10 +112,10 @@ def parse_args(argv=None):
 def make_spec(args, tmpdir: str) -> dict:
     """Everything a worker needs, resolved once: model config with random checkpoints, sizes, options."""
     import torch
-    from mmkd.apis.runner import load_config
+    from mmkd.apis.runner import load_config, model_config
     from mmkd.models.distillers import BaseDistiller
     from mmkd.registry import MODELS
-    from mmkd.testing import input_size_of, model_config, write_random_checkpoints
+    from mmkd.testing import input_size_of, write_random_checkpoints
     from mmkd.utils import register_all_modules
 
     register_all_modules(init_default_scope=True)
@@ -191,6 +197,20 @@ def _median(values: List[float]) -> float:
     return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
 
 
+def paired_ratios(variants: Dict[str, dict]) -> Dict[str, float]:
+    """``overhead_paired`` / ``speedup_vs_naive_paired``: medians of the per-round step-time ratios.
+
+    The variants of one round ran back to back, so a machine that slows down or speeds up between
+    rounds cancels out; these are what the targets are checked on.
+    """
+    ratios = {}
+    for name, (num, den) in dict(overhead=('mmkd', 'reference'), speedup_vs_naive=('naive', 'mmkd')).items():
+        if num in variants and den in variants:
+            ratios[f'{name}_paired'] = _median([a / b for a, b in zip(variants[num]['step_times_s'],
+                                                                       variants[den]['step_times_s'])])
+    return ratios
+
+
 def summarise(spec: dict, steps: Dict[str, List[dict]], finals: Dict[str, dict], args) -> dict:
     import mmengine
     import torch
@@ -226,11 +246,7 @@ def summarise(spec: dict, steps: Dict[str, List[dict]], finals: Dict[str, dict],
         ratios['memory_vs_naive'] = v['mmkd']['peak_memory_mb'] / v['naive']['peak_memory_mb']
     if 'reference' in v and 'naive' in v:
         ratios['reference_speedup_vs_naive'] = v['naive']['median_step_s'] / v['reference']['median_step_s']
-    # Per-round ratios: the variants of one round ran back to back, so a machine that slows down or
-    # speeds up between rounds cancels out; their median is what the targets are checked on.
-    for name, (num, den) in dict(overhead=('mmkd', 'reference'), speedup_vs_naive=('naive', 'mmkd')).items():
-        if num in v and den in v:
-            ratios[f'{name}_paired'] = _median([a / b for a, b in zip(v[num]['step_times_s'], v[den]['step_times_s'])])
+    ratios.update(paired_ratios(v))
     result['ratios'] = ratios
     result['targets'] = dict(
         overhead_le_1_05=ratios['overhead_paired'] <= TARGETS['overhead'] if 'overhead' in ratios else None,
@@ -441,6 +457,4 @@ def worker_main(args):
 
 
 if __name__ == '__main__':
-    if '--worker' in sys.argv and os.environ.get(ENV_SWITCH) != 'system':
-        use_jemalloc()  # as tools/train.py does
     main()

@@ -7,6 +7,8 @@ import json
 import os.path as osp
 import sys
 
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # tools/, for benchmark.paired_ratios
+
 COLUMNS = ('run', 'config', 'batch', 'steps', 'mmkd s', 'reference s', 'naive s', 'mmkd img/s',
            'overhead (paired)', 'speedup vs naive (paired)', 'peak MB mmkd / naive', 'malloc mmkd / naive',
            'load avg')
@@ -28,11 +30,9 @@ def row(path: str) -> list:
     def step(name):
         return f"{v[name]['median_step_s']:.2f} / {v[name]['min_step_s']:.2f}" if name in v else '-'
 
-    for name, (num, den) in dict(overhead=('mmkd', 'reference'), speedup_vs_naive=('naive', 'mmkd')).items():
-        if f'{name}_paired' not in r and num in v and den in v:  # results written before the paired ratios
-            pairs = sorted(a / b for a, b in zip(v[num]['step_times_s'], v[den]['step_times_s']))
-            mid = len(pairs) // 2
-            r[f'{name}_paired'] = pairs[mid] if len(pairs) % 2 else (pairs[mid - 1] + pairs[mid]) / 2
+    if 'overhead_paired' not in r and 'speedup_vs_naive_paired' not in r:  # written before the paired ratios
+        from benchmark import paired_ratios  # imports torch: only for such files
+        r.update(paired_ratios(v))
     mmkd = v.get('mmkd', {})
     naive = v.get('naive', {})
     memory = (f"{mmkd['peak_memory_mb']:.0f} / {naive['peak_memory_mb']:.0f} ({r['memory_vs_naive']:.3f})"
