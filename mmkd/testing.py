@@ -12,16 +12,6 @@ import torch
 CHECKPOINT_SOURCES = {'teacher_ckpt': 'teacher', 'classifier_ckpt': 'student'}
 
 
-def model_config(cfg) -> dict:
-    """``cfg.model`` as a plain dict, with the config's top-level ``data_preprocessor`` as default."""
-    model_cfg = cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') else dict(cfg.model)
-    if cfg.get('data_preprocessor') is not None:
-        preprocessor = cfg.data_preprocessor
-        model_cfg.setdefault('data_preprocessor',
-                             preprocessor.to_dict() if hasattr(preprocessor, 'to_dict') else dict(preprocessor))
-    return model_cfg
-
-
 def write_random_checkpoints(model_cfg: dict, out_dir: str) -> List[str]:
     """Write a randomly initialised checkpoint for every build-time checkpoint key of ``model_cfg``
     (see :data:`CHECKPOINT_SOURCES`) into ``out_dir`` and point the key at it, in place.

@@ -12,8 +12,9 @@ import torch
 from mmengine.config import Config
 
 from conftest import REPO
+from mmkd.apis.runner import model_config
 from mmkd.registry import MODELS
-from mmkd.testing import fake_batch, model_config, write_random_checkpoints
+from mmkd.testing import fake_batch, write_random_checkpoints
 
 CONFIGS = sorted(
     osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)

@@ -9,6 +9,7 @@ from mmengine.config import Config
 from mmpretrain.structures import DataSample
 
 from conftest import REPO
+from mmkd.apis.runner import model_config
 from mmkd.models.backbones.densenet_cifar import CIFARDenseNet, DenseLayer
 from mmkd.models.necks import AuxiliaryBranches, set_out_indices
 from mmkd.registry import MODELS
@@ -204,10 +205,8 @@ def test_mixskd_auxiliary_branches():
 def test_config_builds_and_takes_a_loss_step(path):
     cfg = Config.fromfile(osp.join(REPO, path))
     assert cfg.get('default_scope') == 'mmkd'
-    model_cfg = cfg.model.to_dict()
-    model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     torch.manual_seed(0)
-    model = MODELS.build(model_cfg).train()
+    model = MODELS.build(model_config(cfg)).train()
     clf = getattr(model, 'student', model)
     assert isinstance(clf.backbone, CIFARDenseNet)
     assert clf.head.fc.in_features == clf.backbone.out_channels

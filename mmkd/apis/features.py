@@ -10,6 +10,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmkd.models.distillers.base import load_frozen_checkpoint
 from .export import student_prefix
+from .runner import model_config
 
 LABEL_WRAPPERS = ('PseudoLabelDataset', )  # wrappers that only replace labels: embed what they wrap
 
@@ -43,10 +44,7 @@ def load_feature_model(cfg, ckpt: str, device: str = 'cpu', with_exits: bool = T
     Returns (model, exits_loaded). The backbone is the model's own, or its ``student``'s.
     """
     from mmkd.registry import MODELS
-    model_cfg = copy.deepcopy(cfg.model)
-    if cfg.get('data_preprocessor') is not None:
-        model_cfg.setdefault('data_preprocessor', copy.deepcopy(cfg.data_preprocessor))
-    model = MODELS.build(model_cfg)
+    model = MODELS.build(model_config(cfg))
     if not osp.isfile(ckpt):
         raise FileNotFoundError(f'checkpoint {ckpt} does not exist')
     state = _load_checkpoint(ckpt, map_location='cpu')

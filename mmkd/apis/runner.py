@@ -1,4 +1,4 @@
-"""Config handling shared by tools/train.py and tools/test.py."""
+"""Config handling shared by the tools (train, test, benchmark, feature extraction)."""
 import os.path as osp
 from typing import Optional
 
@@ -16,6 +16,16 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return cfg
+
+
+def model_config(cfg: Config) -> dict:
+    """``cfg.model`` as a plain dict, with the config's top-level ``data_preprocessor`` as default."""
+    def plain(value):
+        return value.to_dict() if hasattr(value, 'to_dict') else dict(value)
+    model_cfg = plain(cfg.model)
+    if cfg.get('data_preprocessor') is not None:
+        model_cfg.setdefault('data_preprocessor', plain(cfg.data_preprocessor))
+    return model_cfg
 
 
 def _work_dir(cfg: Config, args) -> str:

@@ -49,7 +49,8 @@ def smoke_config(path: str, work: str, args) -> str:
     import numpy as np
     from mmengine.config import Config
     from mmkd.datasets.pseudo_label_dataset import write_pseudo_labels
-    from mmkd.testing import model_config, write_random_checkpoints
+    from mmkd.apis.runner import model_config
+    from mmkd.testing import write_random_checkpoints
     cfg = Config.fromfile(osp.join(REPO, path))
     model = model_config(cfg)
     write_random_checkpoints(model, work)
