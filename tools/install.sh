@@ -11,6 +11,8 @@ MMCV_VERSION=2.1.0
 PY=$VENV/bin/python
 STAMP=$VENV/.mmkd-install-stamp
 step() { printf '\n[mmkd install %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+# An apt-get command, quiet; if it fails, refresh the package lists (root only) and try once more.
+apt_quiet() { "$@" >/dev/null 2>&1 || { [[ $(id -u) == 0 ]] && apt-get update -q >/dev/null 2>&1 && "$@" >/dev/null 2>&1; }; }
 
 want=$(cat "$ROOT"/requirements/*.txt "$ROOT/setup.py" "$0" | sha256sum | cut -d' ' -f1)
 if [[ -f $STAMP && $(cat "$STAMP") == "$want" && -x $PY ]]; then
@@ -59,8 +61,7 @@ step "6/8 Fashion-MNIST (Debian package dataset-fashion-mnist, optional)"
 if [[ -d /usr/share/datasets/fashion-mnist ]]; then
   echo "found /usr/share/datasets/fashion-mnist"
 elif command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
-  (apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || \
-   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1)) \
+  apt_quiet apt-get install -y -q dataset-fashion-mnist \
    && echo "installed dataset-fashion-mnist" \
    || echo "WARNING: could not install dataset-fashion-mnist; the demo needs it, the tests do not"
 else
@@ -73,8 +74,7 @@ if [[ -f $JEMALLOC ]]; then
   echo "found $JEMALLOC"
 elif command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then
   deb=$(mktemp -d)
-  if (cd "$deb" && (apt-get download -q libjemalloc2 >/dev/null 2>&1 || \
-        ([[ $(id -u) == 0 ]] && apt-get update -q >/dev/null 2>&1 && apt-get download -q libjemalloc2 >/dev/null 2>&1))); then
+  if (cd "$deb" && apt_quiet apt-get download -q libjemalloc2); then
     dpkg-deb -x "$deb"/libjemalloc2_*.deb "$deb/x"
     mkdir -p "$(dirname "$JEMALLOC")"
     cp "$(find "$deb/x" -name libjemalloc.so.2 | head -n1)" "$JEMALLOC.tmp" && mv "$JEMALLOC.tmp" "$JEMALLOC"
