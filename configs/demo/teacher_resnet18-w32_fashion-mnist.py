@@ -1,8 +1,7 @@
 # Demo stage 1: the teacher (ResNet-18 at width 1/2) trained alone on Fashion-MNIST.
 _base_ = [
-    '../_base_/models/fashion_demo.py',
+    '../_base_/models/resnet18-w32.py',
     '../_base_/datasets/fashion_mnist.py',
-    '../_base_/schedules/fashion_mnist_short.py',
-    '../_base_/default_runtime.py',
+    '../_base_/recipes/classifier.py',
 ]
-model = {{_base_.teacher}}
+model = {{_base_.resnet18_w32}}
