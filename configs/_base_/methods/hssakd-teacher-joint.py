@@ -1,0 +1,9 @@
+# HSSAKD teacher stage "Teacher*": a classifier and its auxiliary branches trained jointly from scratch
+# (CE on upright rows + joint-label CE on every branch). A config adds model = dict(student={{_base_.<net>}}).
+_base_ = ['../default_runtime.py']
+
+model = dict(
+    type='SSADNet',
+    aux_task='ssad',  # 'supervised' | 'selfsup' | 'multitask' | 'ssad' | 'none'
+    pretext='rotation',  # 'rotation' | 'color_perm' | 'jigsaw'
+)

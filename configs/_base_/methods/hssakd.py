@@ -1,0 +1,14 @@
+# Offline HSSAKD: the student and its branches learn from a teacher-stage SSADNet (frozen).
+# A config adds model = dict(student={{_base_.<net>}}, teacher=dict(student={{_base_.<net>}})).
+_base_ = ['../default_runtime.py']
+
+model = dict(
+    type='HSSAKDDistiller',
+    teacher=dict(type='SSADNet', aux_task='ssad', pretext='rotation'),
+    teacher_ckpt=None,  # set by tools/distill.py or --cfg-options model.teacher_ckpt=PATH (the teacher stage's)
+    fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher
+    tau=3.0,
+    kl_p_scope='all',  # 'upright' = vanilla KD on upright rows, 'off'
+    use_kl_q=True,
+)
+custom_hooks = [dict(type='TeacherCheckHook')]

@@ -1,0 +1,7 @@
+# CIFAR ResNet-56 (CRD zoo): 3 stages of 9 basic blocks, 16/32/64 channels.
+# Bound to its own name, not `model`, so that a config can inherit several networks at once.
+resnet56 = dict(
+    type='ImageClassifier',
+    backbone=dict(type='CIFARResNet', arch='resnet56'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=64, loss=dict(type='CrossEntropyLoss')))
