@@ -1,4 +1,8 @@
-"""Evaluate a checkpoint of any mmkd, mmpretrain, mmdet or mmseg config."""
+"""Evaluate a checkpoint of any mmkd, mmpretrain, mmdet or mmseg config.
+
+A distiller checkpoint is evaluated through its student alone (no teacher checkpoint needed), an exported
+student with the config's student, and every checkpoint is loaded strictly (see mmkd/apis/evaluate.py).
+"""
 import argparse
 import os
 import os.path as osp
@@ -13,14 +17,15 @@ if __name__ == '__main__':
 
 import mmkd  # noqa: E402,F401
 from mmengine.config import DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmkd.apis.evaluate import build_test_runner  # noqa: E402
 from mmkd.apis.runner import load_config, prepare_test_cfg  # noqa: E402
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test (evaluate) a model')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', help='checkpoint file: a training checkpoint (of a distiller too) or an '
+                        'exported student')
     parser.add_argument('--work-dir', help='the directory to save the evaluation metrics')
     parser.add_argument('--out', help='dump the metrics to this json/pkl file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -37,7 +42,7 @@ def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
     cfg = prepare_test_cfg(cfg, args)
-    runner = Runner.from_cfg(cfg)
+    runner = build_test_runner(cfg, args.checkpoint)
     metrics = runner.test()
     if args.out:
         from mmengine.fileio import dump

@@ -6,7 +6,10 @@
 # for lr 0.02) is ./cascade-rcnn_r50_fpn_8xb2-1x_coco.py.
 #
 #   bash tools/dist_train.sh configs/transfer/mmdet/cascade-rcnn_r50_fpn_8xb1-1x_coco.py 8 \
-#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/export/resnet50_student.pth
+#       --cfg-options student_checkpoint=work_dirs/export/resnet50_student.pth
+#
+# Every width (backbone depth / base / stem, FPN, RPN, all three box-head stages) is read from the student
+# checkpoint (mmkd/transfer/widths.py), so a student of any depth or width needs no other change.
 #
 # BN: frozen statistics (norm_eval=True) and frozen stem + stage 1 (frozen_stages=1), mmdet's default.
 # For SyncBN: --cfg-options model.backbone.norm_cfg.type=SyncBN model.backbone.norm_eval=False
@@ -14,6 +17,9 @@ _base_ = ['mmdet::cascade_rcnn/cascade-rcnn_r50_fpn_1x_coco.py']
 default_scope = 'mmdet'
 custom_imports = dict(imports=['mmkd.transfer'], allow_failed_imports=False)
 custom_hooks = [dict(type='BackboneLoadCheckHook')]
+randomness = dict(seed=0, deterministic=False)
+
+student_checkpoint = 'work_dirs/export/resnet50_student.pth'  # a tools/export_student.py output
 
 model = dict(
     backbone=dict(
@@ -21,7 +27,7 @@ model = dict(
         frozen_stages=1,
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=True,
-        init_cfg=dict(type='Pretrained', checkpoint='work_dirs/export/resnet50_student.pth', prefix='backbone.')))
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')))  # checkpoint: student_checkpoint
 
 train_dataloader = dict(batch_size=1)
 

@@ -5,7 +5,10 @@
 #   long side <= 1000, for train and test. Batch size is not stated: we keep mmdet's 8 GPUs x 2 images.
 #
 #   python tools/train.py configs/transfer/mmdet/faster-rcnn_r18_fpn_8xb2-4e_voc0712.py \
-#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/export/resnet18_student.pth
+#       --cfg-options student_checkpoint=work_dirs/export/resnet18_student.pth
+#
+# Every width (backbone depth / base / stem, FPN, RPN, RoI head) is read from the student checkpoint
+# (mmkd/transfer/widths.py), so a student of any depth or width needs no other change.
 #
 # BN: the detector default, as in the paper's "standard" Faster R-CNN fine-tuning: BN statistics frozen
 # (norm_eval=True) and the stem + stage 1 frozen (frozen_stages=1, requires_grad=False). For SyncBN on
@@ -15,6 +18,9 @@ default_scope = 'mmdet'
 custom_imports = dict(imports=['mmkd.transfer'], allow_failed_imports=False)
 # Fails before the first step when the checkpoint does not fit the backbone (see mmkd/transfer/checks.py).
 custom_hooks = [dict(type='BackboneLoadCheckHook')]
+randomness = dict(seed=0, deterministic=False)
+
+student_checkpoint = 'work_dirs/export/resnet18_student.pth'  # a tools/export_student.py output
 
 model = dict(
     backbone=dict(
@@ -22,8 +28,7 @@ model = dict(
         frozen_stages=1,
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=True,
-        init_cfg=dict(type='Pretrained', checkpoint='work_dirs/export/resnet18_student.pth', prefix='backbone.')),
-    neck=dict(in_channels=[64, 128, 256, 512]),
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),  # checkpoint: student_checkpoint
     roi_head=dict(bbox_head=dict(num_classes=20)))
 
 data_root = 'data/VOCdevkit/'
@@ -41,7 +46,7 @@ test_pipeline = [
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
-voc_trainval = dict(
+_voc_trainval = dict(
     type='VOCDataset',
     data_root=data_root,
     filter_cfg=dict(filter_empty_gt=True, min_size=32, bbox_min_size=32),
@@ -53,9 +58,9 @@ train_dataloader = dict(
         type='ConcatDataset',
         ignore_keys=['dataset_type'],
         datasets=[
-            dict(**voc_trainval, ann_file='VOC2007/ImageSets/Main/trainval.txt',
+            dict(**_voc_trainval, ann_file='VOC2007/ImageSets/Main/trainval.txt',
                  data_prefix=dict(sub_data_root='VOC2007/')),
-            dict(**voc_trainval, ann_file='VOC2012/ImageSets/Main/trainval.txt',
+            dict(**_voc_trainval, ann_file='VOC2012/ImageSets/Main/trainval.txt',
                  data_prefix=dict(sub_data_root='VOC2012/')),
         ]))
 val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=test_pipeline))

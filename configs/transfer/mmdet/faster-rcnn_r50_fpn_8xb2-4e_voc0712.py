@@ -2,11 +2,9 @@
 # protocol of ./faster-rcnn_r18_fpn_8xb2-4e_voc0712.py (4 epochs, lr 0.001, x0.1 after epoch 3, 800x1000).
 #
 #   python tools/train.py configs/transfer/mmdet/faster-rcnn_r50_fpn_8xb2-4e_voc0712.py \
-#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/export/resnet50_student.pth
+#       --cfg-options student_checkpoint=work_dirs/export/resnet50_student.pth
 _base_ = ['./faster-rcnn_r18_fpn_8xb2-4e_voc0712.py']
 
-model = dict(
-    backbone=dict(
-        depth=50,
-        init_cfg=dict(type='Pretrained', checkpoint='work_dirs/export/resnet50_student.pth', prefix='backbone.')),
-    neck=dict(in_channels=[256, 512, 1024, 2048]))
+student_checkpoint = 'work_dirs/export/resnet50_student.pth'
+
+model = dict(backbone=dict(depth=50))  # used when the checkpoint is absent; else read from it

@@ -4,11 +4,17 @@
 # plain-stem ResNet, single-scale test at the original size, SyncBN reverted to BN on a single process).
 #
 #   bash tools/dist_train.sh configs/transfer/mmseg/deeplabv3_r50-d8_8xb2-40k_ade20k-512x512.py 8 \
-#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/export/resnet50_student.pth
+#       --cfg-options student_checkpoint=work_dirs/export/resnet50_student.pth
+#
+# Every width (backbone depth / base / stem, decode and auxiliary heads) is read from the student
+# checkpoint (mmkd/transfer/widths.py), so a student of any depth or width needs no other change.
 _base_ = ['mmseg::deeplabv3/deeplabv3_r50-d8_4xb4-80k_ade20k-512x512.py']
 default_scope = 'mmseg'
 custom_imports = dict(imports=['mmkd.transfer'], allow_failed_imports=False)
 custom_hooks = [dict(type='BackboneLoadCheckHook')]
+randomness = dict(seed=0, deterministic=False)
+
+student_checkpoint = 'work_dirs/export/resnet50_student.pth'  # a tools/export_student.py output
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
@@ -23,7 +29,7 @@ model = dict(
         contract_dilation=True,
         norm_cfg=norm_cfg,
         norm_eval=False,
-        init_cfg=dict(type='Pretrained', checkpoint='work_dirs/export/resnet50_student.pth', prefix='backbone.')),
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),  # checkpoint: student_checkpoint
     decode_head=dict(num_classes=150, norm_cfg=norm_cfg),
     auxiliary_head=dict(num_classes=150, norm_cfg=norm_cfg, loss_decode=dict(loss_weight=0.4)))
 

@@ -9,7 +9,10 @@
 # ResNetV1c of mmseg's own configs, so an exported mmpretrain ResNet loads with no missing stem keys.
 #
 #   bash tools/dist_train.sh configs/transfer/mmseg/deeplabv3_r50-d8_8xb2-40k_voc12aug-512x512.py 8 \
-#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/export/resnet50_student.pth
+#       --cfg-options student_checkpoint=work_dirs/export/resnet50_student.pth
+#
+# Every width (backbone depth / base / stem, decode and auxiliary heads) is read from the student
+# checkpoint (mmkd/transfer/widths.py), so a student of any depth or width needs no other change.
 #
 # BN: trainable SyncBN across GPUs, as CIRKD trains; a single-process run (launcher none) reverts it to
 # plain BN automatically. Frozen-BN variant: --cfg-options model.backbone.norm_eval=True
@@ -18,6 +21,9 @@ default_scope = 'mmseg'
 custom_imports = dict(imports=['mmkd.transfer'], allow_failed_imports=False)
 # Fails before the first step when the checkpoint does not fit the backbone (see mmkd/transfer/checks.py).
 custom_hooks = [dict(type='BackboneLoadCheckHook')]
+randomness = dict(seed=0, deterministic=False)
+
+student_checkpoint = 'work_dirs/export/resnet50_student.pth'  # a tools/export_student.py output
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
@@ -32,7 +38,7 @@ model = dict(
         contract_dilation=True,
         norm_cfg=norm_cfg,
         norm_eval=False,
-        init_cfg=dict(type='Pretrained', checkpoint='work_dirs/export/resnet50_student.pth', prefix='backbone.')),
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),  # checkpoint: student_checkpoint
     decode_head=dict(num_classes=21, norm_cfg=norm_cfg),
     auxiliary_head=dict(num_classes=21, norm_cfg=norm_cfg, loss_decode=dict(loss_weight=0.4)))
 
