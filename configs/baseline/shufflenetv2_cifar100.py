@@ -1,14 +1,7 @@
 # shufflenetv2 trained alone on CIFAR-100 (the 'Student'/'Teacher' rows of the KD tables).
-_base_ = [
-    '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/models/shufflenetv2.py', '../_base_/datasets/cifar100.py',
+          '../_base_/schedules/cifar_240e.py', '../_base_/default_runtime.py']
 
-model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='CIFARShuffleNetV2', net_size=1.0),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, in_channels=1024, loss=dict(type='CrossEntropyLoss')))
+model = {{_base_.shufflenetv2}}
 # light students train with lr 0.01 (CRD / SSKD / HSSAKD protocol)
 optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,12 +1,5 @@
 # vgg8 trained alone on CIFAR-100 (the 'Student'/'Teacher' rows of the KD tables).
-_base_ = [
-    '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/models/vgg8.py', '../_base_/datasets/cifar100.py',
+          '../_base_/schedules/cifar_240e.py', '../_base_/default_runtime.py']
 
-model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='CIFARVGG', depth=8),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, in_channels=512, loss=dict(type='CrossEntropyLoss')))
+model = {{_base_.vgg8}}

@@ -1,12 +1,5 @@
 # wrn40-2 trained alone on CIFAR-100 (the 'Student'/'Teacher' rows of the KD tables).
-_base_ = [
-    '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/models/wrn40-2.py', '../_base_/datasets/cifar100.py',
+          '../_base_/schedules/cifar_240e.py', '../_base_/default_runtime.py']
 
-model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='WideResNet', depth=40, widen_factor=2),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, in_channels=128, loss=dict(type='CrossEntropyLoss')))
+model = {{_base_.wrn40_2}}

@@ -3,45 +3,25 @@
 # The paper's fine-grained recipe sits in its missing supplementary material; this is the MixSKD-style
 # fine-grained recipe (SGD 0.1, wd 1e-4, batch 32, 5-epoch warm-up, x0.1 at 105/155, 205 epochs), from
 # scratch. Numbers from it are not directly comparable with the paper's (see docs/methods/css.md).
-_base_ = [
-    '../_base_/datasets/cub_224.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/methods/css.py', '../_base_/datasets/cub_224.py', '../_base_/schedules/css_cifar_300e.py']
 
 model = dict(
-    type='CSSDistiller',
     net1=dict(
         type='CSSNetwork',
         backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(3, ), style='pytorch',
                       zero_init_residual=False),  # branches are fresh copies without zero-init, like the trunk
         num_classes=200),
-    net2=None,  # None: a second, independently initialised net1
-    num_networks=2,
-    num_branches=3,
-    temperature=3.0,
-    sample_diversity=True,
-    target_diversity=True,
-    dynamic_weight=True,
     mask_layout='code_corners',  # 3x3 corner blocks of the 14x14 trunk output
-    mask_fraction=None,
-    detach_teacher=False,
-    detach_alpha=False,
-    eval_mode='net1_agg',
-    diversity_space='joint',
 )
 
 val_evaluator = [dict(type='Accuracy', topk=(1, 5)), dict(type='CSSMetric')]
 test_evaluator = val_evaluator
 
-optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4),
-    constructor='DistillOptimWrapperConstructor',
-)
+# the CSS schedule (5-epoch warm-up stepped per epoch) at 205 epochs, x0.1 at 105 / 155, weight decay 1e-4
+optim_wrapper = dict(optimizer=dict(weight_decay=1e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.2, end_factor=1.0, by_epoch=True, begin=0, end=5),
     dict(type='MultiStepLR', by_epoch=True, milestones=[105, 155], gamma=0.1),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=205, val_interval=1)
-val_cfg = dict()
-test_cfg = dict()
+train_cfg = dict(max_epochs=205)
 auto_scale_lr = dict(base_batch_size=32)

@@ -1,24 +1,5 @@
 # Deep Mutual Learning, peers resnet32x4 + resnet8x4 on CIFAR-100 (peer 1 is the student; export with --peer 1).
-_base_ = [
-    '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/methods/dml.py', '../_base_/models/resnet32x4.py', '../_base_/models/resnet8x4.py',
+          '../_base_/datasets/cifar100.py', '../_base_/schedules/cifar_240e.py']
 
-model = dict(
-    type='DMLDistiller',
-    peers=[
-        dict(
-            type='ImageClassifier',
-            backbone=dict(type='CIFARResNet', arch='resnet32x4'),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=100, in_channels=256, loss=dict(type='CrossEntropyLoss'))),
-        dict(
-            type='ImageClassifier',
-            backbone=dict(type='CIFARResNet', arch='resnet8x4'),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=100, in_channels=256, loss=dict(type='CrossEntropyLoss'))),
-    ],
-    eval_peer=1,
-    tau=1.0,
-)
+model = dict(peers=[{{_base_.resnet32x4}}, {{_base_.resnet8x4}}])

@@ -1,23 +1,5 @@
 # Deep Mutual Learning, ResNet-34 + ResNet-18 on ImageNet-1k.
-_base_ = [
-    '../_base_/datasets/imagenet.py',
-    '../_base_/schedules/imagenet_100e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/methods/dml.py', '../_base_/models/resnet34.py', '../_base_/models/resnet18.py',
+          '../_base_/datasets/imagenet.py', '../_base_/schedules/imagenet_100e.py']
 
-model = dict(
-    type='DMLDistiller',
-    peers=[
-        dict(
-            type='ImageClassifier',
-            backbone=dict(type='ResNet', depth=34),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=1000, in_channels=512, loss=dict(type='CrossEntropyLoss'))),
-        dict(
-            type='ImageClassifier',
-            backbone=dict(type='ResNet', depth=18),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=1000, in_channels=512, loss=dict(type='CrossEntropyLoss'))),
-    ],
-    eval_peer=1,
-)
+model = dict(peers=[{{_base_.resnet34}}, {{_base_.resnet18}}])

@@ -1,24 +1,5 @@
 # Deep Mutual Learning, peers wrn40-2 + wrn16-2 on CIFAR-100 (peer 1 is the student; export with --peer 1).
-_base_ = [
-    '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/methods/dml.py', '../_base_/models/wrn40-2.py', '../_base_/models/wrn16-2.py',
+          '../_base_/datasets/cifar100.py', '../_base_/schedules/cifar_240e.py']
 
-model = dict(
-    type='DMLDistiller',
-    peers=[
-        dict(
-            type='ImageClassifier',
-            backbone=dict(type='WideResNet', depth=40, widen_factor=2),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=100, in_channels=128, loss=dict(type='CrossEntropyLoss'))),
-        dict(
-            type='ImageClassifier',
-            backbone=dict(type='WideResNet', depth=16, widen_factor=2),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=100, in_channels=128, loss=dict(type='CrossEntropyLoss'))),
-    ],
-    eval_peer=1,
-    tau=1.0,
-)
+model = dict(peers=[{{_base_.wrn40_2}}, {{_base_.wrn16_2}}])

@@ -1,21 +1,9 @@
 # HSSAKD teacher stage "Teacher" for ImageNet: a pretrained ResNet-34 frozen, branches only.
-_base_ = [
-    '../_base_/datasets/imagenet.py',
-    '../_base_/schedules/imagenet_100e.py',
-    '../_base_/default_runtime.py',
-]
+# The frozen classifier (model.classifier_ckpt): an mmpretrain ResNet-34 ImageNet checkpoint or
+# configs/baseline/resnet34_imagenet.py.
+_base_ = ['../_base_/methods/hssakd-teacher.py', '../_base_/models/resnet34.py',
+          '../_base_/datasets/imagenet.py', '../_base_/schedules/imagenet_100e.py']
 
-model = dict(
-    type='SSADNet',
-    student=dict(
-        type='ImageClassifier',
-        backbone=dict(type='ResNet', depth=34),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=1000, in_channels=512, loss=dict(type='CrossEntropyLoss'))),
-    aux_task='ssad',
-    pretext='rotation',
-    freeze_classifier=True,
-    classifier_ckpt=None,  # --cfg-options model.classifier_ckpt=PATH (an mmpretrain ResNet-34 ImageNet checkpoint)
-)
+model = dict(student={{_base_.resnet34}})
 val_evaluator = [dict(type='Accuracy', topk=(1, 5)), dict(type='BranchAccuracy')]
 test_evaluator = val_evaluator

@@ -1,32 +1,10 @@
 # Offline HSSAKD, resnet32x4 -> resnet8x4 on CIFAR-100. The teacher is the checkpoint of
 # hssakd-teacher_resnet32x4_cifar100.py ("Teacher") or hssakd-teacher-joint_resnet32x4_cifar100.py ("Teacher*").
-_base_ = [
-    '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/methods/hssakd.py', '../_base_/models/resnet32x4.py', '../_base_/models/resnet8x4.py',
+          '../_base_/datasets/cifar100.py', '../_base_/schedules/cifar_240e.py']
 
 model = dict(
-    type='HSSAKDDistiller',
-    student=dict(
-        type='ImageClassifier',
-        backbone=dict(type='CIFARResNet', arch='resnet8x4'),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=100, in_channels=256, loss=dict(type='CrossEntropyLoss'))),
-    teacher=dict(
-        type='SSADNet',
-        student=dict(
-            type='ImageClassifier',
-            backbone=dict(type='CIFARResNet', arch='resnet32x4'),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=100, in_channels=256, loss=dict(type='CrossEntropyLoss'))),
-        aux_task='ssad',
-        pretext='rotation'),
-    teacher_ckpt=None,  # --cfg-options model.teacher_ckpt=work_dirs/hssakd-teacher_resnet32x4_cifar100/best_*.pth
+    student={{_base_.resnet8x4}},
+    teacher=dict(student={{_base_.resnet32x4}}),
     channels_last=True,  # NHWC student and branches: 1.15x on CPU for this pair (docs/benchmarks.md)
-    fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher
-    tau=3.0,
-    kl_p_scope='all',  # 'upright' = vanilla KD on upright rows (Table IX), 'off'
-    use_kl_q=True,
 )
-custom_hooks = [dict(type='TeacherCheckHook')]

@@ -1,10 +1,4 @@
 # Offline HSSAKD with 50% of the CIFAR-100 training labels (stratified, seed 0: the same split for every method).
-_base_ = ['./hssakd_resnet56_resnet20_cifar100.py']
+_base_ = ['./hssakd_resnet56_resnet20_cifar100-fewshot25.py']
 
-train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='FewShotDataset',
-        ratio=0.5,
-        seed=0,
-        dataset={{_base_.train_dataloader.dataset}}))
+train_dataloader = dict(dataset=dict(ratio=0.5))

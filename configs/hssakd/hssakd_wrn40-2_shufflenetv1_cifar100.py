@@ -1,33 +1,8 @@
 # Offline HSSAKD, wrn40-2 -> shufflenetv1 on CIFAR-100. The teacher is the checkpoint of
 # hssakd-teacher_wrn40-2_cifar100.py ("Teacher") or hssakd-teacher-joint_wrn40-2_cifar100.py ("Teacher*").
-_base_ = [
-    '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/cifar_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/methods/hssakd.py', '../_base_/models/wrn40-2.py', '../_base_/models/shufflenetv1.py',
+          '../_base_/datasets/cifar100.py', '../_base_/schedules/cifar_240e.py']
 
-model = dict(
-    type='HSSAKDDistiller',
-    student=dict(
-        type='ImageClassifier',
-        backbone=dict(type='CIFARShuffleNetV1', groups=3),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=100, in_channels=960, loss=dict(type='CrossEntropyLoss'))),
-    teacher=dict(
-        type='SSADNet',
-        student=dict(
-            type='ImageClassifier',
-            backbone=dict(type='WideResNet', depth=40, widen_factor=2),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=100, in_channels=128, loss=dict(type='CrossEntropyLoss'))),
-        aux_task='ssad',
-        pretext='rotation'),
-    teacher_ckpt=None,  # --cfg-options model.teacher_ckpt=work_dirs/hssakd-teacher_wrn40-2_cifar100/best_*.pth
-    fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher
-    tau=3.0,
-    kl_p_scope='all',  # 'upright' = vanilla KD on upright rows (Table IX), 'off'
-    use_kl_q=True,
-)
-custom_hooks = [dict(type='TeacherCheckHook')]
+model = dict(student={{_base_.shufflenetv1}}, teacher=dict(student={{_base_.wrn40_2}}))
 # light students train with lr 0.01 (CRD / SSKD / HSSAKD protocol)
 optim_wrapper = dict(optimizer=dict(lr=0.01))

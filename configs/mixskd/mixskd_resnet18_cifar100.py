@@ -1,19 +1,10 @@
 # MixSKD, CIFAR-100, ResNet-18 (paper Table 1: 80.32 +- 0.13). Every switch is spelled out here;
 # see docs/methods/mixskd.md.
-_base_ = [
-    '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/mixskd_cifar_205e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/methods/mixskd.py', '../_base_/models/resnet18-cifar.py', '../_base_/datasets/cifar100.py',
+          '../_base_/schedules/mixskd_cifar_205e.py']
 
 model = dict(
-    type='MixSKDDistiller',
-    student=dict(
-        type='ImageClassifier',
-        backbone=dict(type='ResNet_CIFAR', depth=18),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=100, in_channels=512, loss=dict(type='CrossEntropyLoss')),
-    ),
+    student={{_base_.resnet18_cifar}},
     mixup_alpha=0.4,
     temperature=3.0,
     use_task_mixup_ce=True,
