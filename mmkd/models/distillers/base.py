@@ -1,5 +1,5 @@
 import os.path as osp
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -18,7 +18,8 @@ def build_classifier(cfg: Union[dict, nn.Module], what: str = 'student') -> nn.M
     if isinstance(cfg, str):
         if not osp.isfile(cfg):
             raise FileNotFoundError(f'{what} config file {cfg} does not exist')
-        cfg = Config.fromfile(cfg).model
+        from mmkd.apis.config import finalize_config  # the file's own facts (num_classes) reach its model
+        cfg = finalize_config(Config.fromfile(cfg)).model
     cfg = dict(cfg)
     cfg.setdefault('type', 'ImageClassifier')
     return MODELS.build(cfg)
@@ -69,6 +70,45 @@ def load_frozen_checkpoint(model: nn.Module, ckpt: str, what: str = 'teacher',
     model.load_state_dict(state, strict=True)
     if hasattr(model, 'is_init'):
         model.is_init = True  # Runner.train() calls init_weights(): keep the loaded weights
+
+
+def num_classes_and_key(model: nn.Module, key: str) -> Tuple[Optional[int], str]:
+    """The number of classes ``model`` predicts and the config key that sets it, whatever the nesting.
+
+    Args:
+        model (nn.Module): a classifier with a ``head`` (``ImageClassifier``), a ``CSSNetwork``
+            (``num_classes``) or a distiller, whose first network is read (``student`` of
+            ``SSADNet`` / ``SSKDTeacher`` / offline distillers, ``peers[0]``, ``net1``).
+        key (str): the config key of ``model``, e.g. ``'model.teacher'``.
+
+    Returns:
+        tuple: (``num_classes``, or None when the model has none; its config key).
+    """
+    num_classes = getattr(getattr(model, 'head', None), 'num_classes', None)
+    if num_classes is not None:
+        return num_classes, f'{key}.head.num_classes'
+    if isinstance(model, BaseDistiller):
+        networks = model.classifier_networks()
+        if not networks:
+            return None, key
+        name, network = networks[0]
+        return num_classes_and_key(network, f'{key}.{name}')
+    return getattr(model, 'num_classes', None), f'{key}.num_classes'
+
+
+def check_same_num_classes(a: Tuple[Optional[int], str], b: Tuple[Optional[int], str], what_a: str,
+                           what_b: str) -> None:
+    """Raise a ValueError naming both values and keys when two ``(num_classes, key)`` pairs differ.
+
+    Args:
+        a, b (tuple): ``(num_classes, config key)`` as :func:`num_classes_and_key` returns them;
+            a None count is not checked.
+        what_a, what_b (str): the two sides in words, e.g. ``'the teacher predicts'``.
+    """
+    (n_a, key_a), (n_b, key_b) = a, b
+    if n_a is not None and n_b is not None and n_a != n_b:
+        raise ValueError(f'{what_a} {n_a} classes but {what_b} {n_b} ({key_a}={n_a}, {key_b}={n_b}); '
+                         'they must agree on the same classes: set both to the number of classes of the dataset')
 
 
 def freeze(module: nn.Module) -> nn.Module:
@@ -122,10 +162,12 @@ class BaseDistiller(BaseModel):
         if student is not None:
             self.student = build_classifier(student, 'student')
         self.teacher = None
+        self._teacher_key = f'{teacher}: model' if isinstance(teacher, str) else 'model.teacher'
         if teacher is not None:
             self.teacher = freeze(build_classifier(teacher, 'teacher'))
+        self.check_num_classes()  # before the teacher's checkpoint: a mismatch is the clearer error
+        if teacher is not None:
             load_frozen_checkpoint(self.teacher, teacher_ckpt, 'teacher', teacher_ckpt_prefix)
-            self._check_num_classes(self.teacher, 'teacher')
         self.save_teacher = save_teacher
         self.channels_last = channels_last
         self.fast_teacher = dict(fast_teacher) if fast_teacher else None
@@ -140,13 +182,34 @@ class BaseDistiller(BaseModel):
         """Frozen submodules by attribute name: kept in eval mode, out of checkpoints by default."""
         return {'teacher': self.teacher} if self.teacher is not None else {}
 
-    def _check_num_classes(self, other: nn.Module, what: str) -> None:
-        student_head = getattr(getattr(self, 'student', None), 'head', None)
-        other_head = getattr(other, 'head', None)
-        n_s, n_o = getattr(student_head, 'num_classes', None), getattr(other_head, 'num_classes', None)
-        if n_s is not None and n_o is not None and n_s != n_o:
-            raise ValueError(f'{what} predicts {n_o} classes but the student predicts {n_s}; '
-                             f'set the same head.num_classes in both configs')
+    def classifier_networks(self) -> List[Tuple[str, nn.Module]]:
+        """``(config key, module)`` of every network trained on the labels: the student, or the
+        peers / networks of an online distiller, in config order (none before they are built)."""
+        peers, nets = self._modules.get('peers'), self._modules.get('nets')
+        if peers is not None:
+            return [(f'peers[{k}]', p) for k, p in enumerate(peers)]
+        if nets is not None:
+            return [(f'net{k}', n) for k, n in enumerate(nets, 1)]
+        student = self._modules.get('student')
+        return [('student', student)] if student is not None else []
+
+    def check_num_classes(self) -> None:
+        """The networks, the teacher and the data preprocessor's ``num_classes`` (when set) must
+        agree; a ValueError names the values and the config keys that differ."""
+        networks = [(name if name != 'student' else 'the student', num_classes_and_key(m, f'model.{name}'))
+                    for name, m in self.classifier_networks()]
+        if not networks:
+            return
+        first, first_classes = networks[0]
+        for name, classes in networks[1:]:
+            check_same_num_classes(classes, first_classes, f'{name} predicts', f'{first} predicts')
+        if getattr(self, 'teacher', None) is not None:
+            check_same_num_classes(num_classes_and_key(self.teacher, self._teacher_key), first_classes,
+                                   'the teacher predicts', f'{first} predicts')
+        check_same_num_classes((getattr(self.data_preprocessor, 'num_classes', None), 'data_preprocessor.num_classes'),
+                               first_classes, 'the data preprocessor (model.data_preprocessor, or the top-level '
+                               'data_preprocessor it defaults to) one-hot encodes labels for batch augments into',
+                               f'{first} predicts')
 
     def train(self, mode: bool = True):
         super().train(mode)

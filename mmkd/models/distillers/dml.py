@@ -30,9 +30,7 @@ class OnlineDistiller(BaseDistiller):
         super().__init__(student=None, **kwargs)
         self.peers = nn.ModuleList(build_classifier(cfg, f'peer {k}') for k, cfg in enumerate(peers))
         self.eval_peer = eval_peer
-        classes = {getattr(p.head, 'num_classes', None) for p in self.peers}
-        if len(classes) > 1:
-            raise ValueError(f'all peers must predict the same number of classes, got {sorted(classes)}')
+        self.check_num_classes()
 
     @property
     def student(self) -> nn.Module:
