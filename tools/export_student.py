@@ -1,10 +1,14 @@
 """Export a distilled student (or any mmpretrain classifier) for mmpretrain / mmdet / mmseg.
 
-The output holds only tensors and plain python, so it loads with ``torch.load(OUT, weights_only=True)``
-and in mmdet / mmseg through ``init_cfg=dict(type='Pretrained', checkpoint=OUT, prefix='backbone.')``.
+The output holds only tensors and plain python (the student's classifier config as ``meta['model_cfg']``,
+its classes as ``meta['dataset_meta']``), so it loads with ``torch.load(OUT, weights_only=True)`` and in
+mmdet / mmseg through ``init_cfg=dict(type='Pretrained', checkpoint=OUT, prefix='backbone.')``.
+Online methods export the peer they evaluate (``eval_peer``) unless ``--peer K`` is given; an existing
+OUT is replaced only with ``--force``.
 """
 import argparse
 import os.path as osp
+import pickle
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -17,19 +21,28 @@ def parse_args():
     parser = argparse.ArgumentParser(description='Export the student of a distillation checkpoint')
     parser.add_argument('checkpoint', help='checkpoint written by tools/train.py')
     parser.add_argument('out', help='output file (.pth)')
-    parser.add_argument('--peer', type=int, default=None, help='online methods: which peer to export (default 0)')
+    parser.add_argument('--peer', type=int, default=None,
+                        help='online methods: which peer to export (default: the one the method evaluates, '
+                        'eval_peer)')
     parser.add_argument('--backbone-only', action='store_true', help='export backbone.* keys only')
+    parser.add_argument('--force', action='store_true', help='replace OUT if it exists')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
     try:
-        meta = export_student(args.checkpoint, args.out, args.peer, args.backbone_only)
-    except (ValueError, FileNotFoundError) as e:
+        meta = export_student(args.checkpoint, args.out, args.peer, args.backbone_only, force=args.force)
+    except (ValueError, OSError, pickle.UnpicklingError) as e:
         sys.exit(f'export_student: {e}')
-    print(f'exported {meta["num_tensors"]} tensors ({meta["num_params"] / 1e6:.2f}M params, '
+    peer = f'peer {meta["peer"]} ({meta["peer_choice"]}), ' if 'peer' in meta else ''
+    print(f'exported {peer}{meta["num_tensors"]} tensors ({meta["num_params"] / 1e6:.2f}M params, '
           f'prefix {meta["prefix"]!r}) from {args.checkpoint} to {args.out}')
+    if 'model_cfg' in meta:
+        print(f'model_cfg: {meta["model_cfg"].get("type")} with backbone {meta.get("backbone_type")}, '
+              f'from {meta["model_cfg_source"]}')
+    for note in meta['notes']:
+        print(f'note: {note}')
 
 
 if __name__ == '__main__':

@@ -1,21 +1,32 @@
-"""Export the student of a distiller (or a plain classifier) as a tensor-only checkpoint."""
+"""Export the student of a distiller (or a plain classifier) as a tensor-only checkpoint.
+
+The exported file holds ``{'state_dict': tensors, 'meta': plain data}``: ``meta['model_cfg']`` is
+the student's classifier config (when the source checkpoint carries its model config as data) and
+``meta['dataset_meta']`` the classes it was trained on, so it loads with
+``torch.load(OUT, weights_only=True)``. Nothing stored in the source checkpoint is executed.
+"""
+import errno
 import os
 import os.path as osp
 import tempfile
+import warnings
 from collections import OrderedDict
-from typing import Optional
+from typing import List, Optional, Tuple
 
 import torch
-from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmkd.utils.checkpoint import safe_load_checkpoint
+from mmkd.utils.config_data import model_cfg_from_meta, plain_data
 
 STUDENT_PARTS = ('backbone.', 'neck.', 'head.')
+ONLINE_DEFAULT_PEER = 0  # OnlineDistiller's eval_peer default
 
 
 def student_prefix(state_dict: dict, peer: Optional[int] = None) -> str:
     """The key prefix of the student inside ``state_dict``: ``'student.'``, ``'peers.K.'`` or ``''``."""
     if any(k.startswith('peers.') for k in state_dict):
         peers = sorted({int(k.split('.')[1]) for k in state_dict if k.startswith('peers.')})
-        peer = 0 if peer is None else peer
+        peer = ONLINE_DEFAULT_PEER if peer is None else peer
         if peer not in peers:
             raise ValueError(f'--peer {peer} does not exist; the checkpoint holds peers {peers}')
         return f'peers.{peer}.'
@@ -42,52 +53,174 @@ def extract_student(state_dict: dict, peer: Optional[int] = None, backbone_only:
     return out
 
 
-def _backbone_type(cfg_text, prefix: str) -> Optional[str]:
-    """The student's backbone type from the training config saved in the checkpoint's meta."""
-    from mmengine.config import Config
+def default_peer(state_dict: dict, model_cfg: Optional[dict], ckpt: str = 'the checkpoint') -> Tuple[Optional[int], str]:
+    """``(peer, how it was chosen)``: the peer an online method evaluates (``eval_peer``).
+
+    None for a model without peers. Without a readable model config it falls back to peer 0 and
+    warns.
+    """
+    if not any(k.startswith('peers.') for k in state_dict):
+        return None, ''
+    if isinstance(model_cfg, dict) and 'peers' in model_cfg:
+        peer = model_cfg.get('eval_peer', ONLINE_DEFAULT_PEER)
+        if isinstance(peer, int):
+            return peer, f'the peer the method evaluates (eval_peer={peer})'
+    warnings.warn(f'{ckpt} carries no readable model config, so the peer the method evaluates (eval_peer) is '
+                  f'unknown: exporting peer {ONLINE_DEFAULT_PEER} (fallback). Pass --peer K to choose.')
+    return ONLINE_DEFAULT_PEER, f'fallback peer {ONLINE_DEFAULT_PEER}: eval_peer unknown'
+
+
+def student_model_cfg(model_cfg: Optional[dict], prefix: str) -> Optional[dict]:
+    """The classifier config of the student at ``prefix`` inside a (distiller) model config."""
+    if not isinstance(model_cfg, dict):
+        return None
+    if prefix == '':
+        student = model_cfg
+    elif prefix == 'student.':
+        student = model_cfg.get('student')
+    else:
+        peers = model_cfg.get('peers')
+        k = int(prefix.split('.')[1])
+        student = peers[k] if isinstance(peers, (list, tuple)) and k < len(peers) else None
+    if not isinstance(student, dict):
+        return None  # e.g. a classifier given as a config file path
+    student = dict(student)
+    student.setdefault('type', 'ImageClassifier')
+    if prefix and isinstance(model_cfg.get('data_preprocessor'), dict):
+        student.setdefault('data_preprocessor', model_cfg['data_preprocessor'])
+    return student
+
+
+# --------------------------------------------------------------------------- writing
+def check_output(out: str, force: bool = False) -> str:
+    """Refuse an output path that is a directory, exists (unless ``force``) or cannot be written.
+
+    Raises:
+        IsADirectoryError, FileExistsError, NotADirectoryError, PermissionError.
+    """
+    if osp.isdir(out):
+        raise IsADirectoryError(f'output {out} is a directory; give a file path such as '
+                                f'{osp.join(out, "student.pth")}')
+    if osp.lexists(out) and not force:
+        raise FileExistsError(f'output {out} already exists; pass --force to replace it, or choose another path')
+    out_dir = osp.dirname(osp.abspath(out))
+    parent = out_dir
+    while not osp.exists(parent):
+        parent = osp.dirname(parent)
+    if not osp.isdir(parent):
+        raise NotADirectoryError(f'cannot write {out}: {parent} is a file, not a directory; choose another path')
+    return out_dir
+
+
+def _not_writable(out: str, out_dir: str, e: OSError) -> PermissionError:
+    return PermissionError(e.errno, f'cannot write {out}: the directory {out_dir} is not writable '
+                           f'({e.strerror}); choose an output path in a writable directory or fix its permissions')
+
+
+def write_checkpoint(obj: dict, out: str, force: bool = False) -> None:
+    """``torch.save`` ``obj`` to ``out`` atomically, as a file that loads with ``weights_only=True``.
+
+    The file is written next to ``out`` under a temporary name, checked, given the usual
+    ``0o666 & ~umask`` mode (0644 with umask 022) and renamed over ``out``: an existing ``out`` is
+    replaced only with ``force`` and only by a complete file.
+    """
+    out_dir = check_output(out, force)
     try:
-        model = Config.fromstring(cfg_text, '.py').model
-        if prefix.startswith('peers.'):
-            model = model['peers'][int(prefix.split('.')[1])]
-        elif prefix == 'student.':
-            model = model['student']
-        return model['backbone']['type']
-    except Exception:  # no config, or one we cannot read: the meta just goes without it
+        os.makedirs(out_dir, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f'.{osp.basename(out)}.', suffix='.tmp')
+    except OSError as e:
+        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise _not_writable(out, out_dir, e) from e
+        raise
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        torch.load(tmp, weights_only=True)  # prove it is tensor-only before it replaces anything
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        if not force and osp.lexists(out):  # appeared meanwhile
+            raise FileExistsError(f'output {out} already exists; pass --force to replace it')
+        os.replace(tmp, out)
+    except OSError as e:
+        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise _not_writable(out, out_dir, e) from e
+        raise
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+# --------------------------------------------------------------------------- export
+def _plain_or_note(value, what: str, notes: List[str]):
+    try:
+        return plain_data(value)
+    except TypeError as e:
+        notes.append(f'{what} left out: {e}')
         return None
 
 
-def export_student(ckpt: str, out: str, peer: Optional[int] = None, backbone_only: bool = False) -> dict:
-    """Write ``{'state_dict': tensors, 'meta': plain python}`` to ``out`` atomically; return the meta."""
+def export_student(ckpt: str, out: str, peer: Optional[int] = None, backbone_only: bool = False,
+                   force: bool = False) -> dict:
+    """Write the student of ``ckpt`` to ``out``; return the meta written beside the tensors.
+
+    Args:
+        ckpt (str): checkpoint of ``tools/train.py`` (any mmengine scheme; loaded safely).
+        out (str): output file; refused when it exists unless ``force``.
+        peer (int, optional): online methods: the peer to export. Defaults to the one the method
+            evaluates (``eval_peer`` of the stored model config; peer 0 with a warning when unknown).
+        backbone_only (bool): export ``backbone.*`` only. Defaults to False.
+        force (bool): replace an existing ``out``. Defaults to False.
+
+    The meta holds ``model_cfg`` (the student's classifier config as plain data), ``dataset_meta``,
+    ``peer`` and ``notes`` (what could not be carried over, e.g. an old checkpoint without a
+    readable model config).
+    """
     from mmkd import __version__
-    if not osp.isfile(ckpt):
+    check_output(out, force)
+    if '://' not in ckpt and not osp.isfile(ckpt):
         raise FileNotFoundError(f'checkpoint {ckpt} does not exist')
-    state = _load_checkpoint(ckpt, map_location='cpu')
+    state = safe_load_checkpoint(ckpt, map_location='cpu')
+    if not isinstance(state, dict):
+        raise ValueError(f'{ckpt} holds a {type(state).__name__}, not a checkpoint dict; '
+                         'pass a .pth file written by tools/train.py')
     state_dict = state.get('state_dict', state)
-    student = extract_student(state_dict, peer, backbone_only)
+    src_meta = state.get('meta') if isinstance(state.get('meta'), dict) else {}
+    full_cfg, cfg_source = model_cfg_from_meta(src_meta)
+    notes: List[str] = []
+    chosen = peer
+    if peer is None:
+        chosen, how = default_peer(state_dict, full_cfg, ckpt)
+    else:
+        how = '--peer'
+    student = extract_student(state_dict, chosen, backbone_only)
+    prefix = student_prefix(state_dict, chosen)
     meta = dict(
         mmkd_version=__version__,
-        source=osp.abspath(ckpt),
-        prefix=student_prefix(state_dict, peer),
+        source=osp.abspath(ckpt) if '://' not in ckpt else ckpt,
+        prefix=prefix,
         backbone_only=bool(backbone_only),
         num_tensors=len(student),
         num_params=int(sum(v.numel() for k, v in student.items() if v.is_floating_point())),
     )
-    src_meta = state.get('meta') or {}
+    if chosen is not None:
+        meta['peer'], meta['peer_choice'] = chosen, how
     for key in ('epoch', 'iter', 'experiment_name'):
         if isinstance(src_meta.get(key), (int, str)):
             meta[f'source_{key}'] = src_meta[key]
-    backbone_type = _backbone_type(src_meta.get('cfg'), meta['prefix']) if isinstance(src_meta.get('cfg'), str) else None
-    if backbone_type:
-        meta['backbone_type'] = backbone_type  # read by mmkd.transfer's load check
-    out_dir = osp.dirname(osp.abspath(out))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix='.tmp')
-    os.close(fd)
-    try:
-        torch.save({'state_dict': student, 'meta': meta}, tmp)
-        torch.load(tmp, weights_only=True)  # prove it is tensor-only before it replaces anything
-        os.replace(tmp, out)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    model_cfg = _plain_or_note(student_model_cfg(full_cfg, prefix), 'model_cfg', notes)
+    if model_cfg:
+        meta['model_cfg'], meta['model_cfg_source'] = model_cfg, cfg_source
+        backbone = model_cfg.get('backbone')
+        if isinstance(backbone, dict) and isinstance(backbone.get('type'), str):
+            meta['backbone_type'] = backbone['type']  # read by mmkd.transfer's load check
+    else:
+        notes.append(f'no model_cfg: {ckpt} carries no readable model config (checkpoints written with '
+                     "ModelCfgMetaHook keep it as meta['mmkd_model_cfg']); the tensors are exported alone")
+    if isinstance(src_meta.get('dataset_meta'), dict):
+        dataset_meta = _plain_or_note(src_meta['dataset_meta'], 'dataset_meta', notes)
+        if dataset_meta is not None:
+            meta['dataset_meta'] = dataset_meta
+    meta['notes'] = notes
+    write_checkpoint({'state_dict': student, 'meta': meta}, out, force)
     return meta

@@ -14,7 +14,8 @@ import torch.nn as nn
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
-from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmkd.utils.checkpoint import safe_load_checkpoint
 
 __all__ = ['BackboneCheckpointError', 'check_backbone_checkpoint', 'pretrained_init_cfg',
            'BackboneLoadCheckHook']
@@ -124,7 +125,7 @@ def check_backbone_checkpoint(backbone: nn.Module, checkpoint: str, prefix: Opti
             f'backbone checkpoint {checkpoint!r} does not exist. Export a student with '
             '`python tools/export_student.py WORK_DIR/epoch_N.pth OUT.pth` and pass it with '
             '`--cfg-options model.backbone.init_cfg.checkpoint=OUT.pth`.')
-    state = _load_checkpoint(checkpoint, map_location='cpu')
+    state = safe_load_checkpoint(checkpoint, map_location='cpu')  # any scheme, weights_only=True
     state_dict = state.get('state_dict', state) if isinstance(state, dict) else {}
     meta = state.get('meta') if isinstance(state, dict) and isinstance(state.get('meta'), dict) else {}
     keys = [k for k in state_dict if isinstance(k, str)]

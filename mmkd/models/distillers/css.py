@@ -15,16 +15,14 @@ unchanged) or for transfer (``transfer``: trunk + first branch as a plain backbo
 """
 import copy
 import inspect
-import os
 import os.path as osp
-import tempfile
+import warnings
 from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.config import Config, ConfigDict
-from mmengine.runner.checkpoint import _load_checkpoint
 from torch import Tensor
 
 from mmkd.registry import MODELS
@@ -237,20 +235,19 @@ class CSSDistiller(BaseDistiller):
 EXPORT_MODES = ('full', 'transfer')
 
 
-def _plain(value):
-    """Config values as plain python (what ``torch.load(weights_only=True)`` accepts)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise TypeError(f'config value {value!r} ({type(value).__name__}) cannot go into a tensor-only checkpoint')
+def css_export_network_cfg(cfg, net: int = 1) -> dict:
+    """The standalone ``CSSNetwork`` config of network ``net`` (1-based).
 
-
-def css_export_network_cfg(cfg: Config, net: int = 1) -> dict:
-    """The standalone ``CSSNetwork`` config of network ``net`` (1-based) of a training config."""
-    model = cfg.model.to_dict() if isinstance(cfg.model, ConfigDict) else dict(cfg.model)
+    Args:
+        cfg (Config | dict): a training config, or its model config as plain data with the
+            top-level ``data_preprocessor`` merged in (as :func:`mmkd.apis.runner.model_config`).
+        net (int): 1 or 2. Defaults to 1.
+    """
+    from mmkd.utils.config_data import plain_data
+    if isinstance(cfg, Config):
+        from mmkd.apis.runner import model_config
+        cfg = model_config(cfg)
+    model = copy.deepcopy(cfg.to_dict() if isinstance(cfg, ConfigDict) else dict(cfg))
     if model.get('type') == 'CSSNetwork':
         if net != 1:
             raise ValueError(f'--net {net}: the checkpoint holds a single CSSNetwork')
@@ -265,55 +262,75 @@ def css_export_network_cfg(cfg: Config, net: int = 1) -> dict:
                                    **{k: args[k] for k in SHARED_NETWORK_KEYS})[net - 1]
     else:
         raise ValueError(f'model.type={model.get("type")!r} is not a CSS model (CSSDistiller or CSSNetwork)')
-    preprocessor = model.get('data_preprocessor') or cfg.get('data_preprocessor')
+    preprocessor = model.get('data_preprocessor')
     if preprocessor is not None and 'data_preprocessor' not in network:
-        network['data_preprocessor'] = preprocessor.to_dict() if isinstance(preprocessor, ConfigDict) else preprocessor
-    return _plain(network)
+        network['data_preprocessor'] = preprocessor
+    return plain_data(network)
 
 
-def _atomic_save(obj: dict, out: str) -> None:
-    out_dir = osp.dirname(osp.abspath(out))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix='.tmp')
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        torch.load(tmp, weights_only=True)  # prove it is tensor-only before it replaces anything
-        os.replace(tmp, out)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+def default_css_net(model_cfg: dict) -> Tuple[int, str]:
+    """``(net, how it was chosen)``: the network ``eval_mode`` evaluates, 1-based.
+
+    ``eval_mode='ensemble'`` scores both networks together, which no single network reproduces:
+    net 1 is exported then, with a warning.
+    """
+    if model_cfg.get('type') != 'CSSDistiller':
+        return 1, 'the only network'
+    mode = model_cfg.get('eval_mode', 'net1_agg')
+    if mode == 'ensemble':
+        warnings.warn('eval_mode=ensemble evaluates both networks together; one network cannot reproduce it: '
+                      'exporting net 1 (fallback). Pass --net 2 for the other one.')
+        return 1, 'fallback net 1: eval_mode=ensemble'
+    net = 2 if mode == 'net2_agg' else 1
+    return net, f'the network the method evaluates (eval_mode={mode})'
 
 
-def export_css(ckpt: str, out: str, net: int = 1, mode: str = 'full', config: Optional[str] = None) -> dict:
+def export_css(ckpt: str, out: str, net: Optional[int] = None, mode: str = 'full', config: Optional[str] = None,
+               force: bool = False) -> dict:
     """Export network ``net`` of a CSS checkpoint; return the meta written beside the tensors.
+
+    Nothing stored in the checkpoint is executed: the model config comes from
+    ``meta['mmkd_model_cfg']`` or from ``meta['cfg']`` read as data (literals only), or from ``config``.
 
     Args:
         ckpt (str): checkpoint of ``tools/train.py`` (a CSSDistiller or a lone CSSNetwork).
         out (str): output file, written atomically; it loads with ``torch.load(weights_only=True)``.
-        net (int): 1 or 2. Defaults to 1.
+            Refused when it exists unless ``force``.
+        net (int, optional): 1 or 2. Defaults to the network ``eval_mode`` evaluates (net 1 for
+            ``'ensemble'``, with a warning).
         mode (str): ``'full'``: the whole network (trunk, every branch with its mask, joint
             classifiers) plus its config in ``meta.network_cfg``; :func:`load_css_network`
             rebuilds it and it predicts exactly as in training. ``'transfer'``: the trunk and the
             first branch's stage copy as ``backbone.*`` under the plain backbone's own key names
             (no mask, no classifier), for mmpretrain / mmdet / mmseg.
-        config (str, optional): the training config; defaults to the one saved in the checkpoint.
+        config (str, optional): the training config file; defaults to the model config the
+            checkpoint carries.
+        force (bool): replace an existing ``out``. Defaults to False.
     """
     from mmkd import __version__
+    from mmkd.apis.export import check_output, write_checkpoint
+    from mmkd.utils.checkpoint import safe_load_checkpoint
+    from mmkd.utils.config_data import model_cfg_from_meta, plain_data
     _check_choice('mode', mode, EXPORT_MODES)
+    check_output(out, force)
     if not osp.isfile(ckpt):
         raise FileNotFoundError(f'checkpoint {ckpt} does not exist')
-    state = _load_checkpoint(ckpt, map_location='cpu')
+    state = safe_load_checkpoint(ckpt, map_location='cpu')
     state_dict = state.get('state_dict', state)
+    src_meta = state.get('meta') if isinstance(state.get('meta'), dict) else {}
     if config is not None:
-        cfg = Config.fromfile(config)
+        from mmkd.apis.runner import load_config, model_config
+        model_cfg, source = model_config(load_config(config)), config
     else:
-        text = (state.get('meta') or {}).get('cfg')
-        if not text:
-            raise ValueError(f'{ckpt} carries no config (meta.cfg); pass the training config with --config')
-        cfg = Config.fromstring(text, file_format='.py')
-    network_cfg = css_export_network_cfg(cfg, net)
-    prefix = f'nets.{net - 1}.' if cfg.model.get('type') == 'CSSDistiller' else ''
+        model_cfg, source = model_cfg_from_meta(src_meta)
+        if model_cfg is None:
+            raise ValueError(f"{ckpt} carries no model config readable as data (meta['mmkd_model_cfg'], or a "
+                             "meta['cfg'] made of literals); pass the training config with --config")
+    how = '--net'
+    if net is None:
+        net, how = default_css_net(model_cfg)
+    network_cfg = css_export_network_cfg(model_cfg, net)
+    prefix = f'nets.{net - 1}.' if model_cfg.get('type') == 'CSSDistiller' else ''
     weights = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
     network = MODELS.build(network_cfg)
     missing, unexpected = network.state_dict().keys() - weights.keys(), weights.keys() - network.state_dict().keys()
@@ -321,8 +338,8 @@ def export_css(ckpt: str, out: str, net: int = 1, mode: str = 'full', config: Op
         raise ValueError(f'{ckpt} does not fit network {net} of its config: missing {sorted(missing)[:5]}, '
                          f'unexpected {sorted(unexpected)[:5]}')
     network.load_state_dict(weights, strict=True)
-    meta = dict(mmkd_version=__version__, source=osp.abspath(ckpt), net=net, mode=mode,
-                num_branches=network.num_branches)
+    meta = dict(mmkd_version=__version__, source=osp.abspath(ckpt), net=net, net_choice=how, mode=mode,
+                num_branches=network.num_branches, model_cfg_source=source)
     if mode == 'full':
         tensors = {k: v.detach().cpu().clone().contiguous() for k, v in network.state_dict().items()}
         meta['network_cfg'] = network_cfg
@@ -335,7 +352,14 @@ def export_css(ckpt: str, out: str, net: int = 1, mode: str = 'full', config: Op
             bad = sorted(set(expected) ^ set(got)) or sorted(k for k in got if got[k] != expected[k])
             raise RuntimeError(f'transfer weights do not match the plain backbone: {bad[:5]}')
         meta['backbone_cfg'] = network_cfg['backbone']
+        if isinstance(network_cfg['backbone'].get('type'), str):
+            meta['backbone_type'] = network_cfg['backbone']['type']
+    if isinstance(src_meta.get('dataset_meta'), dict):
+        try:
+            meta['dataset_meta'] = plain_data(src_meta['dataset_meta'])
+        except TypeError:
+            pass
     meta['num_tensors'] = len(tensors)
     meta['num_params'] = int(sum(v.numel() for v in tensors.values() if v.is_floating_point()))
-    _atomic_save({'state_dict': tensors, 'meta': meta}, out)
+    write_checkpoint({'state_dict': tensors, 'meta': meta}, out, force)
     return meta
