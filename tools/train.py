@@ -13,8 +13,11 @@ if __name__ == '__main__':
 
 import mmkd  # noqa: E402,F401  (version checks, safe checkpoint loading)
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmkd.apis.preflight import build_runner, dry_run  # noqa: E402
 from mmkd.apis.runner import load_config, prepare_train_cfg  # noqa: E402
+from mmkd.engine.hooks.atomic_checkpoint import use_atomic_checkpoints  # noqa: E402
+from mmkd.utils.run_dir import log_dirs, tidy_failed_log_dir  # noqa: E402
+from mmkd.utils.work_dir_lock import WorkDirLock, WorkDirLockedError, is_lock_rank  # noqa: E402
 
 
 def parse_args():
@@ -32,6 +35,12 @@ def parse_args():
                         help='disable persistent_workers in data loaders')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, e.g. model.tau=4 train_cfg.max_epochs=2')
+    check = parser.add_mutually_exclusive_group()
+    check.add_argument('--dry-run', action='store_true',
+                       help='only check the config: one training and one validation step on two samples in a '
+                       'temporary work_dir, no checkpoint; exit 0 when both pass')
+    check.add_argument('--preflight', action='store_true',
+                       help='run the --dry-run check first, then the training')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -45,13 +54,36 @@ def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
     cfg = prepare_train_cfg(cfg, args)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else _build_runner(cfg)
-    runner.train()
+    use_atomic_checkpoints(cfg)
+    if args.dry_run:
+        dry_run(cfg)
+        return
+    lock = WorkDirLock(cfg.work_dir) if is_lock_rank() else None
+    try:
+        if lock is not None:
+            try:
+                lock.acquire()
+            except WorkDirLockedError as e:
+                raise SystemExit(f'tools/train.py: {e}') from None
+        if args.preflight:
+            dry_run(cfg)
+        train(cfg)
+    finally:
+        if lock is not None:
+            lock.release()
 
 
-def _build_runner(cfg: Config):
-    from mmengine.registry import RUNNERS
-    return RUNNERS.build(cfg)
+def train(cfg: Config) -> None:
+    """Build the runner and train; if that fails, tidy the log folder this run created."""
+    before = log_dirs(cfg.work_dir)
+    try:
+        build_runner(cfg).train()
+    except Exception as e:
+        for log_dir in sorted(log_dirs(cfg.work_dir) - before):
+            kept = tidy_failed_log_dir(log_dir, e)
+            if kept:
+                print(f'training failed; the log with the traceback is {kept}', file=sys.stderr, flush=True)
+        raise
 
 
 if __name__ == '__main__':
