@@ -26,7 +26,7 @@ import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
 from mmkd.apis.features import build_eval_dataset, extract_features, l2_normalize, load_feature_model  # noqa: E402
-from mmkd.apis.kmeans import cluster_report, run_kmeans  # noqa: E402
+from mmkd.apis.kmeans import cluster_report, run_kmeans, warn_empty_clusters  # noqa: E402
 from mmkd.apis.runner import load_config  # noqa: E402
 from mmkd.datasets.pseudo_label_dataset import (cluster_majority_accuracy, majority_mapping,  # noqa: E402
                                                 write_pseudo_labels)
@@ -70,9 +70,11 @@ def pseudo_labels(args) -> str:
     if n == 0:
         raise ValueError(f'the target set ({args.split} split of {args.config}) is empty: no samples to label')
     if args.num_clusters > n:
-        raise ValueError(f'--num-clusters {args.num_clusters} exceeds the {n} samples of the target set')
+        raise ValueError(f'--num-clusters {args.num_clusters} exceeds the {n} samples of the target set '
+                         f'({args.split} split of {args.config}): lower num_clusters to at most {n}')
     if args.random_labels:
         clusters = np.random.default_rng(args.seed).integers(0, args.num_clusters, size=n)
+        warn_empty_clusters(clusters, args.num_clusters)
         infos = [dataset.get_data_info(i) for i in range(n)]
         labels = (np.array([int(i['gt_label']) for i in infos]) if all('gt_label' in i for i in infos) else None)
         km = None

@@ -1,4 +1,6 @@
 """k-means pseudo-labels (SSSD stage 2) and how well clusters match labels."""
+import warnings
+
 import numpy as np
 
 from mmkd.datasets.pseudo_label_dataset import cluster_purity
@@ -12,10 +14,23 @@ def run_kmeans(feats: np.ndarray, num_clusters: int, seed: int = 0, n_init: int 
     if n == 0:
         raise ValueError('the feature set is empty: nothing to cluster')
     if not 1 <= num_clusters <= n:
-        raise ValueError(f'--num-clusters {num_clusters} must be between 1 and the {n} samples of the target set')
+        raise ValueError(f'--num-clusters {num_clusters} must be between 1 and the {n} samples of the target set: '
+                         f'lower num_clusters to at most {n}, or cluster a larger split')
     km = MiniBatchKMeans(n_clusters=num_clusters, random_state=seed, n_init=n_init, max_iter=max_iter,
                          batch_size=min(n, max(batch_size, 3 * num_clusters)))
-    return km, km.fit_predict(feats).astype(np.int64)
+    clusters = km.fit_predict(feats).astype(np.int64)
+    warn_empty_clusters(clusters, num_clusters)
+    return km, clusters
+
+
+def warn_empty_clusters(clusters: np.ndarray, num_clusters: int) -> int:
+    """Warn, with the count, when some of the ``num_clusters`` ids are given to no sample; return the count."""
+    empty = int(num_clusters - len(np.unique(clusters)))
+    if empty:
+        warnings.warn(f'{empty} of the num_clusters={num_clusters} clusters are empty ({len(clusters)} samples): '
+                      'those pseudo-classes have no training image; lower --num-clusters (a few samples per '
+                      'cluster at least) or cluster a larger split', UserWarning, stacklevel=2)
+    return empty
 
 
 def cluster_report(clusters: np.ndarray, num_clusters: int, labels=None) -> dict:

@@ -56,6 +56,9 @@ class FashionMNISTIDX(BaseDataset):
     def __init__(self, data_root: str, split: str = 'train', num_samples: Optional[int] = None, **kwargs):
         if split not in self.PREFIX:
             raise ValueError(f'FashionMNISTIDX: split must be "train" or "test", got {split!r}')
+        if num_samples is not None and (not isinstance(num_samples, int) or num_samples < 1):
+            raise ValueError(f'FashionMNISTIDX: num_samples={num_samples!r} keeps no image; set it to a positive '
+                             'number, or to None for the whole split')
         self.split = split
         self.num_samples = num_samples
         kwargs.setdefault('test_mode', split == 'test')

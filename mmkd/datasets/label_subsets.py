@@ -10,6 +10,9 @@ from mmkd.registry import DATASETS
 def _build(dataset: Union[dict, object]):
     ds = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
     ds.full_init()
+    if len(ds) == 0:
+        raise ValueError(f'the dataset to subset or relabel ({type(ds).__name__}) has no samples: check its '
+                         'data_root / data_prefix / ann_file (and num_samples, where it has one)')
     return ds
 
 

@@ -83,9 +83,11 @@ class PseudoLabelDataset(RelabelledDataset):
     Args:
         dataset (dict | Dataset): the target set, in the order the annotation was written.
         ann_file (str): annotation from ``tools/kmeans_pseudo_labels.py``.
+        num_clusters (int, optional): the K the model is built for (the config's ``num_clusters``,
+            written here when the config is finalised); an annotation with another K is an error.
     """
 
-    def __init__(self, dataset: Union[dict, object], ann_file: str):
+    def __init__(self, dataset: Union[dict, object], ann_file: str, num_clusters: Optional[int] = None):
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
         if hasattr(self.dataset, 'full_init'):
             self.dataset.full_init()
@@ -96,6 +98,10 @@ class PseudoLabelDataset(RelabelledDataset):
                              f'has {len(self.dataset)} samples; write the annotation from the same target '
                              'set (same split, same num_samples) that is trained on')
         self.num_clusters = ann_meta['num_clusters']
+        if num_clusters is not None and num_clusters != self.num_clusters:
+            raise ValueError(f'PseudoLabelDataset: {ann_file} holds K={self.num_clusters} clusters but the config sets '
+                             f'num_clusters={num_clusters}: write the annotation with --num-clusters {num_clusters}, '
+                             f'or set num_clusters = {self.num_clusters}')
         self.metainfo = copy.deepcopy(getattr(self.dataset, 'metainfo', {}))
         self.metainfo['classes'] = tuple(str(i) for i in range(self.num_clusters))
         self.metainfo['pseudo_label_file'] = ann_file
