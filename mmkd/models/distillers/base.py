@@ -18,7 +18,8 @@ def build_classifier(cfg: Union[dict, nn.Module], what: str = 'student') -> nn.M
     if isinstance(cfg, str):
         if not osp.isfile(cfg):
             raise FileNotFoundError(f'{what} config file {cfg} does not exist')
-        cfg = Config.fromfile(cfg).model
+        from mmkd.apis.config import finalize_config  # the file's own facts (num_classes) reach its model
+        cfg = finalize_config(Config.fromfile(cfg)).model
     cfg = dict(cfg)
     cfg.setdefault('type', 'ImageClassifier')
     return MODELS.build(cfg)

@@ -156,7 +156,7 @@ def paper4_copies(x: Tensor, generator=None, **params) -> Tensor:
         **params: overrides of :data:`PAPER4_DEFAULTS`.
 
     Returns:
-        Tensor: (N, 3, H, W) transformed images.
+        Tensor: (N, 3, H, W) transformed images, of ``x``'s dtype (computed in float32).
     """
     unknown = set(params) - set(PAPER4_DEFAULTS)
     if unknown:
@@ -169,12 +169,16 @@ def paper4_copies(x: Tensor, generator=None, **params) -> Tensor:
            lambda t: random_resized_crop(t, p['crop_scale'], p['crop_ratio'], generator),
            lambda t: colour_jitter(t, p['brightness'], p['contrast'], p['saturation'], p['hue'], generator))
     which = torch.randint(0, len(ops), (x.shape[0], ), generator=generator).to(x.device)
-    out = torch.empty_like(x)
-    for i, op in enumerate(ops):
-        sel = which == i
-        if sel.any():
-            out[sel] = op(x[sel])
-    return out
+    # float32 whatever the autocast context or input dtype: autocast would run the jitter's matrix
+    # product in half precision, whose output ``out`` cannot take by index
+    with torch.autocast(x.device.type, enabled=False):
+        source = x.float()
+        out = torch.empty_like(source)
+        for i, op in enumerate(ops):
+            sel = which == i
+            if sel.any():
+                out[sel] = op(source[sel])
+    return out.to(x.dtype)
 
 
 def sskd_copies(x: Tensor, transform_set: str = 'rotation3', mean: Optional[Tensor] = None,
@@ -457,7 +461,6 @@ class SSKDDistiller(SSKDMixin, BaseDistiller):
         if not isinstance(self.teacher, SSKDTeacher):
             raise TypeError('SSKDDistiller needs an SSKDTeacher teacher (the stage-1 model with its fitted '
                             f'SS head), got {type(self.teacher).__name__}')
-        self._check_num_classes(self.teacher.student, 'teacher')
         self.teacher.is_init = True  # loaded: init_weights() (called by Runner.train()) must not re-draw it
         if transform_set is None:
             transform_set = self.teacher.transform_set
