@@ -1,10 +1,12 @@
 default_scope = 'mmkd'
+# finalises the config first (derived values follow num_classes, max_epochs, ...: mmkd/apis/config.py)
+runner_type = 'mmkd.engine.runner.MMKDRunner'  # the import path: launchers look it up before a default scope exists
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50),
+    logger=dict(type='LoggerHook', interval=50),  # lowered to a few lines per epoch on small data sets
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2, save_best='auto'),
+    checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=2, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )

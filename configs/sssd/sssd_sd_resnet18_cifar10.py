@@ -8,10 +8,14 @@ _base_ = [
 custom_imports = dict(imports=['mmkd.models.distillers.sssd', 'mmkd.datasets.pseudo_label_dataset'],
                       allow_failed_imports=False)
 
+# The facts of this stage: num_clusters is the classes the model predicts (head, exits, data
+# preprocessor, PseudoLabelDataset follow it) and ann_file the pseudo-labels ({num_clusters} is
+# replaced by it); both are applied when the run is built (mmkd/apis/config.py), so a child config
+# or --cfg-options num_clusters=K / ann_file=PATH changes every derived value.
 num_clusters = 1000
 # Written by: tools/kmeans_pseudo_labels.py configs/sssd/sssd_moco_resnet18_cifar10.py CKPT
 #             --num-clusters 1000 --out <this path>
-ann_file = 'work_dirs/sssd_moco_resnet18_cifar10/pseudo_labels_k1000.json'
+ann_file = 'work_dirs/sssd_moco_resnet18_cifar10/pseudo_labels_k{num_clusters}.json'
 
 model = dict(
     type='SSSDDistiller',
@@ -25,7 +29,6 @@ model = dict(
     feat_weight=0.003,  # lambda of the feature L2 hints
     tau=3.0,
 )
-data_preprocessor = dict(num_classes=num_clusters)
 
 train_dataloader = dict(dataset=dict(_delete_=True, type='PseudoLabelDataset', ann_file=ann_file,
                                      dataset={{_base_.train_dataloader.dataset}}))

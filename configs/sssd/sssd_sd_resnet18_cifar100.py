@@ -8,8 +8,12 @@ _base_ = [
 custom_imports = dict(imports=['mmkd.models.distillers.sssd', 'mmkd.datasets.pseudo_label_dataset'],
                       allow_failed_imports=False)
 
+# The facts of this stage: num_clusters is the classes the model predicts (head, exits, data
+# preprocessor, PseudoLabelDataset follow it) and ann_file the pseudo-labels ({num_clusters} is
+# replaced by it); both are applied when the run is built (mmkd/apis/config.py), so a child config
+# or --cfg-options num_clusters=K / ann_file=PATH changes every derived value.
 num_clusters = 500
-ann_file = 'work_dirs/sssd_moco_resnet18_cifar100/pseudo_labels_k500.json'  # stage 2's --out
+ann_file = 'work_dirs/sssd_moco_resnet18_cifar100/pseudo_labels_k{num_clusters}.json'  # stage 2's --out
 
 model = dict(
     type='SSSDDistiller',
@@ -23,7 +27,6 @@ model = dict(
     feat_weight=0.003,
     tau=3.0,
 )
-data_preprocessor = dict(num_classes=num_clusters)
 
 train_dataloader = dict(batch_size=128,
                         dataset=dict(_delete_=True, type='PseudoLabelDataset', ann_file=ann_file,

@@ -8,8 +8,12 @@ _base_ = [
 custom_imports = dict(imports=['mmkd.models.distillers.sssd', 'mmkd.datasets.pseudo_label_dataset'],
                       allow_failed_imports=False)
 
+# The facts of this stage: num_clusters is the classes the model predicts (head, exits, data
+# preprocessor, PseudoLabelDataset follow it) and ann_file the pseudo-labels ({num_clusters} is
+# replaced by it); both are applied when the run is built (mmkd/apis/config.py), so a child config
+# or --cfg-options num_clusters=K / ann_file=PATH changes every derived value.
 num_clusters = 50  # ~50 images per cluster, the paper's CIFAR-10 ratio (1000 clusters for 50k images)
-ann_file = 'work_dirs/sssd_moco_resnet18_fashion-mnist/pseudo_labels_k50.json'  # written by stage 2
+ann_file = 'work_dirs/sssd_moco_resnet18_fashion-mnist/pseudo_labels_k{num_clusters}.json'  # written by stage 2
 
 model = dict(
     type='SSSDDistiller',
@@ -23,7 +27,6 @@ model = dict(
     feat_weight=0.003,
     tau=3.0,
 )
-data_preprocessor = dict(num_classes=num_clusters)
 
 train_dataloader = dict(
     batch_size=128,
@@ -40,6 +43,5 @@ test_dataloader = val_dataloader
 val_evaluator = dict(_delete_=True, type='ExitAccuracy', cluster_to_class=ann_file)
 test_evaluator = val_evaluator
 
-param_scheduler = dict(T_max=4)
 train_cfg = dict(max_epochs=4, val_interval=2)
 default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1, save_best=None), logger=dict(interval=5))

@@ -4,6 +4,8 @@ from typing import Optional
 
 from mmengine.config import Config
 
+from .config import finalize_config
+
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Load ``path`` and merge ``cfg_options``, naming the file when it is missing or broken."""
@@ -15,7 +17,20 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         raise RuntimeError(f'failed to parse config {path}: {e}') from e
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    cfg = finalize_config(cfg, cfg_options)  # derived values follow the facts (mmkd/apis/config.py)
+    check_config(cfg, cfg_options)
+    if cfg.get('student_checkpoint') is not None or cfg.get('student_width') is not None:
+        from mmkd.transfer.widths import apply_student_widths  # transfer configs only: imports mmdet / mmseg
+        apply_student_widths(cfg)
     return cfg
+
+
+def check_config(cfg: Config, cfg_options: Optional[dict] = None) -> None:
+    """Start-up checks: no unknown top-level key, image-folder splits with the same classes."""
+    from mmkd.datasets.checks import check_class_folders
+    from mmkd.utils.config_check import check_top_level_keys
+    check_top_level_keys(cfg, cfg_options)
+    check_class_folders(cfg)
 
 
 def model_config(cfg: Config) -> dict:
@@ -75,6 +90,9 @@ def prepare_train_cfg(cfg: Config, args) -> Config:
         if not osp.isfile(args.resume):
             raise FileNotFoundError(f'--resume checkpoint {args.resume} does not exist')
         cfg.resume, cfg.load_from = True, args.resume
+    if cfg.get('resume') and not cfg.get('load_from'):  # mmengine auto-resumes from work_dir/last_checkpoint
+        from mmkd.utils.checkpoint import check_last_checkpoint
+        check_last_checkpoint(cfg.work_dir)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.auto_scale_lr:

@@ -2,10 +2,11 @@
 input_size = 32  # read by the config-tree test and tools/benchmark.py
 dataset_type = 'CIFAR10'
 data_root = 'data/cifar10'
+num_classes = 10  # the one knob: heads, teachers and preprocessor follow it (mmkd/apis/config.py)
 
 data_preprocessor = dict(
     type='ClsDataPreprocessor',
-    num_classes=10,
+    num_classes=num_classes,
     mean=[125.307, 122.961, 113.8575],  # 0.4914, 0.4822, 0.4465
     std=[51.5865, 50.847, 51.255],  # 0.2023, 0.1994, 0.2010 (the common CIFAR-10 values)
     to_rgb=False,

@@ -2,10 +2,11 @@
 input_size = 32  # read by the config-tree test and tools/benchmark.py
 dataset_type = 'CIFAR100'
 data_root = 'data/cifar100'
+num_classes = 100  # the one knob: heads, teachers and preprocessor follow it (mmkd/apis/config.py)
 
 data_preprocessor = dict(
     type='ClsDataPreprocessor',
-    num_classes=100,
+    num_classes=num_classes,
     mean=[129.304, 124.070, 112.434],  # 0.5071, 0.4865, 0.4409
     std=[68.170, 65.392, 70.418],  # 0.2673, 0.2564, 0.2762
     to_rgb=False,

@@ -6,7 +6,7 @@
 input_size = 224  # read by the config-tree test and tools/benchmark.py
 dataset_type = 'CustomDataset'
 data_root = 'data/cub200'
-num_classes = 200
+num_classes = 200  # the one knob: heads, teachers and preprocessor follow it (mmkd/apis/config.py)
 
 data_preprocessor = dict(
     type='ClsDataPreprocessor',

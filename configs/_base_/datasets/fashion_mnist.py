@@ -3,10 +3,11 @@
 input_size = 32  # read by the config-tree test and tools/benchmark.py
 dataset_type = 'FashionMNISTIDX'
 data_root = '/usr/share/datasets/fashion-mnist'
+num_classes = 10  # the one knob: heads, teachers and preprocessor follow it (mmkd/apis/config.py)
 
 data_preprocessor = dict(
     type='ClsDataPreprocessor',
-    num_classes=10,
+    num_classes=num_classes,
     mean=[72.94, 72.94, 72.94],  # 0.2860 * 255
     std=[90.02, 90.02, 90.02],  # 0.3530 * 255
     to_rgb=False,

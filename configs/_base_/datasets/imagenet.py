@@ -2,10 +2,11 @@
 input_size = 224  # read by the config-tree test and tools/benchmark.py
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet'
+num_classes = 1000  # the one knob: heads, teachers and preprocessor follow it (mmkd/apis/config.py)
 
 data_preprocessor = dict(
     type='ClsDataPreprocessor',
-    num_classes=1000,
+    num_classes=num_classes,
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     to_rgb=True,

@@ -1,9 +1,10 @@
-# HSSAKD "Teacher" stage (frozen backbone, branches only): 100 epochs, SGD 0.05, x0.1 at 30/60/90.
+# HSSAKD "Teacher" stage (frozen backbone, branches only): 100 epochs, SGD 0.05, x0.1 at 30/60/90
+# (milestone_ratios: 0.3 / 0.6 / 0.9 of train_cfg.max_epochs, the one knob).
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True),
     constructor='DistillOptimWrapperConstructor',
 )
-param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestones=[30, 60, 90], gamma=0.1)
+param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestone_ratios=[0.3, 0.6, 0.9], gamma=0.1)
 train_cfg = dict(by_epoch=True, max_epochs=100, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
