@@ -12,6 +12,7 @@ import torch
 from mmengine.config import Config
 
 from conftest import REPO
+from mmkd.apis.config import finalize_config
 from mmkd.apis.runner import model_config
 from mmkd.registry import MODELS
 from mmkd.testing import fake_batch, write_random_checkpoints
@@ -29,7 +30,7 @@ def test_config_tree_is_not_empty():
 
 @pytest.mark.parametrize('path', CONFIGS)
 def test_config_builds_and_takes_a_loss_step(path, tmp_path):
-    cfg = Config.fromfile(osp.join(REPO, path))
+    cfg = finalize_config(Config.fromfile(osp.join(REPO, path)))  # as the tools and MMKDRunner build it
     assert cfg.get('default_scope') == 'mmkd', f'{path}: default_scope must be mmkd'
     model_cfg = model_config(cfg)
     write_random_checkpoints(model_cfg, tmp_path)

@@ -33,8 +33,12 @@ def test_demo_writes_table_plots_and_student(demo_run):
             assert f.read(8) == b'\x89PNG\r\n\x1a\n'
     student = torch.load(osp.join(work, 'student.pth'), weights_only=True)
     assert student['state_dict'] and all(k.split('.')[0] in ('backbone', 'neck', 'head') for k in student['state_dict'])
-    metrics = json.load(open(osp.join(work, 'detection', 'metrics.json')))
-    assert 'coco/bbox_mAP' in metrics
+    det = json.load(open(osp.join(work, 'det', 'summary.json')))
+    assert 'coco/bbox_mAP' in det['test_metrics'] and det['inputs']['student_checkpoint'] == \
+        osp.join(work, 'export', 'student.pth')
+    # every stage is the chain runner's: its merged config sits in its folder
+    for stage in ('teacher', 'baseline', 'kd', 'hssakd-teacher', 'hssakd', 'mixskd', 'det'):
+        assert osp.isfile(osp.join(work, stage, 'config.py')), stage
     # the table's numbers are the logged ones
     from mmkd.utils.logs import final_metrics
     base = final_metrics(osp.join(work, 'baseline'), ['accuracy/top1'])['accuracy/top1']['last']

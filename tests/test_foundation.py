@@ -106,7 +106,7 @@ def test_export_plain_classifier(trained, tmp_path):
     assert {k.split('.')[0] for k in keys} == {'backbone', 'head'}
     assert ckpt['meta']['prefix'] == '' and ckpt['meta']['num_params'] > 11e6
     assert ckpt['meta']['backbone_type'] == 'ResNet'  # from the training config kept in the checkpoint
-    _, backbone_only = _exported(trained, tmp_path, '--backbone-only')
+    _, backbone_only = _exported(trained, tmp_path, '--backbone-only', '--force')
     assert {k.split('.')[0] for k in backbone_only['state_dict']} == {'backbone'}
 
 

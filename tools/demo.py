@@ -8,200 +8,72 @@
 4. the best student is exported and fine-tuned as the backbone of Faster R-CNN on a *composed*
    detection set (Fashion-MNIST test objects pasted on canvases); its mAP joins the table.
 
+Every stage runs through the chain runner (``mmkd/apis/chain.py``, the engine of ``tools/distill.py``), so
+the demo is what a user gets on their own data; each stage's config is ``<work-dir>/<stage>/config.py``.
 A rerun reuses every stage whose configuration is unchanged (``--force`` retrains).
 Run it with ``make demo`` (installs first) or ``.venv/bin/python tools/demo.py [options]``.
 """
 import argparse
-import hashlib
-import json
 import os
 import os.path as osp
 import platform
-import subprocess
+import shutil
 import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
 DATA_ROOT = '/usr/share/datasets/fashion-mnist'
-CFG = osp.join(REPO, 'configs', 'demo')
-DET_CONFIG = osp.join(REPO, 'configs', 'transfer', 'mmdet', 'faster-rcnn_r18-w16_fpn_fmnist-composed.py')
 
-# stage name -> (config, {model key: stage whose last checkpoint it needs}, is a student row)
-STAGES = {
-    'teacher': ('teacher_resnet18-w32_fashion-mnist.py', {}, False),
-    'baseline': ('baseline_resnet18-w16_fashion-mnist.py', {}, True),
-    'kd': ('kd_resnet18-w32_resnet18-w16_fashion-mnist.py', {'teacher_ckpt': 'teacher'}, True),
-    'dml': ('dml_resnet18-w32_resnet18-w16_fashion-mnist.py', {}, True),
-    'hssakd-teacher': ('hssakd-teacher_resnet18-w32_fashion-mnist.py', {'classifier_ckpt': 'teacher'}, False),
-    'hssakd': ('hssakd_resnet18-w32_resnet18-w16_fashion-mnist.py', {'teacher_ckpt': 'hssakd-teacher'}, True),
-    'mixskd': ('mixskd_resnet18-w16_fashion-mnist.py', {}, True),
-}
-METHOD_LABELS = dict(teacher='Teacher (ResNet-18 w1/2)', baseline='Student alone', kd='Hinton KD',
-                     dml='DML', hssakd='HSSAKD', mixskd='MixSKD')
-SHOWN = ('Epoch(train)', 'Epoch(val)', 'Iter(train)', 'Iter(val)', 'Iter(test)', 'Teacher top-1', 'ERROR',
-         'Error', 'bbox_mAP')
+from mmkd.apis.chain import (METHOD_NAMES, ChainError, ChainOptions, ChainRunner, Progress,  # noqa: E402
+                             det_stage, export_stage, get_method, plan)
+
+METHOD_LABELS = dict(teacher='Teacher (ResNet-18 w1/2)', baseline='Student alone', kd='Hinton KD', dml='DML',
+                     hssakd='HSSAKD', mixskd='MixSKD', sskd='SSKD', css='CSS', sssd='SSSD')
+METHOD_LABELS['hssakd-online'] = 'HSSAKD (online)'
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'demo'))
     parser.add_argument('--data-root', default=DATA_ROOT, help='directory with the Fashion-MNIST IDX files')
-    parser.add_argument('--methods', nargs='+', default=['baseline', 'kd', 'hssakd', 'mixskd'],
-                        choices=[k for k, v in STAGES.items() if v[2]], help='student methods to compare')
+    parser.add_argument('--methods', nargs='+', default=['baseline', 'kd', 'hssakd', 'mixskd'], choices=METHOD_NAMES,
+                        help='student methods to compare')
     parser.add_argument('--epochs', type=int, default=3, help='epochs of every classification stage')
     parser.add_argument('--num-train', type=int, default=3000, help='training images (first N of 60k; 0 = all)')
     parser.add_argument('--num-test', type=int, default=0, help='test images (first N of 10k; 0 = all)')
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--workers', type=int, default=2, help='data loader workers per stage')
+    parser.add_argument('--num-clusters', type=int, default=50, help='SSSD: k-means K')
     parser.add_argument('--det-iters', type=int, default=200, help='Faster R-CNN iterations (0 skips detection)')
     parser.add_argument('--det-images', type=int, nargs=2, default=[400, 150], metavar=('TRAIN', 'VAL'),
                         help='composed detection canvases')
+    parser.add_argument('--no-preflight', action='store_true', help='no one-step dry run before each stage')
     parser.add_argument('--force', action='store_true', help='retrain every stage')
     return parser.parse_args()
 
 
-class Stage:
-    """One tools/train.py run with its own work dir, config and DONE record."""
+def demo_options(args) -> ChainOptions:
+    """The chain options of the demo: Fashion-MNIST (first N images), one schedule, seed 0, last checkpoints."""
+    persistent = args.workers > 0
 
-    def __init__(self, args, name: str):
-        self.args, self.name = args, name
-        self.work = osp.join(args.work_dir, name)
-        self.config = osp.join(self.work, f'{name}.py')
-        self.done = osp.join(self.work, 'DONE.json')
+    def loader(batch, n):
+        return {'batch_size': batch, 'num_workers': args.workers, 'persistent_workers': persistent,
+                'dataset.data_root': args.data_root, 'dataset.num_samples': n}
 
-    def config_text(self, ckpts: dict) -> str:
-        a = self.args
-        n_train = a.num_train or None
-        n_test = a.num_test or None
-        persistent = a.workers > 0
-        model = ''.join(f'\nmodel = dict({k}={v!r})' for k, v in ckpts.items())
-        # one schedule for every method: a 1-epoch linear warm-up (self-KD collapses without one,
-        # MixSKD's gotcha 13), then cosine to 0, both stepped per iteration
-        cosine = (f", dict(type='CosineAnnealingLR', by_epoch=True, begin=1, end={a.epochs}, T_max={a.epochs - 1}, "
-                  "eta_min=0.0, convert_to_iter_based=True)") if a.epochs > 1 else ''
-        return f'''_base_ = [{osp.join(CFG, STAGES[self.name][0])!r}]
-train_dataloader = dict(batch_size={a.batch_size}, num_workers={a.workers}, persistent_workers={persistent},
-                        dataset=dict(data_root={a.data_root!r}, num_samples={n_train}))
-val_dataloader = dict(batch_size=256, num_workers={a.workers}, persistent_workers={persistent},
-                      dataset=dict(data_root={a.data_root!r}, num_samples={n_test}))
-test_dataloader = val_dataloader
-train_cfg = dict(max_epochs={a.epochs})
-param_scheduler = [dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1,
-                        convert_to_iter_based=True){cosine}]
-default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=1, max_keep_ckpts=1, save_best=None))
-randomness = dict(seed=0)
-work_dir = {self.work!r}{model}
-'''
-
-    def record(self):
-        if osp.isfile(self.done):
-            with open(self.done) as f:
-                return json.load(f)
-        return None
-
-    def run(self, ckpts: dict, index: int, total: int) -> dict:
-        text = self.config_text(ckpts)
-        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-        rec = self.record()
-        if rec and rec.get('config_sha') == digest and not self.args.force:
-            print(f'[demo {index}/{total}] {self.name}: reusing the finished run in {self.work}', flush=True)
-            return rec
-        os.makedirs(self.work, exist_ok=True)
-        if osp.exists(self.done):
-            os.remove(self.done)
-        with open(self.config, 'w') as f:
-            f.write(text)
-        print(f'[demo {index}/{total}] {self.name}: training ({self.args.epochs} epochs) -> {self.work}', flush=True)
-        start = time.time()
-        run_logged([sys.executable, osp.join(REPO, 'tools', 'train.py'), self.config],
-                   osp.join(self.work, 'train.log'))
-        with open(osp.join(self.work, 'last_checkpoint')) as f:
-            ckpt = f.read().strip()
-        rec = dict(config_sha=digest, checkpoint=ckpt, seconds=round(time.time() - start, 1),
-                   finished=time.strftime('%Y-%m-%d %H:%M:%S'))
-        tmp = self.done + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(rec, f)
-        os.replace(tmp, self.done)
-        return rec
-
-
-def run_logged(cmd, log_path: str) -> None:
-    """Run ``cmd``, keep its whole output in ``log_path``, show only progress lines (with ETA)."""
-    with open(log_path, 'w', buffering=1) as log:  # line-buffered: `tail -f` works
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                env=dict(os.environ, PYTHONUNBUFFERED='1'))
-        for line in proc.stdout:
-            log.write(line)
-            if any(key in line for key in SHOWN):
-                print('    ' + line.rstrip()[-160:], flush=True)
-        proc.wait()
-    if proc.returncode != 0:
-        with open(log_path) as f:
-            tail = f.readlines()[-40:]
-        sys.exit(f'demo: `{" ".join(cmd)}` failed (exit {proc.returncode}); last lines of {log_path}:\n'
-                 + ''.join(tail))
-
-
-def plan(methods):
-    """The stages to run, dependencies first."""
-    order = ['teacher'] if any(m in ('kd', 'hssakd') for m in methods) else []
-    for m in methods:
-        if m == 'hssakd':
-            order.append('hssakd-teacher')
-        order.append(m)
-    return order
-
-
-def compose_detection(args) -> str:
-    from mmkd.datasets import FashionMNISTIDX, compose_detection_split, read_idx
-    root = osp.join(args.work_dir, 'fmnist_det')
-    n_train, n_val = args.det_images
-    stamp = osp.join(root, f'DONE_{n_train}_{n_val}')
-    if osp.isfile(stamp):
-        return root
-    imgs = read_idx(osp.join(args.data_root, 't10k-images-idx3-ubyte.gz'))
-    labels = read_idx(osp.join(args.data_root, 't10k-labels-idx1-ubyte.gz'))
-    classes = FashionMNISTIDX.METAINFO['classes']
-    # disjoint object pools: detection-train objects from the first half of the test images, val from the rest
-    half = len(imgs) // 2
-    compose_detection_split(imgs[:half], labels[:half], classes, root, 'train', n_train, seed=0)
-    compose_detection_split(imgs[half:], labels[half:], classes, root, 'val', n_val, seed=1)
-    open(stamp, 'w').close()
-    return root
-
-
-def detection(args, student_ckpt: str, index: int, total: int):
-    root = compose_detection(args) + '/'
-    work = osp.join(args.work_dir, 'detection')
-    os.makedirs(work, exist_ok=True)
-    exported = osp.join(args.work_dir, 'student.pth')
-    run_logged([sys.executable, osp.join(REPO, 'tools', 'export_student.py'), student_ckpt, exported],
-               osp.join(work, 'export.log'))
-    ann = root + 'annotations/instances_val.json'
-    options = [f'data_root={root}', f'train_dataloader.dataset.data_root={root}',
-               f'val_dataloader.dataset.data_root={root}', f'test_dataloader.dataset.data_root={root}',
-               f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}',
-               f'model.backbone.init_cfg.checkpoint={exported}', f'train_cfg.max_iters={args.det_iters}',
-               f'train_cfg.val_interval={args.det_iters}',
-               f'param_scheduler.1.end={args.det_iters}',
-               f'param_scheduler.1.milestones=[{int(args.det_iters * 0.8)}]',
-               f'default_hooks.checkpoint.interval={args.det_iters}']
-    print(f'[demo {index}/{total}] detection: Faster R-CNN with the exported student, {args.det_iters} iterations '
-          f'on {args.det_images[0]} composed canvases', flush=True)
-    start = time.time()
-    run_logged([sys.executable, osp.join(REPO, 'tools', 'train.py'), DET_CONFIG, '--work-dir', work,
-                '--cfg-options', *options], osp.join(work, 'train.log'))
-    with open(osp.join(work, 'last_checkpoint')) as f:
-        ckpt = f.read().strip()
-    metrics_file = osp.join(work, 'metrics.json')
-    run_logged([sys.executable, osp.join(REPO, 'tools', 'test.py'), DET_CONFIG, ckpt, '--work-dir', work,
-                '--out', metrics_file, '--cfg-options', *options], osp.join(work, 'test.log'))
-    with open(metrics_file) as f:
-        metrics = json.load(f)
-    metrics['seconds'] = round(time.time() - start, 1)
-    return metrics
+    data = dict(train_dataloader=loader(args.batch_size, args.num_train or None),
+                val_dataloader=loader(256, args.num_test or None), test_dataloader=loader(256, args.num_test or None))
+    # the val split is the test split here: hand every stage's last checkpoint on, select nothing on it
+    hooks = {'default_hooks.logger.interval': 50, 'default_hooks.checkpoint.interval': 1,
+             'default_hooks.checkpoint.max_keep_ckpts': 1, 'default_hooks.checkpoint.save_best': None}
+    return ChainOptions(dataset='fashion_mnist', teacher='resnet18-w32', student='resnet18-w16',
+                        num_clusters=args.num_clusters, epochs=args.epochs,
+                        dataset_options={f'{k}.{kk}': vv for k, v in data.items() for kk, vv in v.items()},
+                        cfg_options=hooks,
+                        preflight=not args.no_preflight, force=args.force, det_iters=args.det_iters,
+                        det_images=tuple(args.det_images), det_data_root=args.data_root,
+                        transfer_data_dir=osp.abspath(args.work_dir))
 
 
 def main():
@@ -210,36 +82,46 @@ def main():
             not osp.isfile(osp.join(args.data_root, 'train-images-idx3-ubyte')):
         sys.exit(f'demo: Fashion-MNIST not found in {args.data_root}; install the Debian package '
                  'dataset-fashion-mnist (make install does it when it can) or pass --data-root')
-    missing = [m for m in args.methods if not osp.isfile(osp.join(CFG, STAGES[m][0]))]
-    if missing:
-        sys.exit(f'demo: no demo config for {missing} in configs/demo/')
     os.makedirs(args.work_dir, exist_ok=True)
     start = time.time()
-    order = plan(args.methods)
-    total = len(order) + (1 if args.det_iters > 0 else 0)
-    records = {}
-    for i, name in enumerate(order, 1):
-        ckpts = {key: records[dep]['checkpoint'] for key, dep in STAGES[name][1].items()}
-        records[name] = Stage(args, name).run(ckpts, i, total)
+    methods = [get_method(m) for m in args.methods]
+    stages = plan(methods)
+    progress = Progress(len(stages) + (2 if args.det_iters > 0 else 0))
+    runner = ChainRunner(args.work_dir, demo_options(args), seed=0, progress=progress)
+    try:
+        records = runner.run(stages, methods)
+        rows = table_rows(records, methods)
+        best = max((r for r in rows if r['student']), key=lambda r: r['last'])
+        det = None
+        if args.det_iters > 0:
+            method = next(m for m in methods if m.student_stage.name == best['stage'])
+            runner.run([export_stage(method), det_stage()], [method])
+            shutil.copyfile(runner.records['export']['checkpoint'], osp.join(args.work_dir, 'student.pth'))
+            det = runner.records['det']
+    except (ChainError, ValueError, FileNotFoundError) as e:
+        sys.exit(f'demo: {e}')
+    report(args, rows, best, det, time.time() - start)
 
-    from mmkd.utils.logs import final_metrics
+
+def table_rows(records: dict, methods) -> list:
+    """One row per trained network: the teacher, then every method's student."""
     rows = []
-    for name in order:
-        if name == 'hssakd-teacher':
-            continue
-        m = final_metrics(osp.join(args.work_dir, name), ['accuracy/top1']).get('accuracy/top1')
-        rows.append(dict(stage=name, method=METHOD_LABELS.get(name, name), student=STAGES[name][2],
-                         last=m['last'], best=m['best'], best_epoch=m['best_step'],
-                         minutes=records[name]['seconds'] / 60, checkpoint=records[name]['checkpoint']))
-    students = [r for r in rows if r['student']]
-    best = max(students, key=lambda r: r['last'])
-    det = detection(args, best['checkpoint'], total, total) if args.det_iters > 0 else None
-    report(args, rows, best, det, order, time.time() - start)
+    teacher = [('teacher', 'accuracy/top1', False)] if 'teacher' in records else []
+    for name, key, student in teacher + [(m.student_stage.name, m.top1, True) for m in methods]:
+        rec = records[name]
+        val = rec.get('val_metrics') or {}
+        hits = sorted(k for k in val if k.startswith(key.rstrip('*')))
+        curve = val.get(key) or (val[hits[-1]] if hits else {})
+        rows.append(dict(stage=name, method=METHOD_LABELS.get(name, name), student=student,
+                         last=rec['test_top1'], best=curve.get('best', rec['test_top1']),
+                         best_epoch=curve.get('best_step'), minutes=rec['seconds'] / 60,
+                         checkpoint=rec['checkpoint']))
+    return rows
 
 
-def report(args, rows, best, det, order, seconds):
-    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
+def report(args, rows, best, det, seconds):
     from plot_curves import plot_curves
+    from mmkd.visualization.demo_plots import plot_bars
     curves = osp.join(args.work_dir, 'curves.png')
     runs = [osp.join(args.work_dir, r['stage']) for r in rows]
     plot_curves(runs, ['accuracy/top1', 'loss'], curves, names=[r['method'] for r in rows],
@@ -267,6 +149,7 @@ def report(args, rows, best, det, order, seconds):
     lines += ['', f'Best student (by last-epoch accuracy): **{best["method"]}**, exported to '
               f'`{osp.relpath(osp.join(args.work_dir, "student.pth"), REPO)}`.', '']
     if det:
+        det = det['test_metrics'] | dict(seconds=det['seconds'])
         lines += ['Detection transfer (Faster R-CNN, FPN, the exported student as backbone, '
                   f'{args.det_iters} iterations, {args.det_images[0]} train / {args.det_images[1]} val canvases '
                   'composed from Fashion-MNIST test objects):', '',
@@ -283,26 +166,6 @@ def report(args, rows, best, det, order, seconds):
         f.write('\n'.join(lines))
     print('\n'.join(lines[:len(lines)]))
     print(f'\nwrote {out}, {curves}, {bars}')
-
-
-def plot_bars(rows, out):
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(1.6 * len(rows) + 2, 4))
-    values = [r['last'] for r in rows]
-    colors = ['#888888' if not r['student'] else '#3b75af' for r in rows]
-    ax.bar([r['method'] for r in rows], values, color=colors)
-    low = min(values)
-    ax.set_ylim(max(0, low - 3), min(100, max(values) + 1.5))
-    for i, v in enumerate(values):
-        ax.text(i, v + 0.1, f'{v:.2f}', ha='center', fontsize=9)
-    ax.set_ylabel('test top-1 (%) after the last epoch')
-    ax.set_title('Fashion-MNIST: teacher (grey) and the student trained each way')
-    plt.xticks(rotation=15)
-    fig.tight_layout()
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
 
 
 if __name__ == '__main__':
