@@ -17,21 +17,12 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         raise RuntimeError(f'failed to parse config {path}: {e}') from e
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    check_config(cfg, cfg_options)
     cfg = finalize_config(cfg, cfg_options)  # derived values follow the facts (mmkd/apis/config.py)
     check_config(cfg, cfg_options)
     if cfg.get('student_checkpoint') is not None or cfg.get('student_width') is not None:
         from mmkd.transfer.widths import apply_student_widths  # transfer configs only: imports mmdet / mmseg
         apply_student_widths(cfg)
     return cfg
-
-
-def check_config(cfg: Config, cfg_options: Optional[dict] = None) -> None:
-    """Start-up checks: no unknown top-level key, image-folder splits with the same classes."""
-    from mmkd.datasets.checks import check_class_folders
-    from mmkd.utils.config_check import check_top_level_keys
-    check_top_level_keys(cfg, cfg_options)
-    check_class_folders(cfg)
 
 
 def check_config(cfg: Config, cfg_options: Optional[dict] = None) -> None:
