@@ -58,7 +58,7 @@ def autocast_step(case: str, device: str, dtype: torch.dtype, tmp_path) -> None:
     torch.manual_seed(0)
     model = MODELS.build(model_cfg).to(device)
     model.train()
-    data = fake_batch(cfg, model, size=32, n=4)
+    data = fake_batch(cfg, model, size=32, n=2)
     learning = model if learner is None else getattr(model, learner)
     seen = []
     hook = first_layer(learning).register_forward_hook(lambda m, args, out: seen.append(out.dtype))
