@@ -14,6 +14,7 @@ from typing import List, Union
 from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
 
 from mmkd.registry import HOOKS
 
@@ -190,6 +191,10 @@ class AtomicCheckpointHook(CheckpointHook):
             self.file_backend.rmtree(path)
 
 
+# mmdet / mmseg scopes cannot reach mmkd's registry by a scoped name, but fall back to mmengine's root one
+MMENGINE_HOOKS.register_module(module=AtomicCheckpointHook, force=True)
+
+
 def use_atomic_checkpoints(cfg) -> bool:
     """Turn a config's plain ``CheckpointHook`` (mmdet / mmseg defaults included) into an
     :class:`AtomicCheckpointHook` with the same arguments, in place.
@@ -201,5 +206,5 @@ def use_atomic_checkpoints(cfg) -> bool:
     kind = hook.get('type') if hook else None
     if kind is not CheckpointHook and not (isinstance(kind, str) and kind.split('.')[-1] == 'CheckpointHook'):
         return False
-    hook['type'] = 'mmkd.AtomicCheckpointHook'
+    hook['type'] = 'AtomicCheckpointHook'
     return True
