@@ -206,7 +206,7 @@ def test_runner_load_from_and_resume_from_a_url_are_refused(server, marker, tmp_
     from mmengine.runner import Runner
     for resume in (False, True):
         runner = Runner(model=build(tiny_classifier()), work_dir=str(tmp_path / f'work{resume}'),
-                        load_from=f'{server}/evil.pth', resume=resume)
+                        load_from=f'{server}/evil.pth', resume=resume, default_scope='mmkd')
         with pytest.raises(UnsafeCheckpointError):
             runner.load_or_resume()
     assert not marker.exists()
@@ -315,7 +315,7 @@ def test_online_export_defaults_to_the_evaluated_peer_and_says_so(dml_run, capsy
     monkeypatch.setattr(sys, 'argv', ['export_student.py', ckpt, out])
     runpy.run_path(osp.join(REPO, 'tools', 'export_student.py'), run_name='__main__')
     printed = capsys.readouterr().out
-    assert 'exported peer 1 (the peer the method evaluates, eval_peer=1)' in printed
+    assert 'exported peer 1 (the peer the method evaluates: eval_peer=1)' in printed
     state = torch.load(out, weights_only=True)
     source = torch.load(ckpt, weights_only=True)['state_dict']
     assert state['meta']['peer'] == 1
@@ -396,7 +396,7 @@ def test_truncated_and_empty_checkpoints(good_ckpt, tmp_path):
 def test_non_checkpoint_file_as_teacher(tmp_path, content, kind):
     bad = tmp_path / 'teacher.pth'
     bad.write_bytes(content)
-    with pytest.raises(NotACheckpointError, match=rf'teacher\.pth is not a PyTorch checkpoint \({kind}\)\. '
+    with pytest.raises(NotACheckpointError, match=rf'teacher\.pth is not a PyTorch checkpoint \(it {kind}\)\. '
                        r'Pass a \.pth file written by tools/train\.py'):
         build(dict(type='KDDistiller', student=tiny_classifier(), teacher=tiny_classifier(), teacher_ckpt=str(bad)))
 

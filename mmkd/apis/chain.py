@@ -571,8 +571,11 @@ def chosen_checkpoint(work_dir: str, cfg: dict) -> Tuple[str, str]:
     if log:
         with open(log) as f:
             for line in f:
-                if 'The best checkpoint' in line and 'is saved to' in line:
+                if 'The best checkpoint with' in line and 'is saved to' in line:
                     best = line.rsplit('is saved to', 1)[1].strip().rstrip('.')
+                    # "... with 66.6667 accuracy/top1 at 1 epoch ...": the metric 'auto' resolved to
+                    words = line.split('The best checkpoint with', 1)[1].split()
+                    save_best = words[1] if len(words) > 1 else save_best
     if best is None:
         raise ChainError(f'{work_dir}: save_best={save_best!r} is set but the run logged no best checkpoint '
                          f'(see {log}); is the metric among the evaluator\'s outputs?')

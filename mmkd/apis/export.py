@@ -64,7 +64,7 @@ def default_peer(state_dict: dict, model_cfg: Optional[dict], ckpt: str = 'the c
     if isinstance(model_cfg, dict) and 'peers' in model_cfg:
         peer = model_cfg.get('eval_peer', ONLINE_DEFAULT_PEER)
         if isinstance(peer, int):
-            return peer, f'the peer the method evaluates (eval_peer={peer})'
+            return peer, f'the peer the method evaluates: eval_peer={peer}'
     warnings.warn(f'{ckpt} carries no readable model config, so the peer the method evaluates (eval_peer) is '
                   f'unknown: exporting peer {ONLINE_DEFAULT_PEER} (fallback). Pass --peer K to choose.')
     return ONLINE_DEFAULT_PEER, f'fallback peer {ONLINE_DEFAULT_PEER}: eval_peer unknown'

@@ -205,8 +205,8 @@ def _load_stream(f: BinaryIO, name: str, local: Optional[str], map_location):
         return torch.load(f, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         raise _unsafe_error(name, local, f, e) from e
-    except EOFError as e:
-        raise _truncated(name, 'the pickle stream ends early') from e
+    except (EOFError, IndexError) as e:  # a legacy-format file whose records stop early
+        raise _truncated(name, 'the data ends early') from e
     except RuntimeError as e:
         if 'failed locating file' in str(e):
             raise _not_a_checkpoint(name, b'', 'a zip archive without the data.pkl of torch.save') from e

@@ -282,7 +282,7 @@ def default_css_net(model_cfg: dict) -> Tuple[int, str]:
                       'exporting net 1 (fallback). Pass --net 2 for the other one.')
         return 1, 'fallback net 1: eval_mode=ensemble'
     net = 2 if mode == 'net2_agg' else 1
-    return net, f'the network the method evaluates (eval_mode={mode})'
+    return net, f'the network the method evaluates: eval_mode={mode}'
 
 
 def export_css(ckpt: str, out: str, net: Optional[int] = None, mode: str = 'full', config: Optional[str] = None,
