@@ -153,11 +153,29 @@ def test_data_root_reaches_every_dataset():
         ['/data/c100'] * 3
 
 
-def test_loaders_with_their_own_roots_are_left_alone():
+def test_a_dataset_with_its_own_root_keeps_it_the_others_follow_the_fact():
     cfg = _cfg('configs/baseline/resnet8x4_cifar100.py', **{'val_dataloader.dataset.data_root': '/v',
                                                              'data_root': '/t'})
     assert cfg.val_dataloader.dataset.data_root == '/v'
-    assert cfg.train_dataloader.dataset.data_root == 'data/cifar100'
+    assert cfg.train_dataloader.dataset.data_root == '/t'
+
+
+def test_a_child_file_that_sets_the_dataset_roots_keeps_them(tmp_path):
+    """The usual OpenMMLab idiom: a child sets ``train_dataloader.dataset.data_root``, not ``data_root``."""
+    child = tmp_path / 'child.py'
+    child.write_text(f"_base_ = [{osp.join(REPO, 'configs/baseline/resnet8x4_cifar100.py')!r}]\n"
+                     "train_dataloader = dict(dataset=dict(data_root='/mine'))\n"
+                     "val_dataloader = dict(dataset=dict(data_root='/mine'))\n")
+    cfg = finalize_config(Config.fromfile(str(child)))
+    assert cfg.train_dataloader.dataset.data_root == '/mine' and cfg.val_dataloader.dataset.data_root == '/mine'
+    assert cfg.test_dataloader.dataset.data_root == 'data/cifar100'  # not set by the child: the base's fact
+
+
+def test_a_placeholder_root_without_the_fact_is_an_error():
+    cfg = Config.fromfile(osp.join(REPO, 'configs/baseline/resnet8x4_cifar100.py'))
+    cfg.data_root = None
+    with pytest.raises(ConfigFactError, match=r'train_dataloader\.dataset\.data_root.* is None .*set data_root'):
+        finalize_config(cfg)
 
 
 def test_input_size_reaches_every_pipeline_size():

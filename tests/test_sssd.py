@@ -379,6 +379,8 @@ work_dir = {work!r}
 '''
 TINY_SD = '''
 _base_ = [{base!r}]
+num_clusters = 20  # the facts: the head, the preprocessor and PseudoLabelDataset follow them
+ann_file = {ann!r}
 model = dict(student=dict(backbone=dict(base_channels=8, stem_channels=8), head=dict(num_classes=20, in_channels=64)))
 train_dataloader = dict(batch_size=32, num_workers=0, persistent_workers=False,
                         dataset=dict(ann_file={ann!r}, dataset=dict(data_root={root!r}, num_samples=None)))

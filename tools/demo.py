@@ -60,16 +60,18 @@ def demo_options(args) -> ChainOptions:
 
     def loader(batch, n):
         return {'batch_size': batch, 'num_workers': args.workers, 'persistent_workers': persistent,
-                'dataset.data_root': args.data_root, 'dataset.num_samples': n}
+                'dataset.num_samples': n}
 
     data = dict(train_dataloader=loader(args.batch_size, args.num_train or None),
                 val_dataloader=loader(256, args.num_test or None), test_dataloader=loader(256, args.num_test or None))
+    dataset_options = {f'{k}.{kk}': vv for k, v in data.items() for kk, vv in v.items()}
+    dataset_options['data_root'] = args.data_root  # the fact; every dataset's data_root follows it
     # the val split is the test split here: hand every stage's last checkpoint on, select nothing on it
     hooks = {'default_hooks.logger.interval': 50, 'default_hooks.checkpoint.interval': 1,
              'default_hooks.checkpoint.max_keep_ckpts': 1, 'default_hooks.checkpoint.save_best': None}
     return ChainOptions(dataset='fashion_mnist', teacher='resnet18-w32', student='resnet18-w16',
                         num_clusters=args.num_clusters, epochs=args.epochs,
-                        dataset_options={f'{k}.{kk}': vv for k, v in data.items() for kk, vv in v.items()},
+                        dataset_options=dataset_options,
                         cfg_options=hooks,
                         preflight=not args.no_preflight, force=args.force, det_iters=args.det_iters,
                         det_images=tuple(args.det_images), det_data_root=args.data_root,

@@ -34,7 +34,7 @@ train_dataloader = dict(
         _delete_=True,
         type='PseudoLabelDataset',
         ann_file=ann_file,
-        dataset=dict(type={{_base_.dataset_type}}, data_root={{_base_.data_root}}, split='train',
+        dataset=dict(type={{_base_.dataset_type}}, data_root=None, split='train',
                      num_samples=2560, pipeline={{_base_.train_pipeline}})))
 # Validation on held-out images with true labels: each exit's predicted cluster is mapped to its
 # majority class (the mapping stage 2 stored in ann_file); "ensemble" averages the exits' softmax.

@@ -26,8 +26,9 @@ Facts and where they go
     ``{num_clusters}`` in it is replaced by ``num_clusters``. Written to the ``ann_file`` of every
     ``PseudoLabelDataset`` and the ``cluster_to_class`` of every ``ExitAccuracy`` evaluator.
 ``data_root``
-    Written to every ``data_root`` key of the train / val / test datasets (wrappers included), unless
-    the loaders set roots of their own (they disagree among themselves): then they are left alone.
+    Written to every ``data_root=None`` of the train / val / test datasets (wrappers included): the
+    dataset bases leave their datasets' roots at ``None``, meaning "the top-level ``data_root``". A
+    dataset whose ``data_root`` a child sets itself (the usual OpenMMLab way) keeps its own.
 ``input_size``
     Written to the sizes of ``Resize`` / ``RandomResizedCrop`` / ``RandomCrop`` / ``CenterCrop`` in the
     dataloaders' pipelines when they all share one size (a pipeline with its own geometry, e.g.
@@ -48,8 +49,7 @@ Derived keys are overwritten, and every change is logged: the nested values a co
 network file's home ``num_classes``, a base's frozen path) are placeholders. A command-line override of a
 derived key (``--cfg-options model.student.head.num_classes=4``) would be lost that way, so
 :func:`finalize_config` refuses it with a :class:`ConfigFactError` naming the fact to set instead. Only
-``data_root`` is written where the datasets agree: loaders that set roots of their own (different ones)
-are left alone. Finalising is idempotent and depends only on the config: it returns a finalised copy and
+``data_root`` fills placeholders (``None``) and leaves roots a config sets itself alone. Finalising is idempotent and depends only on the config: it returns a finalised copy and
 never touches the input. Finalise after the last override: a value derived once is explicit afterwards.
 
 Where it runs: :func:`mmkd.apis.runner.load_config` (tools/train.py, tools/test.py and the other tools)
@@ -124,16 +124,9 @@ def _warn(msg: str) -> None:
 _written: Optional[dict] = None  # {path: (fact, value)} written by the finaliser run in progress
 
 
-def _propagate(cfg, fact: str, value, slots: List[Tuple[str, dict, str]], only_if_agreed: bool = False) -> None:
-    """Write ``value`` (the fact ``fact``) to every ``(path, container, key)`` slot; log the changes.
-
-    With ``only_if_agreed``, slots that disagree among themselves (set one by one on purpose) are left alone.
-    """
+def _propagate(cfg, fact: str, value, slots: List[Tuple[str, dict, str]]) -> None:
+    """Write ``value`` (the fact ``fact``) to every ``(path, container, key)`` slot; log the changes."""
     present = [(p, c, k) for p, c, k in slots if k in c]
-    if only_if_agreed and len({repr(c[k]) for _, c, k in present}) > 1:
-        listing = ', '.join(f'{p}.{k}={c[k]!r}' for p, c, k in present)
-        _log(f'{fact}={value!r} not applied: the datasets set their own ({listing})')
-        return
     changed = [f'{p}.{k} (was {c[k]!r})' for p, c, k in present if c[k] != value]
     for path, container, key in slots:
         container[key] = value
@@ -218,12 +211,19 @@ def pseudo_label_step(cfg) -> None:
 
 
 def data_root_step(cfg) -> None:
-    """``data_root`` -> every ``data_root`` of the train / val / test datasets."""
+    """``data_root`` -> every ``data_root=None`` of the train / val / test datasets.
+
+    The dataset bases leave their datasets' ``data_root`` at ``None`` ("the top-level ``data_root``"), so a
+    child that sets ``train_dataloader.dataset.data_root`` itself, the usual OpenMMLab way, keeps it.
+    """
     value = cfg.get('data_root')
-    if value is None:
+    slots = [(p, n, 'data_root') for p, n in _dataset_nodes(cfg) if 'data_root' in n and n['data_root'] is None]
+    if not slots:
         return
-    slots = [(p, n, 'data_root') for p, n in _dataset_nodes(cfg) if 'data_root' in n]
-    _propagate(cfg, 'data_root', value, slots, only_if_agreed=True)
+    if value is None:
+        raise ConfigFactError(f'{_where(cfg)}: {", ".join(p + ".data_root" for p, _, _ in slots)} is None (it '
+                              'follows the top-level data_root) but the config sets no data_root; set data_root')
+    _propagate(cfg, 'data_root', value, slots)
 
 
 def _square(size) -> Optional[int]:

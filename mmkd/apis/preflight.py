@@ -51,12 +51,10 @@ def dry_run_config(cfg: Config, work_dir: str) -> Config:
     for split in ('train_dataloader', 'val_dataloader'):
         if cfg.get(split):
             _one_batch(cfg[split])
-    train_cfg = cfg.train_cfg
-    for key in ('max_epochs', 'max_iters'):
-        if key in train_cfg:
-            train_cfg[key] = 1
-    train_cfg.update(val_begin=1, val_interval=1)
-    train_cfg.pop('dynamic_intervals', None)
+    # the schedule is left as it is (schedulers and hooks see the real run); _StageHook stops the loop
+    # after the first step and its validation
+    cfg.train_cfg.update(val_begin=1, val_interval=1)
+    cfg.train_cfg.pop('dynamic_intervals', None)
     hooks = cfg.setdefault('default_hooks', {})
     hooks['checkpoint'] = None
     if hooks.get('logger') is not None:
@@ -78,8 +76,10 @@ class _StageHook(Hook):
         self.stage = 'training step'
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        self.losses = {k: float(v) for k, v in (outputs or {}).items() if 'loss' in k}
+        self.losses = {k: float(getattr(v, 'detach', lambda: v)()) for k, v in (outputs or {}).items() if 'loss' in k}
         self.stage = 'after the training step (after_train_iter / after_train_epoch hooks)'
+        # both mmengine loops still validate after this step (val_interval=1); the loop then ends
+        runner.train_loop.stop_training = True
 
     def before_val_epoch(self, runner):
         self.stage = 'validation step'

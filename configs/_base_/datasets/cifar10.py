@@ -1,7 +1,7 @@
 # CIFAR-10 (python version extracted under data/cifar10/cifar-10-batches-py), standard augmentation.
 input_size = 32  # read by the config-tree test and tools/benchmark.py
 dataset_type = 'CIFAR10'
-data_root = 'data/cifar10'
+data_root = 'data/cifar10'  # the datasets' data_root=None follow it; a dataset may set its own
 num_classes = 10  # the one knob: heads, teachers and preprocessor follow it (mmkd/apis/config.py)
 
 data_preprocessor = dict(
@@ -24,14 +24,14 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, split='train', download=False, pipeline=train_pipeline),
+    dataset=dict(type=dataset_type, data_root=None, split='train', download=False, pipeline=train_pipeline),
 )
 val_dataloader = dict(
     batch_size=256,
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split='test', download=False, pipeline=test_pipeline),
+    dataset=dict(type=dataset_type, data_root=None, split='test', download=False, pipeline=test_pipeline),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_dataloader = val_dataloader

@@ -5,7 +5,7 @@
 # Stanford Dogs / MIT67 / Cars / Aircraft use the same layout with their own num_classes.
 input_size = 224  # read by the config-tree test and tools/benchmark.py
 dataset_type = 'CustomDataset'
-data_root = 'data/cub200'
+data_root = 'data/cub200'  # the datasets' data_root=None follow it; a dataset may set its own
 num_classes = 200  # the one knob: heads, teachers and preprocessor follow it (mmkd/apis/config.py)
 
 data_preprocessor = dict(
@@ -34,14 +34,14 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, data_prefix='train', pipeline=train_pipeline),
+    dataset=dict(type=dataset_type, data_root=None, data_prefix='train', pipeline=train_pipeline),
 )
 val_dataloader = dict(
     batch_size=64,
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, data_prefix='val', pipeline=test_pipeline),
+    dataset=dict(type=dataset_type, data_root=None, data_prefix='val', pipeline=test_pipeline),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
 test_dataloader = val_dataloader

@@ -2,7 +2,7 @@
 # 28x28 gray -> 3 channels, resized to 32x32.
 input_size = 32  # read by the config-tree test and tools/benchmark.py
 dataset_type = 'FashionMNISTIDX'
-data_root = '/usr/share/datasets/fashion-mnist'
+data_root = '/usr/share/datasets/fashion-mnist'  # the datasets' data_root=None follow it; a dataset may set its own
 num_classes = 10  # the one knob: heads, teachers and preprocessor follow it (mmkd/apis/config.py)
 
 data_preprocessor = dict(
@@ -31,14 +31,14 @@ train_dataloader = dict(
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, split='train', pipeline=train_pipeline),
+    dataset=dict(type=dataset_type, data_root=None, split='train', pipeline=train_pipeline),
 )
 val_dataloader = dict(
     batch_size=256,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split='test', pipeline=test_pipeline),
+    dataset=dict(type=dataset_type, data_root=None, split='test', pipeline=test_pipeline),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_dataloader = val_dataloader

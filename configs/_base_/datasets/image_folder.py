@@ -17,7 +17,7 @@
 #   data_root = 'data/my_set'
 #   num_classes = 4
 # Lines a method config adds over its dataset base (a batch size, a wrapper) go in your config as well.
-data_root = 'data/my_set'
+data_root = 'data/my_set'  # the datasets' data_root=None follow it; a dataset may set its own
 num_classes = 2
 input_size = 32  # images are resized to input_size x input_size (read by the config-tree test too)
 dataset_type = 'ImageFolderDataset'
@@ -48,7 +48,7 @@ train_dataloader = dict(
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, data_prefix='train', num_classes=num_classes,
+    dataset=dict(type=dataset_type, data_root=None, data_prefix='train', num_classes=num_classes,
                  pipeline=train_pipeline),
 )
 val_dataloader = dict(
@@ -56,7 +56,7 @@ val_dataloader = dict(
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, data_prefix='val', num_classes=num_classes,
+    dataset=dict(type=dataset_type, data_root=None, data_prefix='val', num_classes=num_classes,
                  pipeline=test_pipeline),
 )
 test_dataloader = dict(
@@ -64,7 +64,7 @@ test_dataloader = dict(
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, data_prefix='test', fallback_prefix='val',
+    dataset=dict(type=dataset_type, data_root=None, data_prefix='test', fallback_prefix='val',
                  num_classes=num_classes, pipeline=test_pipeline),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, ))  # top-5 needs at least 5 classes

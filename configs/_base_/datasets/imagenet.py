@@ -1,7 +1,7 @@
 # ImageNet-1k in mmpretrain's layout (data/imagenet/{train,val}, meta/{train,val}.txt).
 input_size = 224  # read by the config-tree test and tools/benchmark.py
 dataset_type = 'ImageNet'
-data_root = 'data/imagenet'
+data_root = 'data/imagenet'  # the datasets' data_root=None follow it; a dataset may set its own
 num_classes = 1000  # the one knob: heads, teachers and preprocessor follow it (mmkd/apis/config.py)
 
 data_preprocessor = dict(
@@ -30,14 +30,14 @@ train_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, split='train', pipeline=train_pipeline),
+    dataset=dict(type=dataset_type, data_root=None, split='train', pipeline=train_pipeline),
 )
 val_dataloader = dict(
     batch_size=64,
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split='val', pipeline=test_pipeline),
+    dataset=dict(type=dataset_type, data_root=None, split='val', pipeline=test_pipeline),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
 test_dataloader = val_dataloader
