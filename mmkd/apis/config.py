@@ -39,7 +39,9 @@ Facts and where they go
     ``milestone_ratios=[r, ...]`` key (mmkd's one-knob form of ``milestones``: fractions of the
     scheduler's span ``end - begin``, e.g. ``[0.625, 0.75, 0.875]`` steps at 150 / 180 / 210 of 240
     epochs) becomes ``milestones``; explicit ``milestones`` win over ratios. A ``begin``, ``end``,
-    milestone or ``T_max`` beyond the run is a :class:`ConfigFactError` naming the scheduler and key; a
+    milestone or ``T_max`` beyond the run is a :class:`ConfigFactError` naming the scheduler and key (except a
+    warm-up's ``end``, a linear / constant ramp from 0 that another scheduler follows: it is clamped to the
+    run with a warning, so that a short run of a config with a fixed warm-up needs no second knob); a
     run that outlasts its last scheduler, or a cosine whose ``T_max`` is shorter than its span, warns.
     ``val_interval`` and the checkpoint ``interval`` larger than the run are clamped to it with a
     warning (mmengine validates and saves at the last step anyway, so a larger interval can only mean
@@ -81,6 +83,8 @@ EVALUATORS = ('val_evaluator', 'test_evaluator')
 # transform type -> its size key, for the input_size fact
 SIZE_KEYS = {'Resize': 'scale', 'RandomResizedCrop': 'scale', 'RandomCrop': 'crop_size', 'CenterCrop': 'crop_size'}
 COSINE = ('CosineAnnealingLR', 'CosineAnnealingMomentum', 'CosineAnnealingParamScheduler')
+WARMUPS = ('LinearLR', 'ConstantLR', 'LinearMomentum', 'ConstantMomentum', 'LinearParamScheduler',
+           'ConstantParamScheduler')
 
 
 class ConfigFactError(ValueError):
@@ -293,6 +297,13 @@ def _milestones_from_ratios(cfg, name: str, sched: dict, span: int) -> None:
     sched['milestones'] = [m for m in milestones if m < span]
 
 
+def _is_warmup(sched: dict, later: List[Tuple[str, dict]]) -> bool:
+    """A linear / constant ramp from the start that another scheduler of the same parameter follows."""
+    kind = sched.get('param_name') or ('momentum' if 'Momentum' in _type_name(sched) else 'lr')
+    return _type_name(sched) in WARMUPS and sched.get('begin', 0) == 0 and any(
+        (s.get('param_name') or ('momentum' if 'Momentum' in _type_name(s) else 'lr')) == kind for _, s in later)
+
+
 def schedule_step(cfg) -> None:
     """Fill scheduler ends and milestones from ``max_epochs`` / ``max_iters``; check that they fit the run."""
     run = _run_length(cfg)
@@ -303,7 +314,8 @@ def schedule_step(cfg) -> None:
         raise ConfigFactError(f'{_where(cfg)}: {knob} must be a positive int, got {length!r}')
     unit = 'epochs' if by_epoch else 'iterations'
     last_end = {}
-    for name, sched in _schedulers(cfg):
+    schedulers = _schedulers(cfg)
+    for index, (name, sched) in enumerate(schedulers):
         if bool(sched.get('by_epoch', True)) != by_epoch:
             continue  # counted in the other unit: its length is not known before the dataloader is built
         begin = sched.get('begin', 0)
@@ -313,6 +325,10 @@ def schedule_step(cfg) -> None:
         if begin >= length:
             raise ConfigFactError(f'{_where(cfg)}: {name}.begin={begin} is not before {knob}={length}: the scheduler '
                                   'would never run; lower begin')
+        if end > length and _is_warmup(sched, schedulers[index + 1:]):
+            _warn(f'{_where(cfg)}: {name} is a warm-up that ends at {end}, after {knob}={length}: '
+                  f'clamped to {length} (the run is all warm-up)')
+            sched['end'] = end = length
         if end > length:
             raise ConfigFactError(f'{_where(cfg)}: {name}.end={end} lies beyond {knob}={length}; leave end unset '
                                   f'(it then follows {knob}) or lower it')

@@ -55,7 +55,7 @@ test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
-    dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters, milestones=[int(max_iters * 0.8)], gamma=0.1),
+    dict(type='MultiStepLR', by_epoch=False, begin=0, milestone_ratios=[0.8], gamma=0.1),  # follows max_iters
 ]
 default_hooks = dict(logger=dict(type='LoggerHook', interval=50),
                      checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters, max_keep_ckpts=1))

@@ -34,7 +34,7 @@ train_dataloader = dict(batch_size=1)
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=1)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
-    dict(type='MultiStepLR', begin=0, end=12, by_epoch=True, milestones=[8, 11], gamma=0.1),
+    dict(type='MultiStepLR', begin=0, by_epoch=True, milestone_ratios=[0.667, 0.917], gamma=0.1),  # 8, 11 of 12
 ]
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4))
 auto_scale_lr = dict(enable=False, base_batch_size=8)

@@ -68,6 +68,6 @@ test_dataloader = val_dataloader
 
 max_epochs = 4
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
-param_scheduler = [dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[3], gamma=0.1)]
+param_scheduler = [dict(type='MultiStepLR', begin=0, by_epoch=True, milestone_ratios=[0.75], gamma=0.1)]  # 3 of 4
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.001, momentum=0.9, weight_decay=1e-4))
 auto_scale_lr = dict(enable=False, base_batch_size=16)

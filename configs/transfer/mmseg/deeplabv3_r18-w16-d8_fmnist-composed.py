@@ -20,7 +20,7 @@ num_classes = 11  # background + the 10 Fashion-MNIST classes
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     pretrained=None,
-    data_preprocessor=dict(mean=[72.94] * 3, std=[90.02] * 3, bgr_to_rgb=False, size=None),
+    data_preprocessor=dict(mean=[72.94] * 3, std=[90.02] * 3, bgr_to_rgb=False, size=(128, 128)),  # the canvases
     backbone=dict(
         type='ResNet',  # plain 7x7 stem, as the exported mmpretrain ResNet
         depth=18,
@@ -70,7 +70,7 @@ train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=ma
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4))
-param_scheduler = [dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=max_iters, by_epoch=False)]
+param_scheduler = [dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, by_epoch=False)]  # ends with max_iters
 default_hooks = dict(logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
                      checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters, max_keep_ckpts=1))
 log_processor = dict(by_epoch=False)
