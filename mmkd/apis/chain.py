@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 import time
@@ -516,6 +517,12 @@ def digest(*parts: str) -> str:
 
 
 # ----------------------------------------------------------------------------------------- running stages
+def short_line(line: str, width: int = 200) -> str:
+    """A log line without mmengine's date / logger prefix, cut at ``width`` characters."""
+    text = re.sub(r'^\d\d/\d\d \d\d:\d\d:\d\d - \w+ - \w+ - ', '', line.rstrip())
+    return text if len(text) <= width else text[:width - 3] + '...'
+
+
 def run_logged(cmd: List[str], log_path: str, echo: bool = True) -> None:
     """Run ``cmd`` from the repo root, keep its whole output in ``log_path``, echo progress lines."""
     os.makedirs(osp.dirname(log_path), exist_ok=True)
@@ -525,7 +532,7 @@ def run_logged(cmd: List[str], log_path: str, echo: bool = True) -> None:
         for line in proc.stdout:
             log.write(line)
             if echo and any(key in line for key in SHOWN):
-                print('    ' + line.rstrip()[-160:], flush=True)
+                print('    ' + short_line(line), flush=True)
         proc.wait()
     if proc.returncode != 0:
         with open(log_path) as f:

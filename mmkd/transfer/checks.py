@@ -124,7 +124,7 @@ def check_backbone_checkpoint(backbone: nn.Module, checkpoint: str, prefix: Opti
         raise BackboneCheckpointError(
             f'backbone checkpoint {checkpoint!r} does not exist. Export a student with '
             '`python tools/export_student.py WORK_DIR/epoch_N.pth OUT.pth` and pass it with '
-            '`--cfg-options model.backbone.init_cfg.checkpoint=OUT.pth`.')
+            '`--cfg-options student_checkpoint=OUT.pth` (or model.backbone.init_cfg.checkpoint=OUT.pth).')
     state = safe_load_checkpoint(checkpoint, map_location='cpu')  # any scheme, weights_only=True
     state_dict = state.get('state_dict', state) if isinstance(state, dict) else {}
     meta = state.get('meta') if isinstance(state, dict) and isinstance(state.get('meta'), dict) else {}
