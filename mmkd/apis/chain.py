@@ -953,6 +953,9 @@ def write_summary(work_dir: str, summary: dict) -> None:
                 test = f'{k} {100 * v:.2f}' if v <= 1 else f'{k} {v:.2f}'
             elif test is not None:
                 test = f'top-1 {test:.2f}'
+            elif rec.get('kind') == 'transfer' and rec.get('test_metric'):
+                # mmdet scores nothing when a short run detects nothing
+                test = f'{rec["test_metric"]}: none (no detections; train longer, --det-iters)'
             val = '; '.join(f'{k} {v["last"]:.2f} / {v["best"]:.2f} @ {v["best_step"]}'
                             for k, v in sorted((rec.get('val_metrics') or {}).items()))
             ckpt = rec.get('checkpoint') or rec.get('output') or ''

@@ -207,4 +207,10 @@ def use_atomic_checkpoints(cfg) -> bool:
     if kind is not CheckpointHook and not (isinstance(kind, str) and kind.split('.')[-1] == 'CheckpointHook'):
         return False
     hook['type'] = 'AtomicCheckpointHook'
+    # the config the run dumps must build the hook again in any tool and scope (tools/test.py on an mmdet run)
+    imports = dict(cfg.get('custom_imports') or {})
+    names = list(imports.get('imports') or [])
+    if __name__ not in names:
+        cfg['custom_imports'] = dict(imports, imports=names + [__name__],
+                                     allow_failed_imports=imports.get('allow_failed_imports', False))
     return True
