@@ -88,7 +88,8 @@ def test_dry_run_passes_without_writing_and_preflight_then_trains(data, tmp_path
 
     proc = run_tool('train.py', cfg, '--preflight')
     assert proc.stdout.index('dry run passed') < proc.stdout.index('Epoch(train) [2][4/4]')
-    assert 'epoch_2.pth' in [osp.basename(p) for p in glob.glob(osp.join(work, 'epoch_*.pth'))]  # it trained
+    # the real run's checkpoints only (max_keep_ckpts=2 of default_runtime); the dry run saved none
+    assert sorted(osp.basename(p) for p in glob.glob(osp.join(work, 'epoch_*.pth'))) == ['epoch_1.pth', 'epoch_2.pth']
     log_dirs = glob.glob(osp.join(work, '2*_*'))  # the real run's log is in its own work_dir, not the dry run's
     assert len(log_dirs) == 1
     log = open(osp.join(log_dirs[0], osp.basename(log_dirs[0]) + '.log')).read()

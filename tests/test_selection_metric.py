@@ -117,12 +117,13 @@ def _unmoved_selection_keys(path, tmp_path, **options):
         assert values, f'{path}: {key}: its metric reads no numeric prediction ({fields})'
         return np.concatenate(values)
 
+    old = {k: numbers(before, k) for k in keys}
     still = list(keys)
     for step in range(MAX_STEPS):  # fitting the evaluated batch itself; a discrete field moves once it fits
         model.train()
         model.train_step(copy.deepcopy(data), optim_wrapper)
         after, _, _ = _metric_inputs(model, evaluator, data)
-        still = [k for k in still if np.array_equal(numbers(before, k), numbers(after, k))]
+        still = [k for k in still if np.array_equal(old[k], numbers(after, k))]
         if not still:
             break
     return still

@@ -51,8 +51,8 @@ Derived keys are overwritten, and every change is logged: the nested values a co
 network file's home ``num_classes``, a base's frozen path) are placeholders. A command-line override of a
 derived key (``--cfg-options model.student.head.num_classes=4``) would be lost that way, so
 :func:`finalize_config` refuses it with a :class:`ConfigFactError` naming the fact to set instead. Only
-``data_root`` fills placeholders (``None``) and leaves roots a config sets itself alone. Finalising is idempotent and depends only on the config: it returns a finalised copy and
-never touches the input. Finalise after the last override: a value derived once is explicit afterwards.
+``data_root`` fills placeholders (``None``) and leaves roots a config sets itself alone. Finalising is
+idempotent and depends only on the config: it returns a finalised copy and never touches the input. Finalise after the last override: a value derived once is explicit afterwards.
 
 Where it runs: :func:`mmkd.apis.runner.load_config` (tools/train.py, tools/test.py and the other tools)
 and :class:`mmkd.engine.runner.MMKDRunner` (``runner_type = 'MMKDRunner'`` in
@@ -297,11 +297,15 @@ def _milestones_from_ratios(cfg, name: str, sched: dict, span: int) -> None:
     sched['milestones'] = [m for m in milestones if m < span]
 
 
+def _param_kind(sched: dict) -> str:
+    """The optimizer parameter a scheduler drives: ``lr``, ``momentum`` or its ``param_name``."""
+    return sched.get('param_name') or ('momentum' if 'Momentum' in _type_name(sched) else 'lr')
+
+
 def _is_warmup(sched: dict, later: List[Tuple[str, dict]]) -> bool:
     """A linear / constant ramp from the start that another scheduler of the same parameter follows."""
-    kind = sched.get('param_name') or ('momentum' if 'Momentum' in _type_name(sched) else 'lr')
     return _type_name(sched) in WARMUPS and sched.get('begin', 0) == 0 and any(
-        (s.get('param_name') or ('momentum' if 'Momentum' in _type_name(s) else 'lr')) == kind for _, s in later)
+        _param_kind(s) == _param_kind(sched) for _, s in later)
 
 
 def schedule_step(cfg) -> None:
@@ -349,7 +353,7 @@ def schedule_step(cfg) -> None:
             if t_max < end - begin:
                 _warn(f'{_where(cfg)}: {name}.T_max={t_max} is shorter than its span end - begin = {end - begin}: '
                       f'the value rises again after {t_max} {unit}; leave T_max unset to follow the span')
-        kind = sched.get('param_name') or ('momentum' if 'Momentum' in _type_name(sched) else 'lr')
+        kind = _param_kind(sched)
         last_end[kind] = max(last_end.get(kind, 0), end)
     for kind, end in last_end.items():
         if end < length:

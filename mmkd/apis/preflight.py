@@ -76,7 +76,8 @@ class _StageHook(Hook):
         self.stage = 'training step'
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        self.losses = {k: float(getattr(v, 'detach', lambda: v)()) for k, v in (outputs or {}).items() if 'loss' in k}
+        self.losses = {k: float(v.detach() if hasattr(v, 'detach') else v)
+                       for k, v in (outputs or {}).items() if 'loss' in k}
         self.stage = 'after the training step (after_train_iter / after_train_epoch hooks)'
         # both mmengine loops still validate after this step (val_interval=1); the loop then ends
         runner.train_loop.stop_training = True
