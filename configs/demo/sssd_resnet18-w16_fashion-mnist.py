@@ -1,10 +1,6 @@
 # Demo: SSSD stage 3 — self-distillation of the student with shallow exits on the k-means pseudo-labels
 # that stage 2 (tools/kmeans_pseudo_labels.py) wrote; validation maps clusters to their majority class.
-_base_ = [
-    '../_base_/models/resnet18-w16.py',
-    '../_base_/datasets/fashion_mnist.py',
-    '../_base_/recipes/sssd.py',
-]
+_base_ = ['../_base_/models/resnet18-w16.py', '../_base_/datasets/fashion_mnist.py', '../_base_/recipes/sssd.py']
 num_clusters = 50
 ann_file = 'work_dirs/demo/sssd-kmeans/pseudo_labels.json'  # tools/kmeans_pseudo_labels.py --out
 model = dict(student=dict(  # the demo student with a num_clusters-way head

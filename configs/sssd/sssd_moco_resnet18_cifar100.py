@@ -1,22 +1,10 @@
 # SSSD stage 1 on CIFAR-100: MoCo v2 pre-training of M_ssl = ResNet-18 (CIFAR stem), 200 epochs.
 # Next: tools/kmeans_pseudo_labels.py (K=500), then configs/sssd/sssd_sd_resnet18_cifar100.py.
-_base_ = [
-    '../_base_/datasets/cifar100.py',
-    '../_base_/schedules/sssd_moco_200e.py',
-    '../_base_/default_runtime.py',
-]
-custom_imports = dict(imports=['mmkd.models.selfsup', 'mmkd.engine.hooks.moco_momentum'], allow_failed_imports=False)
+_base_ = ['../_base_/methods/sssd-moco.py', '../_base_/datasets/cifar100.py', '../_base_/schedules/sssd_moco_200e.py']
 
-model = dict(
-    type='LightlyMoCo',
-    backbone=dict(type='ResNet_CIFAR', depth=18, zero_init_residual=False),
-    projection=dict(hidden_dim=2048, output_dim=128),
-    queue_size=4096,  # see sssd_moco_resnet18_cifar10.py
-    temperature=0.2,
-    momentum=0.999,
-)
-data_preprocessor = dict(_delete_=True, type='SelfSupDataPreprocessor', mean=[129.304, 124.070, 112.434],
-                         std=[68.170, 65.392, 70.418], to_rgb=False)
+model = dict(backbone=dict(type='ResNet_CIFAR', depth=18), queue_size=4096)  # see sssd_moco_resnet18_cifar10.py
+data_preprocessor = dict(_delete_=True, type='SelfSupDataPreprocessor', mean={{_base_.data_preprocessor.mean}},
+                         std={{_base_.data_preprocessor.std}}, to_rgb={{_base_.data_preprocessor.to_rgb}})
 
 view_pipeline = [
     dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.2, 1.0), backend='pillow'),
@@ -27,12 +15,8 @@ view_pipeline = [
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.0),  # the blur switch
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
 ]
-train_pipeline = [
-    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
-    dict(type='PackInputs'),
-]
+train_pipeline = [dict(type='MultiView', num_views=2, transforms=[view_pipeline]), dict(type='PackInputs')]
 train_dataloader = dict(batch_size=256, drop_last=True, collate_fn=dict(type='default_collate'),
                         dataset=dict(pipeline=train_pipeline))
-val_dataloader = None
-val_evaluator = None
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3, save_best=None))
+val_dataloader = val_evaluator = None
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -1,22 +1,15 @@
 # SSSD stage 1 on Fashion-MNIST, the CPU example of the three-stage chain (docs/methods/sssd.md):
 # MoCo v2 built from lightly's blocks, ResNet-18, on the first 2560 training images for 4 epochs.
-_base_ = [
-    '../_base_/datasets/fashion_mnist.py',
-    '../_base_/schedules/sssd_moco_fashion_short.py',
-    '../_base_/default_runtime.py',
-]
-custom_imports = dict(imports=['mmkd.models.selfsup', 'mmkd.engine.hooks.moco_momentum'], allow_failed_imports=False)
+_base_ = ['../_base_/methods/sssd-moco.py', '../_base_/datasets/fashion_mnist.py',
+          '../_base_/schedules/sssd_moco_fashion_short.py']
 
 model = dict(
-    type='LightlyMoCo',
-    backbone=dict(type='ResNet', depth=18, zero_init_residual=False),
-    projection=dict(hidden_dim=2048, output_dim=128),
+    backbone=dict(type='ResNet', depth=18),
     queue_size=1024,  # well below the 2560 images, so an image's own stale key is rarely a negative
-    temperature=0.2,
     momentum=0.99,  # 0.999 would leave the key encoder far behind in a run of ~80 iterations
 )
-data_preprocessor = dict(_delete_=True, type='SelfSupDataPreprocessor', mean=[72.94, 72.94, 72.94],
-                         std=[90.02, 90.02, 90.02], to_rgb=False)
+data_preprocessor = dict(_delete_=True, type='SelfSupDataPreprocessor', mean={{_base_.data_preprocessor.mean}},
+                         std={{_base_.data_preprocessor.std}}, to_rgb={{_base_.data_preprocessor.to_rgb}})
 
 # The paper's list (crop, colour jitter, flip, grayscale), minus grayscale (a no-op on gray images).
 # Gaussian blur (MoCo v2's, not the paper's) is off: prob 0; docs/methods/sssd.md, "moco_blur".
@@ -34,8 +27,7 @@ train_pipeline = [
 ]
 train_dataloader = dict(batch_size=128, drop_last=True, collate_fn=dict(type='default_collate'),
                         dataset=dict(num_samples=2560, pipeline=train_pipeline))
-val_dataloader = None
-val_evaluator = None
+val_dataloader = val_evaluator = None
 test_dataloader = dict(dataset=dict(num_samples=2000))  # held-out set of tools/kmeans_pseudo_labels.py --eval-split
 
-default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1, save_best=None), logger=dict(interval=5))
+default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1), logger=dict(interval=5))

@@ -1,34 +1,15 @@
 # SSSD stage 3 on CIFAR-10: BYOT self-distillation of a ResNet-18 (CIFAR stem) on K=1000 cluster
 # pseudo-labels from stage 2. No true label is used in training. See docs/methods/sssd.md.
-_base_ = [
-    '../_base_/datasets/sssd_cifar10.py',
-    '../_base_/schedules/sssd_sd_cifar_200e.py',
-    '../_base_/default_runtime.py',
-]
-custom_imports = dict(imports=['mmkd.models.distillers.sssd', 'mmkd.datasets.pseudo_label_dataset'],
-                      allow_failed_imports=False)
+_base_ = ['../_base_/methods/sssd-resnet18.py', '../_base_/datasets/sssd_cifar10.py',
+          '../_base_/schedules/sssd_sd_cifar_200e.py']
 
-# The facts of this stage: num_clusters is the classes the model predicts (head, exits, data
-# preprocessor, PseudoLabelDataset follow it) and ann_file the pseudo-labels ({num_clusters} is
-# replaced by it); both are applied when the run is built (mmkd/apis/config.py), so a child config
-# or --cfg-options num_clusters=K / ann_file=PATH changes every derived value.
+# The facts of this stage (see ../_base_/methods/sssd.py): the clusters the model predicts, the pseudo-labels.
 num_clusters = 1000
 # Written by: tools/kmeans_pseudo_labels.py configs/sssd/sssd_moco_resnet18_cifar10.py CKPT
 #             --num-clusters 1000 --out <this path>
 ann_file = 'work_dirs/sssd_moco_resnet18_cifar10/pseudo_labels_k{num_clusters}.json'
 
-model = dict(
-    type='SSSDDistiller',
-    student=dict(
-        type='ImageClassifier',
-        backbone=dict(type='ResNet_CIFAR', depth=18),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=num_clusters, in_channels=512,
-                  loss=dict(type='CrossEntropyLoss'))),
-    alpha=0.3,  # (1 - alpha) on the shallow exits' CE, alpha on their KL to the deepest exit
-    feat_weight=0.003,  # lambda of the feature L2 hints
-    tau=3.0,
-)
+model = dict(student=dict(backbone=dict(type='ResNet_CIFAR'), head=dict(num_classes=num_clusters)))
 
 train_dataloader = dict(dataset=dict(_delete_=True, type='PseudoLabelDataset', ann_file=ann_file,
                                      dataset={{_base_.train_dataloader.dataset}}))
@@ -36,4 +17,4 @@ train_dataloader = dict(dataset=dict(_delete_=True, type='PseudoLabelDataset', a
 # (stored by stage 2); "ensemble" averages the exits' softmax.
 val_evaluator = dict(_delete_=True, type='ExitAccuracy', cluster_to_class=ann_file)
 test_evaluator = val_evaluator
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3, save_best=None))
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

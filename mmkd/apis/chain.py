@@ -184,7 +184,8 @@ def det_stage() -> Stage:
 
 # ------------------------------------------------------------------------------------ config composition
 def available(folder: str) -> List[str]:
-    return sorted(osp.splitext(f)[0] for f in os.listdir(folder) if f.endswith('.py'))
+    """The config names in ``folder``; a leading ``_`` marks a skeleton other bases inherit, not a choice."""
+    return sorted(osp.splitext(f)[0] for f in os.listdir(folder) if f.endswith('.py') and not f.startswith('_'))
 
 
 def network_of(cfg: Config, path: str) -> Optional[dict]:

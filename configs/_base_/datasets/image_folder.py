@@ -21,14 +21,12 @@ data_root = 'data/my_set'  # the datasets' data_root=None follow it; a dataset m
 num_classes = 2
 input_size = 32  # images are resized to input_size x input_size (read by the config-tree test too)
 dataset_type = 'ImageFolderDataset'
+# Sampler, persistent workers and top-1 accuracy (top-5 needs at least 5 classes): the skeleton ./_loaders.py.
+_base_ = ['./_loaders.py']
 
-data_preprocessor = dict(
-    type='ClsDataPreprocessor',
-    num_classes=num_classes,
-    mean=[123.675, 116.28, 103.53],  # ImageNet statistics of RGB images
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True,  # images are read as BGR
-)
+# ImageNet statistics of RGB images; images are read as BGR
+data_preprocessor = dict(num_classes=num_classes, mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+                         to_rgb=True)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -37,35 +35,12 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(input_size, input_size)),
-    dict(type='PackInputs'),
-]
+test_pipeline = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(input_size, input_size)),
+                 dict(type='PackInputs')]
 
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=None, data_prefix='train', num_classes=num_classes,
-                 pipeline=train_pipeline),
-)
-val_dataloader = dict(
-    batch_size=128,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=None, data_prefix='val', num_classes=num_classes,
-                 pipeline=test_pipeline),
-)
-test_dataloader = dict(
-    batch_size=128,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=None, data_prefix='test', fallback_prefix='val',
-                 num_classes=num_classes, pipeline=test_pipeline),
-)
-val_evaluator = dict(type='Accuracy', topk=(1, ))  # top-5 needs at least 5 classes
-test_evaluator = val_evaluator
+train_dataloader = dict(batch_size=64, num_workers=2, dataset=dict(
+    type=dataset_type, data_prefix='train', num_classes=num_classes, pipeline=train_pipeline))
+val_dataloader = dict(batch_size=128, num_workers=2, dataset=dict(
+    type=dataset_type, data_prefix='val', num_classes=num_classes, pipeline=test_pipeline))
+test_dataloader = dict(batch_size=128, num_workers=2, dataset=dict(
+    type=dataset_type, data_prefix='test', fallback_prefix='val', num_classes=num_classes, pipeline=test_pipeline))

@@ -2,12 +2,8 @@
 # code: 60 epochs, SGD 0.05 (plain momentum 0.9, wd 5e-4), x0.1 at 30 and 45, batch 64 images (256 rows).
 # The milestones are 0.5 / 0.75 of train_cfg.max_epochs, the one knob.
 # The frozen classifier's val accuracy cannot change, so validation only checks it every 10 epochs.
-optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4),
-    constructor='DistillOptimWrapperConstructor',
-)
+_base_ = ['./_sgd_epochs.py']  # SGD (momentum 0.9) and the loops
+optim_wrapper = dict(optimizer=dict(lr=0.05, weight_decay=5e-4))
 param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestone_ratios=[0.5, 0.75], gamma=0.1)
-train_cfg = dict(by_epoch=True, max_epochs=60, val_interval=10)
-val_cfg = dict()
-test_cfg = dict()
+train_cfg = dict(max_epochs=60, val_interval=10)
 auto_scale_lr = dict(base_batch_size=64)

@@ -13,21 +13,15 @@
 #
 # BN: frozen statistics (norm_eval=True) and frozen stem + stage 1 (frozen_stages=1), mmdet's default.
 # For SyncBN: --cfg-options model.backbone.norm_cfg.type=SyncBN model.backbone.norm_eval=False
-_base_ = ['mmdet::cascade_rcnn/cascade-rcnn_r50_fpn_1x_coco.py']
+# ../_base_/student_transfer.py: mmkd's transfer code, the checkpoint load check and a fixed seed.
+_base_ = ['mmdet::cascade_rcnn/cascade-rcnn_r50_fpn_1x_coco.py', '../_base_/student_transfer.py']
 default_scope = 'mmdet'
-custom_imports = dict(imports=['mmkd.transfer'], allow_failed_imports=False)
-custom_hooks = [dict(type='BackboneLoadCheckHook')]
-randomness = dict(seed=0, deterministic=False)
 
 student_checkpoint = 'work_dirs/export/resnet50_student.pth'  # a tools/export_student.py output
 
-model = dict(
-    backbone=dict(
-        depth=50,
-        frozen_stages=1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=True,
-        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')))  # checkpoint: student_checkpoint
+model = dict(backbone=dict(
+    depth=50,  # BN and frozen stages: mmdet's default (see above)
+    init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')))  # checkpoint: student_checkpoint
 
 train_dataloader = dict(batch_size=1)
 

@@ -13,21 +13,15 @@
 # BN: the detector default, as in the paper's "standard" Faster R-CNN fine-tuning: BN statistics frozen
 # (norm_eval=True) and the stem + stage 1 frozen (frozen_stages=1, requires_grad=False). For SyncBN on
 # several GPUs: --cfg-options model.backbone.norm_cfg.type=SyncBN model.backbone.norm_eval=False
-_base_ = ['mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712.py']
+# ../_base_/student_transfer.py: mmkd's transfer code, the checkpoint load check and a fixed seed.
+_base_ = ['mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712.py', '../_base_/student_transfer.py']
 default_scope = 'mmdet'
-custom_imports = dict(imports=['mmkd.transfer'], allow_failed_imports=False)
-# Fails before the first step when the checkpoint does not fit the backbone (see mmkd/transfer/checks.py).
-custom_hooks = [dict(type='BackboneLoadCheckHook')]
-randomness = dict(seed=0, deterministic=False)
 
 student_checkpoint = 'work_dirs/export/resnet18_student.pth'  # a tools/export_student.py output
 
 model = dict(
     backbone=dict(
-        depth=18,
-        frozen_stages=1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=True,
+        depth=18,  # BN and frozen stages: mmdet's default (see above)
         init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),  # checkpoint: student_checkpoint
     roi_head=dict(bbox_head=dict(num_classes=20)))
 

@@ -16,31 +16,20 @@
 #
 # BN: trainable SyncBN across GPUs, as CIRKD trains; a single-process run (launcher none) reverts it to
 # plain BN automatically. Frozen-BN variant: --cfg-options model.backbone.norm_eval=True
-_base_ = ['mmseg::deeplabv3/deeplabv3_r50-d8_4xb4-40k_voc12aug-512x512.py']
+# ../_base_/student_transfer.py: mmkd's transfer code, the checkpoint load check and a fixed seed.
+_base_ = ['mmseg::deeplabv3/deeplabv3_r50-d8_4xb4-40k_voc12aug-512x512.py', '../_base_/student_transfer.py']
 default_scope = 'mmseg'
-custom_imports = dict(imports=['mmkd.transfer'], allow_failed_imports=False)
-# Fails before the first step when the checkpoint does not fit the backbone (see mmkd/transfer/checks.py).
-custom_hooks = [dict(type='BackboneLoadCheckHook')]
-randomness = dict(seed=0, deterministic=False)
 
 student_checkpoint = 'work_dirs/export/resnet50_student.pth'  # a tools/export_student.py output
 
-norm_cfg = dict(type='SyncBN', requires_grad=True)
+# mmseg's DeepLabV3 R-50-D8 with the plain-stem ResNet instead of its deep-stem ResNetV1c; mmseg's settings stay:
+# output stride 8 (strides (1, 2, 1, 1), dilations (1, 1, 2, 4), contract_dilation), trainable SyncBN
+# (norm_cfg, norm_eval=False) in the backbone and both heads, the auxiliary FCN head weighted 0.4, 21 classes.
 model = dict(
     pretrained=None,
     backbone=dict(
-        type='ResNet',
-        depth=50,
-        deep_stem=False,
-        avg_down=False,
-        strides=(1, 2, 1, 1),
-        dilations=(1, 1, 2, 4),
-        contract_dilation=True,
-        norm_cfg=norm_cfg,
-        norm_eval=False,
-        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),  # checkpoint: student_checkpoint
-    decode_head=dict(num_classes=21, norm_cfg=norm_cfg),
-    auxiliary_head=dict(num_classes=21, norm_cfg=norm_cfg, loss_decode=dict(loss_weight=0.4)))
+        type='ResNet', depth=50, deep_stem=False, avg_down=False,
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')))  # checkpoint: student_checkpoint
 
 test_pipeline = [  # the original image size: no Resize
     dict(type='LoadImageFromFile'),
