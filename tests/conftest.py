@@ -79,3 +79,15 @@ def mmkd_scope():
     """Register every mmkd module and make 'mmkd' the default scope, as tools/train.py does."""
     from mmkd.utils import register_all_modules
     register_all_modules(init_default_scope=True)
+
+
+def pytest_collection_finish(session):
+    """Under ``--dist loadgroup`` an ``xdist_group`` test must carry its group in its id, or the group is
+    silently ignored (each worker then builds the group's module fixtures again)."""
+    if getattr(session.config.option, 'loadgroup', False):
+        lost = [item.nodeid for item in session.items
+                if item.get_closest_marker('xdist_group') and '@' not in item.nodeid]
+        if lost:
+            raise pytest.UsageError(f'pytest-xdist ignored the xdist_group of {len(lost)} tests (e.g. {lost[0]}): '
+                                    'this pytest / pytest-xdist pair does not support --dist loadgroup; '
+                                    'install the versions in requirements/tests.txt')
