@@ -22,9 +22,20 @@ setup(
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
     python_requires='>=3.10',
-    install_requires=requirements('requirements/torch.txt') + ['mmcv==2.1.0'] +
-    requirements('requirements/runtime.txt'),
-    extras_require={'tests': requirements('requirements/tests.txt')},
+    # Ranges, so that `pip install mmkd` fits an existing OpenMMLab environment: the ones
+    # mmkd/utils/version_check.py accepts at import. The exact stack the tests run on is pinned in
+    # requirements/*.txt, which tools/install.sh installs (mmcv built from source).
+    install_requires=[
+        'torch>=2.1', 'torchvision>=0.16', 'mmcv>=2.0.0,<2.2.0', 'mmengine>=0.10.0,<1.0.0',
+        'mmpretrain>=1.2.0,<1.3.0', 'numpy>=1.24,<2.0', 'opencv-python>=4.8,<5.0', 'scikit-learn',
+        'matplotlib', 'tqdm'
+    ],
+    extras_require={
+        'det': ['mmdet>=3.0.0,<3.4.0'],
+        'seg': ['mmsegmentation>=1.0.0,<1.3.0', 'ftfy', 'regex'],
+        'sssd': ['lightly>=1.5.0,<1.7.0'],
+        'tests': requirements('requirements/tests.txt'),
+    },
     license='Apache License 2.0',
     zip_safe=False,
 )
