@@ -176,18 +176,25 @@ def test_hssakd_joint_teacher_trains_from_scratch(folder):
     assert stage_cfg(work, 'hssakd').model.teacher_ckpt == rec['checkpoint'] and osp.isfile(rec['checkpoint'])
 
 
-def test_sskd_chain_hands_the_last_ss_head_checkpoint_on(folder):
-    tmp, dataset = folder
-    work = osp.join(tmp, 'sskd')
-    distill(work, dataset, 'sskd', '--no-preflight')
-    teacher = record(work, 'teacher')
-    assert stage_cfg(work, 'sskd-teacher').model.classifier_ckpt == teacher['checkpoint']
+def test_sskd_chain_on_a_given_teacher_hands_the_last_ss_head_checkpoint_on(hssakd_run):
+    work_hssakd, dataset, _ = hssakd_run
+    given = record(work_hssakd, 'teacher')['checkpoint']  # a trained teacher: --teacher-ckpt skips the stage
+    work = osp.join(osp.dirname(work_hssakd), 'sskd')
+    proc = distill(work, dataset, 'sskd', '--teacher-ckpt', given, '--no-preflight')
+    assert '[stage 1/3 sskd-teacher]' in proc.stdout and not osp.exists(osp.join(work, 'teacher'))
+    assert stage_cfg(work, 'sskd-teacher').model.classifier_ckpt == given
     head = record(work, 'sskd-teacher')
     assert head['checkpoint_rule'] == 'last' and head['checkpoint'] == head['last_checkpoint']
     assert osp.basename(head['checkpoint']) == 'epoch_1.pth'
     student = stage_cfg(work, 'sskd')
     assert student.model.teacher_ckpt == head['checkpoint'] and osp.isfile(head['checkpoint'])
     assert set(heads(student.model.to_dict())) == {3}
+    with open(osp.join(work, 'summary.json')) as f:
+        summary = json.load(f)
+    assert summary['stages'] == ['sskd-teacher', 'sskd', 'export'] and summary['teacher_ckpt'] == given
+    assert f'`--teacher-ckpt`): `{given}`' in open(osp.join(work, 'summary.md')).read()
+    missing = distill(osp.join(work, 'x'), dataset, 'sskd', '--teacher-ckpt', given + '.missing', check=False)
+    assert missing.returncode != 0 and '--teacher-ckpt' in missing.stderr and 'does not exist' in missing.stderr
 
 
 def test_sssd_chain_moco_kmeans_self_distillation(folder):

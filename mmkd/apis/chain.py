@@ -929,6 +929,7 @@ def run_chain(method: str, opts: ChainOptions, work_dir: str, seeds: Sequence[in
         runs[str(seed)] = runner.run(stages, [m])
     summary = dict(method=method, recipe=m.name, dataset=resolve_dataset(opts.dataset), teacher=opts.teacher,
                    student=opts.student, seeds=list(seeds), stages=[s.name for s in stages], top1_key=m.top1,
+                   teacher_ckpt=osp.abspath(opts.teacher_ckpt) if opts.teacher_ckpt else None,
                    student_stage=m.student_stage.name, runs=runs, seconds=round(time.time() - start, 1))
     write_summary(work_dir, summary)
     return summary
@@ -941,6 +942,8 @@ def write_summary(work_dir: str, summary: dict) -> None:
     lines = [f'# {summary["method"]} on {osp.basename(summary["dataset"])}', '',
              f'Teacher `{summary["teacher"]}`, student `{summary["student"]}`, seeds {summary["seeds"]}; '
              f'test top-1 of the student stage is `{summary["top1_key"]}`.', '',
+             *([f'The teacher was given (`--teacher-ckpt`): `{summary["teacher_ckpt"]}`.', '']
+               if summary.get('teacher_ckpt') else []),
              '| seed | stage | test metric | val (last / best @ step) | checkpoint | minutes | command |',
              '|---|---|---|---|---|---|---|']
     for seed, records in summary['runs'].items():
