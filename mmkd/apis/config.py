@@ -52,7 +52,8 @@ network file's home ``num_classes``, a base's frozen path) are placeholders. A c
 derived key (``--cfg-options model.student.head.num_classes=4``) would be lost that way, so
 :func:`finalize_config` refuses it with a :class:`ConfigFactError` naming the fact to set instead. Only
 ``data_root`` fills placeholders (``None``) and leaves roots a config sets itself alone. Finalising is
-idempotent and depends only on the config: it returns a finalised copy and never touches the input. Finalise after the last override: a value derived once is explicit afterwards.
+idempotent and depends only on the config: it returns a finalised copy and never touches the input.
+Finalise after the last override: a value derived once is explicit afterwards.
 
 Where it runs: :func:`mmkd.apis.runner.load_config` (tools/train.py, tools/test.py and the other tools)
 and :class:`mmkd.engine.runner.MMKDRunner` (``runner_type = 'MMKDRunner'`` in
