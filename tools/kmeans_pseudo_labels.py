@@ -1,7 +1,7 @@
 """SSSD stage 2: cluster the target set's features into K pseudo-labels.
 
     python tools/kmeans_pseudo_labels.py CONFIG CKPT --num-clusters K --out ANN [--split train]
-        [--eval-split test] [--seed 0] [--batch-size 256] [--random-labels]
+        [--eval-split test] [--seed 0] [--batch-size 256] [--random-labels] [--progress auto|bar|lines|off]
 
 CONFIG is the stage-1 (MoCo) config, or any config whose model holds the backbone to embed with
 (a classifier, a distiller's ``student``); CKPT its checkpoint (a training checkpoint or an
@@ -30,6 +30,7 @@ from mmkd.apis.kmeans import cluster_report, run_kmeans, warn_empty_clusters  # 
 from mmkd.apis.runner import load_config  # noqa: E402
 from mmkd.datasets.pseudo_label_dataset import (cluster_majority_accuracy, majority_mapping,  # noqa: E402
                                                 write_pseudo_labels)
+from mmkd.utils.progress import add_progress_argument  # noqa: E402
 
 
 def parse_args():
@@ -51,6 +52,7 @@ def parse_args():
                         help='the control of the paper: uniform random ids instead of k-means')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override settings in the config')
+    add_progress_argument(parser)
     return parser.parse_args()
 
 
@@ -66,6 +68,7 @@ def pseudo_labels(args) -> str:
     meta = dict(source='random' if args.random_labels else 'kmeans', config=osp.abspath(args.config),
                 split=args.split, seed=args.seed)
     t0 = time.time()
+    progress = getattr(args, 'progress', True)
     n = len(dataset)
     if n == 0:
         raise ValueError(f'the target set ({args.split} split of {args.config}) is empty: no samples to label')
@@ -81,11 +84,12 @@ def pseudo_labels(args) -> str:
     else:
         model, _ = load_feature_model(cfg, args.checkpoint, args.device, with_exits=False)
         (feats, ), labels = extract_features(model, dataset, args.batch_size, args.num_workers, args.device,
-                                             desc=f'embed {args.split}')
+                                             desc=f'embed {args.split}', progress=progress)
         feats = l2_normalize(feats)
         print(f'clustering {len(feats)} x {feats.shape[1]} features into {args.num_clusters} clusters ...',
               flush=True)
-        km, clusters = run_kmeans(feats, args.num_clusters, args.seed, args.n_init, args.max_iter)
+        km, clusters = run_kmeans(feats, args.num_clusters, args.seed, args.n_init, args.max_iter,
+                                  progress=progress)
         meta.update(checkpoint=osp.abspath(args.checkpoint), feature='gap_l2norm', feature_dim=int(feats.shape[1]),
                     inertia=float(km.inertia_))
     report = cluster_report(clusters, args.num_clusters, labels)
@@ -97,7 +101,8 @@ def pseudo_labels(args) -> str:
                 raise ValueError('--eval-split needs k-means centroids; it does not apply to --random-labels')
             held_out = build_eval_dataset(cfg, args.eval_split)
             (test_feats, ), test_labels = extract_features(model, held_out, args.batch_size, args.num_workers,
-                                                           args.device, desc=f'embed {args.eval_split}')
+                                                           args.device, desc=f'embed {args.eval_split}',
+                                                           progress=progress)
             if test_labels is None:
                 raise ValueError(f'--eval-split {args.eval_split}: the set has no labels to score against')
             test_clusters = km.predict(l2_normalize(test_feats)).astype(np.int64)

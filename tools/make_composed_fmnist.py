@@ -4,12 +4,16 @@ objects from the first half of the test images and val objects from the second h
 
     python tools/make_composed_fmnist.py --task det --out work_dirs/demo/fmnist_det
     python tools/make_composed_fmnist.py --task seg --out work_dirs/demo/fmnist_seg
+
+Each split counts its canvases as it writes them (``--progress auto|bar|lines|off``).
 """
 import argparse
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmkd.utils.progress import add_progress_argument  # noqa: E402
 
 
 def parse_args():
@@ -20,6 +24,7 @@ def parse_args():
                         help='folder of the Fashion-MNIST IDX files (t10k-images-idx3-ubyte[.gz], ...)')
     parser.add_argument('--images', type=int, nargs=2, default=[400, 150], metavar=('TRAIN', 'VAL'))
     parser.add_argument('--seed', type=int, default=0, help='train split seed; val uses seed + 1')
+    add_progress_argument(parser)
     return parser.parse_args()
 
 
@@ -43,12 +48,13 @@ def main():
         from mmkd.datasets import FashionMNISTIDX, compose_detection_split
         classes = FashionMNISTIDX.METAINFO['classes']
         compose_detection_split(images[:half], labels[:half], classes, args.out, 'train', args.images[0],
-                                seed=args.seed)
+                                seed=args.seed, progress=args.progress)
         compose_detection_split(images[half:], labels[half:], classes, args.out, 'val', args.images[1],
-                                seed=args.seed + 1)
+                                seed=args.seed + 1, progress=args.progress)
     else:
         from mmkd.datasets.composed_segmentation import compose_fashion_segmentation
-        compose_fashion_segmentation(images, labels, args.out, args.images, seed=args.seed)
+        compose_fashion_segmentation(images, labels, args.out, args.images, seed=args.seed,
+                                     progress=args.progress)
     print(f'wrote {args.images[0]} train + {args.images[1]} val canvases to {args.out}')
 
 

@@ -13,17 +13,22 @@ those pixels, so detectors and segmentors train and evaluate on them like on the
     DIR/coco/{train2017,val2017}/*.jpg, DIR/coco/annotations/instances_{train,val}2017.json
     DIR/ade/ADEChallengeData2016/{images,annotations}/{training,validation}/
 
-    python tools/make_tiny_datasets.py --out data --kind all --num 4
+    python tools/make_tiny_datasets.py --out data --kind all --num 4 [--progress auto|bar|lines|off]
 """
 import argparse
 import json
 import os
 import os.path as osp
+import sys
 from typing import List, Sequence, Tuple
 from xml.etree import ElementTree as ET
 
 import numpy as np
 from PIL import Image
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmkd.utils.progress import ProgressReporter, add_progress_argument  # noqa: E402
 
 # The 80 COCO category ids (1..90 with gaps), in the order of mmdet's CocoDataset classes.
 COCO_CAT_IDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 28,
@@ -153,12 +158,13 @@ def _voc_xml(path: str, folder: str, name: str, size: Tuple[int, int], objects, 
     ET.ElementTree(root).write(path)
 
 
-def write_voc(out: str, num: int, rng: np.random.Generator, size: Tuple[int, int]) -> str:
+def write_voc(out: str, num: int, rng: np.random.Generator, size: Tuple[int, int], progress=True) -> str:
     """VOC2007 (trainval + test) and VOC2012 (detection trainval, segmentation train / val, SBD-style aug)."""
     classes = voc_classes()
     labels = range(1, len(classes) + 1)
     devkit = osp.join(out, 'VOCdevkit')
     palette = voc_palette()
+    bar = ProgressReporter(5 * num, 'write VOC', 'img', progress)  # 2 * num VOC2007 + 3 * num VOC2012
 
     def scene(year_dir: str, name: str, seg: bool = False, aug: bool = False):
         img, label_map, objects = draw_scene(rng, size, labels)
@@ -169,6 +175,7 @@ def write_voc(out: str, num: int, rng: np.random.Generator, size: Tuple[int, int
             _save_png(osp.join(year_dir, 'SegmentationClass', f'{name}.png'), label_map, palette)
         if seg or aug:
             _save_png(osp.join(year_dir, 'SegmentationClassAug', f'{name}.png'), label_map)
+        bar.update()
 
     voc07 = osp.join(devkit, 'VOC2007')
     trainval = [f'{i:06d}' for i in range(1, num + 1)]
@@ -195,15 +202,17 @@ def write_voc(out: str, num: int, rng: np.random.Generator, size: Tuple[int, int
     _write_list(osp.join(seg, 'val.txt'), seg_val)
     _write_list(osp.join(seg, 'trainval.txt'), seg_train + seg_val)
     _write_list(osp.join(seg, 'aug.txt'), seg_train + aug_only)  # as mmseg's voc_aug converter: never val
+    bar.close()
     return devkit
 
 
-def write_coco(out: str, num: int, rng: np.random.Generator, size: Tuple[int, int]) -> str:
+def write_coco(out: str, num: int, rng: np.random.Generator, size: Tuple[int, int], progress=True) -> str:
     """COCO 2017 detection: train2017/val2017 images and instances_{train,val}2017.json."""
     classes = coco_classes()
     root = osp.join(out, 'coco')
     categories = [dict(id=cid, name=name, supercategory='none') for cid, name in zip(COCO_CAT_IDS, classes)]
     image_id = ann_id = 0
+    bar = ProgressReporter(2 * num, 'write COCO', 'img', progress)
     for split in ('train2017', 'val2017'):
         images, annotations = [], []
         for _ in range(num):
@@ -219,21 +228,26 @@ def write_coco(out: str, num: int, rng: np.random.Generator, size: Tuple[int, in
                     id=ann_id, image_id=image_id, category_id=COCO_CAT_IDS[ob['label'] - 1], iscrowd=0,
                     bbox=[x0, y0, x1 - x0 + 1, y1 - y0 + 1], area=float(ob['area']),
                     segmentation=[ob['polygon']]))
+            bar.update()
         os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
         with open(osp.join(root, 'annotations', f'instances_{split}.json'), 'w') as f:
             json.dump(dict(info=dict(description='mmkd tiny COCO'), licenses=[], images=images,
                            annotations=annotations, categories=categories), f)
+    bar.close()
     return root
 
 
-def write_ade20k(out: str, num: int, rng: np.random.Generator, size: Tuple[int, int]) -> str:
+def write_ade20k(out: str, num: int, rng: np.random.Generator, size: Tuple[int, int], progress=True) -> str:
     """ADE20K (SceneParsing): images/*.jpg and annotations/*.png with values 0 (other) .. 150."""
     root = osp.join(out, 'ade', 'ADEChallengeData2016')
+    bar = ProgressReporter(2 * num, 'write ADE20K', 'img', progress)
     for split, prefix in (('training', 'ADE_train'), ('validation', 'ADE_val')):
         for i in range(1, num + 1):
             img, label_map, _ = draw_scene(rng, size, range(1, ADE20K_NUM_CLASSES + 1))
             _save_jpg(osp.join(root, 'images', split, f'{prefix}_{i:08d}.jpg'), img)
             _save_png(osp.join(root, 'annotations', split, f'{prefix}_{i:08d}.png'), label_map)
+            bar.update()
+    bar.close()
     return root
 
 
@@ -241,15 +255,18 @@ WRITERS = dict(voc=write_voc, coco=write_coco, ade20k=write_ade20k)
 
 
 def make_tiny_datasets(out: str, kinds: Sequence[str] = ('voc', 'coco', 'ade20k'), num: int = 4,
-                       size: Tuple[int, int] = (160, 128), seed: int = 0) -> dict:
-    """Write the datasets named in ``kinds`` under ``out``; return {kind: root written}."""
+                       size: Tuple[int, int] = (160, 128), seed: int = 0, progress=True) -> dict:
+    """Write the datasets named in ``kinds`` under ``out``; return {kind: root written}.
+
+    ``progress`` (see :mod:`mmkd.utils.progress`) counts the images written per kind.
+    """
     unknown = [k for k in kinds if k not in WRITERS]
     if unknown:
         raise ValueError(f'unknown dataset kind(s) {unknown}; choose from {sorted(WRITERS)}')
     if num < 1:
         raise ValueError(f'--num must be at least 1, got {num}')
     rng = np.random.default_rng(seed)
-    return {kind: WRITERS[kind](out, num, rng, tuple(size)) for kind in kinds}
+    return {kind: WRITERS[kind](out, num, rng, tuple(size), progress=progress) for kind in kinds}
 
 
 def parse_args():
@@ -259,13 +276,14 @@ def parse_args():
     parser.add_argument('--num', type=int, default=4, help='images per split')
     parser.add_argument('--size', type=int, nargs=2, default=(160, 128), metavar=('W', 'H'), help='image size')
     parser.add_argument('--seed', type=int, default=0)
+    add_progress_argument(parser)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
     kinds = list(WRITERS) if args.kind == 'all' else [args.kind]
-    for kind, root in make_tiny_datasets(args.out, kinds, args.num, args.size, args.seed).items():
+    for kind, root in make_tiny_datasets(args.out, kinds, args.num, args.size, args.seed, args.progress).items():
         print(f'{kind}: {root}')
 
 

@@ -1,7 +1,6 @@
 """Pooled backbone features of a whole dataset: what SSSD's k-means and the linear probe embed with."""
 import copy
 import os.path as osp
-import sys
 
 import numpy as np
 import torch
@@ -61,20 +60,22 @@ def load_feature_model(cfg, ckpt: str, device: str = 'cpu', with_exits: bool = T
 
 @torch.no_grad()
 def extract_features(model, dataset, batch_size: int = 256, num_workers: int = 0, device: str = 'cpu',
-                     exits: bool = False, desc: str = 'features'):
+                     exits: bool = False, desc: str = 'features', progress=True):
     """Pooled features of every image of ``dataset``, in order.
+
+    ``progress`` (see :mod:`mmkd.utils.progress`) counts the images embedded; ``False`` is silent.
 
     Returns (list of (N, D) float32 arrays — one per SSSD exit when ``exits``, else one for the
     backbone's last stage —, (N,) int labels or None when the set has none).
     """
-    from tqdm import tqdm
+    from mmkd.utils.progress import ProgressReporter
     if len(dataset) == 0:
         raise ValueError('the target set is empty: no features to extract')
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
                                          collate_fn=default_collate)
     root = getattr(model, 'student', model)
     feats, labels = None, []
-    with tqdm(total=len(dataset), desc=desc, unit='img', file=sys.stderr, dynamic_ncols=True) as bar:
+    with ProgressReporter(len(dataset), desc, 'img', progress) as bar:
         for batch in loader:
             data = model.data_preprocessor(batch, False)
             inputs = data['inputs'].to(device)

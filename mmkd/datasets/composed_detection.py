@@ -12,6 +12,8 @@ from typing import List, Sequence, Tuple
 import cv2
 import numpy as np
 
+from mmkd.utils.progress import ProgressReporter
+
 
 def _place(rng, canvas: int, sizes: Sequence[int], tries: int = 50) -> List[Tuple[int, int, int]]:
     """Non-overlapping (x, y, size) boxes on a ``canvas`` x ``canvas`` image."""
@@ -27,7 +29,7 @@ def _place(rng, canvas: int, sizes: Sequence[int], tries: int = 50) -> List[Tupl
 
 def compose_detection_split(images: np.ndarray, labels: np.ndarray, classes: Sequence[str], out_dir: str,
                             split: str, num_images: int, canvas: int = 128, objects: Tuple[int, int] = (1, 3),
-                            size_range: Tuple[int, int] = (28, 56), seed: int = 0) -> str:
+                            size_range: Tuple[int, int] = (28, 56), seed: int = 0, progress=True) -> str:
     """Paste random objects from ``images`` onto noisy canvases; write ``<split>/`` images and a COCO json.
 
     Args:
@@ -39,6 +41,7 @@ def compose_detection_split(images: np.ndarray, labels: np.ndarray, classes: Seq
         num_images (int): canvases to write.
         canvas (int): canvas side. objects: min/max objects per canvas. size_range: object side range.
         seed (int): random seed.
+        progress: counts the canvases written (see :mod:`mmkd.utils.progress`); ``False`` is silent.
 
     Returns:
         str: the annotation file path.
@@ -51,24 +54,26 @@ def compose_detection_split(images: np.ndarray, labels: np.ndarray, classes: Seq
     os.makedirs(osp.join(out_dir, 'annotations'), exist_ok=True)
     coco = dict(images=[], annotations=[], categories=[dict(id=i + 1, name=c) for i, c in enumerate(classes)])
     ann_id = 1
-    for img_id in range(1, num_images + 1):
-        img = rng.integers(0, 40, size=(canvas, canvas), dtype=np.uint8)
-        sizes = rng.integers(size_range[0], size_range[1] + 1, size=int(rng.integers(objects[0], objects[1] + 1)))
-        for x, y, size in _place(rng, canvas, sizes):
-            k = int(rng.integers(len(images)))
-            obj = cv2.resize(images[k], (size, size), interpolation=cv2.INTER_LINEAR)
-            img[y:y + size, x:x + size] = np.maximum(img[y:y + size, x:x + size], obj)
-            ys, xs = np.nonzero(obj > 20)  # tight box around the object's visible pixels
-            if len(xs) == 0:
-                continue
-            x0, y0, x1, y1 = x + xs.min(), y + ys.min(), x + xs.max() + 1, y + ys.max() + 1
-            coco['annotations'].append(dict(id=ann_id, image_id=img_id, category_id=int(labels[k]) + 1,
-                                            bbox=[float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
-                                            area=float((x1 - x0) * (y1 - y0)), iscrowd=0))
-            ann_id += 1
-        name = f'{img_id:06d}.png'
-        cv2.imwrite(osp.join(out_dir, split, name), cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
-        coco['images'].append(dict(id=img_id, file_name=name, width=canvas, height=canvas))
+    with ProgressReporter(num_images, f'compose {split} (detection)', 'img', progress) as bar:
+        for img_id in range(1, num_images + 1):
+            img = rng.integers(0, 40, size=(canvas, canvas), dtype=np.uint8)
+            sizes = rng.integers(size_range[0], size_range[1] + 1, size=int(rng.integers(objects[0], objects[1] + 1)))
+            for x, y, size in _place(rng, canvas, sizes):
+                k = int(rng.integers(len(images)))
+                obj = cv2.resize(images[k], (size, size), interpolation=cv2.INTER_LINEAR)
+                img[y:y + size, x:x + size] = np.maximum(img[y:y + size, x:x + size], obj)
+                ys, xs = np.nonzero(obj > 20)  # tight box around the object's visible pixels
+                if len(xs) == 0:
+                    continue
+                x0, y0, x1, y1 = x + xs.min(), y + ys.min(), x + xs.max() + 1, y + ys.max() + 1
+                coco['annotations'].append(dict(id=ann_id, image_id=img_id, category_id=int(labels[k]) + 1,
+                                                bbox=[float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
+                                                area=float((x1 - x0) * (y1 - y0)), iscrowd=0))
+                ann_id += 1
+            name = f'{img_id:06d}.png'
+            cv2.imwrite(osp.join(out_dir, split, name), cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
+            coco['images'].append(dict(id=img_id, file_name=name, width=canvas, height=canvas))
+            bar.update()
     ann_file = osp.join(out_dir, 'annotations', f'instances_{split}.json')
     tmp = ann_file + '.tmp'
     with open(tmp, 'w') as f:

@@ -18,6 +18,8 @@ import numpy as np
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from mmkd.utils.progress import ProgressReporter
+
 from .composed_detection import _place
 
 __all__ = ['compose_segmentation_split', 'ComposedSegmentation']
@@ -27,7 +29,7 @@ FOREGROUND = 20  # object pixels brighter than this are the object (as the detec
 
 def compose_segmentation_split(images: np.ndarray, labels: np.ndarray, out_dir: str, split: str,
                                num_images: int, canvas: int = 128, objects: Tuple[int, int] = (1, 3),
-                               size_range: Tuple[int, int] = (28, 56), seed: int = 0) -> str:
+                               size_range: Tuple[int, int] = (28, 56), seed: int = 0, progress=True) -> str:
     """Paste random objects from ``images`` onto noisy canvases; write images and label maps.
 
     Args:
@@ -39,6 +41,7 @@ def compose_segmentation_split(images: np.ndarray, labels: np.ndarray, out_dir: 
         num_images (int): canvases to write.
         canvas (int): canvas side. objects: min/max objects per canvas. size_range: object side range.
         seed (int): random seed; the same seed writes the same set.
+        progress: counts the canvases written (see :mod:`mmkd.utils.progress`); ``False`` is silent.
 
     Returns:
         str: the ``ann_dir/<split>`` folder.
@@ -53,18 +56,20 @@ def compose_segmentation_split(images: np.ndarray, labels: np.ndarray, out_dir: 
     img_dir, ann_dir = osp.join(out_dir, 'img_dir', split), osp.join(out_dir, 'ann_dir', split)
     os.makedirs(img_dir, exist_ok=True)
     os.makedirs(ann_dir, exist_ok=True)
-    for index in range(1, num_images + 1):
-        img = rng.integers(0, 40, size=(canvas, canvas), dtype=np.uint8)
-        seg = np.zeros((canvas, canvas), dtype=np.uint8)
-        sizes = rng.integers(size_range[0], size_range[1] + 1, size=int(rng.integers(objects[0], objects[1] + 1)))
-        for x, y, size in _place(rng, canvas, sizes):  # non-overlapping: one class per pixel
-            k = int(rng.integers(len(images)))
-            obj = cv2.resize(images[k], (size, size), interpolation=cv2.INTER_LINEAR)
-            img[y:y + size, x:x + size] = np.maximum(img[y:y + size, x:x + size], obj)
-            seg[y:y + size, x:x + size][obj > FOREGROUND] = int(labels[k]) + 1
-        name = f'{index:06d}.png'
-        cv2.imwrite(osp.join(img_dir, name), cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
-        cv2.imwrite(osp.join(ann_dir, name), seg)
+    with ProgressReporter(num_images, f'compose {split} (segmentation)', 'img', progress) as bar:
+        for index in range(1, num_images + 1):
+            img = rng.integers(0, 40, size=(canvas, canvas), dtype=np.uint8)
+            seg = np.zeros((canvas, canvas), dtype=np.uint8)
+            sizes = rng.integers(size_range[0], size_range[1] + 1, size=int(rng.integers(objects[0], objects[1] + 1)))
+            for x, y, size in _place(rng, canvas, sizes):  # non-overlapping: one class per pixel
+                k = int(rng.integers(len(images)))
+                obj = cv2.resize(images[k], (size, size), interpolation=cv2.INTER_LINEAR)
+                img[y:y + size, x:x + size] = np.maximum(img[y:y + size, x:x + size], obj)
+                seg[y:y + size, x:x + size][obj > FOREGROUND] = int(labels[k]) + 1
+            name = f'{index:06d}.png'
+            cv2.imwrite(osp.join(img_dir, name), cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
+            cv2.imwrite(osp.join(ann_dir, name), seg)
+            bar.update()
     return ann_dir
 
 
@@ -94,10 +99,12 @@ class ComposedSegmentation(BaseSegDataset):
 
 
 def compose_fashion_segmentation(images: np.ndarray, labels: np.ndarray, out_dir: str,
-                                 num_images: Sequence[int] = (400, 150), seed: int = 0) -> str:
+                                 num_images: Sequence[int] = (400, 150), seed: int = 0, progress=True) -> str:
     """Write the train / val splits from disjoint halves of ``images`` (seeds ``seed`` and ``seed + 1``),
     as the demo does for detection; returns ``out_dir``."""
     half = len(images) // 2
-    compose_segmentation_split(images[:half], labels[:half], out_dir, 'train', num_images[0], seed=seed)
-    compose_segmentation_split(images[half:], labels[half:], out_dir, 'val', num_images[1], seed=seed + 1)
+    compose_segmentation_split(images[:half], labels[:half], out_dir, 'train', num_images[0], seed=seed,
+                               progress=progress)
+    compose_segmentation_split(images[half:], labels[half:], out_dir, 'val', num_images[1], seed=seed + 1,
+                               progress=progress)
     return out_dir
