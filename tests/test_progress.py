@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 import torch
-
 from conftest import REPO, write_tiny_config
+
 from mmkd.apis.kmeans import run_kmeans
 from mmkd.utils.progress import ProgressReporter, progress_mode, track
 
