@@ -8,6 +8,9 @@
 * An exported student (``backbone.*``, ``head.*`` keys) is evaluated with the student config alone.
 * Anything else (classifier, detector, segmentor) is the config's model.
 
+With ``tta=True`` the model chosen above is wrapped in the config's ``tta_model`` and tested on its
+``tta_pipeline`` (both must be in the config); the checkpoint is loaded into the wrapped model.
+
 The checkpoint must fit exactly: missing, unexpected and mis-shaped keys are an error that names
 them, never a randomly initialised model that gets scored.
 """
@@ -23,7 +26,8 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 from .runner import model_config
 
-__all__ = ['CheckpointMismatchError', 'evaluation_model', 'load_strictly', 'build_test_runner', 'evaluate']
+__all__ = ['CheckpointMismatchError', 'evaluation_model', 'load_strictly', 'apply_tta', 'build_test_runner',
+           'evaluate']
 
 # metrics that read what a distiller adds to its predictions, not a plain classifier's
 DISTILLER_METRICS = ('BranchAccuracy', 'CSSMetric', 'ExitAccuracy')
@@ -177,10 +181,25 @@ def _plain_evaluators(cfg: Config) -> None:
     cfg.test_evaluator = kept
 
 
-def build_test_runner(cfg: Config, checkpoint: str):
+def apply_tta(cfg: Config) -> None:
+    """Wrap ``cfg.model`` in ``cfg.tta_model`` and test on ``cfg.tta_pipeline`` (mmpretrain's, mmdet's and
+    mmseg's ``--tta``). Both must be in the config: no test-time augmentation is made up for it."""
+    lacking = [k for k in ('tta_model', 'tta_pipeline') if not cfg.get(k)]
+    if lacking:
+        raise ValueError(
+            f'--tta: {cfg.filename} defines no {" and no ".join(lacking)}; add them to the config, e.g. '
+            "tta_model = dict(type='mmpretrain.AverageClsScoreTTA') and a tta_pipeline whose last step is "
+            "dict(type='TestTimeAug', transforms=[[dict(type='RandomFlip', prob=1.), "
+            "dict(type='RandomFlip', prob=0.)], [dict(type='PackInputs')]])")
+    cfg.model = dict(**copy.deepcopy(dict(cfg.tta_model)), module=cfg.model)
+    cfg.test_dataloader.dataset.pipeline = copy.deepcopy(cfg.tta_pipeline)
+
+
+def build_test_runner(cfg: Config, checkpoint: str, tta: bool = False):
     """An mmengine ``Runner`` for ``cfg`` whose model is loaded strictly from ``checkpoint``.
 
     ``cfg`` is prepared by :func:`mmkd.apis.prepare_test_cfg`; its ``load_from`` is cleared here.
+    ``tta``: wrap the evaluated model in the config's ``tta_model`` (see :func:`apply_tta`).
     """
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
@@ -199,14 +218,18 @@ def build_test_runner(cfg: Config, checkpoint: str):
     cfg.load_from, cfg.resume = None, False
     if student_alone:
         _plain_evaluators(cfg)
+    if tta:
+        apply_tta(cfg)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    if tta:
+        model = model.module  # the TTA wrapper's model: the checkpoint's keys carry no 'module.'
     n = load_strictly(model, state_dict, checkpoint, prefix, _export_hint(state, distiller_model))
     what = f"the student ('{prefix}' keys)" if prefix else type(model).__name__
     runner.logger.info(f'evaluating {what} of {checkpoint}: {n} tensors loaded strictly')
     return runner
 
 
-def evaluate(cfg: Config, checkpoint: str) -> dict:
+def evaluate(cfg: Config, checkpoint: str, tta: bool = False) -> dict:
     """Build with :func:`build_test_runner` and run the test loop; returns the metrics."""
-    return build_test_runner(cfg, checkpoint).test()
+    return build_test_runner(cfg, checkpoint, tta=tta).test()
