@@ -18,6 +18,10 @@ from conftest import REPO
 
 TRANSFER_CONFIGS = sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', 'transfer', '**', '*.py'),
                                                                   recursive=True) if '_base_' not in p)
+# configs whose backbone is mmpretrain's MobileNetV2 / ShuffleNetV2 (tests/test_transfer_nonresnet.py builds them
+# around students of their own kind); the rest are ResNet configs, built here around the ResNet-18 students
+MOBILE_CONFIGS = [c for c in TRANSFER_CONFIGS if any(k in osp.basename(c) for k in ('mobilenetv2', 'shufflenetv2'))]
+RESNET_CONFIGS = [c for c in TRANSFER_CONFIGS if c not in MOBILE_CONFIGS]
 WIDTHS = (16, 64)
 FMNIST_DET = 'configs/transfer/mmdet/faster-rcnn_r18-w16_fpn_fmnist-composed.py'
 FMNIST_CASCADE = 'configs/transfer/mmdet/cascade-rcnn_r18-w16_fpn_fmnist-composed.py'
@@ -87,7 +91,7 @@ def test_config_carries_the_load_check_a_seed_and_no_hand_written_widths(config)
 
 
 @pytest.mark.parametrize('width', WIDTHS)
-@pytest.mark.parametrize('config', TRANSFER_CONFIGS)
+@pytest.mark.parametrize('config', RESNET_CONFIGS)
 def test_widths_follow_the_student_and_the_load_check_passes(config, width, students):
     from mmkd.transfer import BackboneCheckpointError, BackboneLoadCheckHook
     cfg, model = build(config, {'student_checkpoint': students[width]})
@@ -113,6 +117,40 @@ def test_widths_follow_the_student_and_the_load_check_passes(config, width, stud
     backbone.init_cfg = dict(type='Pretrained', checkpoint=other, prefix='backbone.')
     with pytest.raises(BackboneCheckpointError, match=r'mis-shaped keys: .*conv1\.weight: checkpoint'):
         hook.before_run(fake_runner(model))
+
+
+def test_the_mobile_configs_are_found_and_build_mmpretrain_backbones():
+    from mmengine.config import Config
+    assert len(MOBILE_CONFIGS) == 4 and len(RESNET_CONFIGS) >= 11
+    for config in MOBILE_CONFIGS:
+        assert Config.fromfile(osp.join(REPO, config)).model.backbone.type in ('mmpretrain.MobileNetV2',
+                                                                               'mmpretrain.ShuffleNetV2')
+
+
+@pytest.mark.parametrize('config', MOBILE_CONFIGS)
+def test_mobile_widths_without_a_checkpoint_come_from_the_widen_factor(config, tmp_path):
+    """No file yet: the configured widen_factor (0.5) gives mmpretrain's channels for the out_indices."""
+    from mmkd.transfer.widths import mobile_stage_channels
+    cfg, model = build(config, {'student_checkpoint': str(tmp_path / 'not_exported_yet.pth')})
+    m = cfg.model
+    kind = m.backbone.type.split('.')[-1]
+    stages = [mobile_stage_channels(kind, 0.5)[i] for i in m.backbone.out_indices]
+    if 'neck' in m:
+        assert m.neck.in_channels == stages and m.neck.out_channels == 128
+        assert [c.conv.in_channels for c in model.neck.lateral_convs] == stages
+        assert (m.roi_head.bbox_head.in_channels, m.roi_head.bbox_head.fc_out_channels) == (128, 512)
+    else:
+        assert m.decode_head.in_channels == stages[m.decode_head.in_index] == stages[-1]
+        assert m.auxiliary_head.in_channels == stages[m.auxiliary_head.in_index] == stages[0]
+        assert m.decode_head.channels == stages[-1] // 4
+
+
+def test_a_resnet_student_leaves_a_mobile_config_as_configured_and_the_check_refuses_it(students):
+    from mmkd.transfer import BackboneCheckpointError, BackboneLoadCheckHook
+    cfg, model = build(MOBILE_CONFIGS[0], {'student_checkpoint': students[16]})
+    assert 'depth' not in cfg.model.backbone and 'base_channels' not in cfg.model.backbone
+    with pytest.raises(BackboneCheckpointError, match=r'missing keys[\s\S]*unexpected keys'):
+        BackboneLoadCheckHook().before_run(fake_runner(model))
 
 
 def test_explicit_init_cfg_checkpoint_wins_and_is_the_width_source(students):
