@@ -1,5 +1,6 @@
 # Faster R-CNN, FPN, with an mmpretrain MobileNetV2 student (width 0.5;
-# configs/baseline/mobilenetv2-w0.5_fashion-mnist.py or any distiller with that student) on the composed Fashion-MNIST set (../_base_/fmnist_composed_det.py). mmdet
+# configs/baseline/mobilenetv2-w0.5_fashion-mnist.py, or any distiller with that student) on the composed
+# Fashion-MNIST set (../_base_/fmnist_composed_det.py). mmdet
 # builds the backbone from mmpretrain through the `mmpretrain.` scope, so the exported tensors load as they are.
 # The FPN takes layer2, layer3, layer5 and layer7 (out_indices 1, 2, 4, 6: strides 4, 8, 16, 32, as a ResNet's
 # stages). The widen factor and every width (FPN inputs and width, RPN, RoI head) are read from the student:
