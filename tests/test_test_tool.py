@@ -70,11 +70,33 @@ def test_out_predictions_and_show_dir(kd_ckpt, tmp_path):
 def test_tta_and_out_metrics(kd_ckpt, tmp_path):
     _, tta_path, ckpt = kd_ckpt
     metrics, preds = str(tmp_path / 'm.json'), str(tmp_path / 'tta.pkl')
-    run_tool('test.py', tta_path, ckpt, '--tta', '--out', metrics, '--out-item', 'metrics',
-             '--work-dir', str(tmp_path / 'w'))
+    proc = run_tool('test.py', tta_path, ckpt, '--tta', '--out', metrics, '--out-item', 'metrics',
+                    '--work-dir', str(tmp_path / 'w'))
+    assert "evaluating the student ('student.' keys)" in proc.stdout + proc.stderr
     with open(metrics) as f:
         got = json.load(f)
     assert 0.0 <= got['accuracy/top1'] <= 100.0
+
+
+def test_tta_wraps_the_student_loaded_strictly(kd_ckpt, tmp_path):
+    from mmkd.apis import load_config
+    from mmkd.apis.evaluate import build_test_runner
+    _, tta_path, ckpt = kd_ckpt
+    cfg = load_config(tta_path)
+    cfg.work_dir = str(tmp_path / 'inproc')
+    runner = build_test_runner(cfg, ckpt, tta=True)
+    assert type(runner.model).__name__ == 'AverageClsScoreTTA'
+    assert type(runner.model.module).__name__ == 'ImageClassifier'
+    student = {k[len('student.'):]: v for k, v in torch.load(ckpt, weights_only=True)['state_dict'].items()
+               if k.startswith('student.')}
+    got = runner.model.module.state_dict()
+    assert sorted(got) == sorted(student) and all(torch.equal(got[k], student[k]) for k in student)
+    assert cfg.test_dataloader.dataset.pipeline[-1]['type'] == 'TestTimeAug'
+    # each test image comes as its flipped and unflipped views; the score is their mean
+    batch = next(iter(runner.test_dataloader))
+    views = [{k: v[i] for k, v in batch.items()} for i in range(2)]
+    scores = [runner.model.module.test_step(v)[0].pred_score for v in views]
+    assert torch.allclose(runner.model.test_step(batch)[0].pred_score, (scores[0] + scores[1]) / 2, atol=1e-6)
 
 
 def _tool_main(*argv):
@@ -87,9 +109,17 @@ def test_tta_without_tta_model_names_the_config(kd_ckpt, tmp_path):
         _tool_main(cfg_path, ckpt, '--tta', '--work-dir', tmp_path / 'w')
 
 
-def test_out_item_errors(kd_ckpt, tmp_path):
+def test_out_item_defaults_and_errors(kd_ckpt, tmp_path):
     cfg_path, _, ckpt = kd_ckpt
+    tool = runpy.run_path(osp.join(REPO, 'tools', 'test.py'), run_name='tools_test')
+    item = lambda *argv: tool['out_item'](tool['parse_args']([cfg_path, ckpt, *argv]), 'mmpretrain')  # noqa: E731
+    # mmpretrain's default for a pickle; the metrics for a .json file, as tools/test.py always wrote
+    assert item('--out', 'p.pkl') == 'pred' and item('--out', 'm.json') == 'metrics'
+    assert item('--out', 'm.pkl', '--out-item', 'metrics') == 'metrics'
+    assert tool['out_item'](tool['parse_args']([cfg_path, ckpt, '--out', 'masks']), 'mmseg') == 'seg_dir'
     with pytest.raises(SystemExit, match='the predictions are pickled'):
         _tool_main(cfg_path, ckpt, '--out', tmp_path / 'p.json', '--out-item', 'pred', '--work-dir', tmp_path)
     with pytest.raises(SystemExit):  # argparse: --out-item needs --out
         _tool_main(cfg_path, ckpt, '--out-item', 'pred')
+    with pytest.raises(SystemExit, match='the metrics are dumped as'):
+        _tool_main(cfg_path, ckpt, '--out', tmp_path / 'metrics.txt', '--work-dir', tmp_path)

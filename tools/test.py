@@ -63,6 +63,9 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.out is None and args.out_item is not None:
         parser.error('--out-item needs --out FILE')
+    if args.tta and (args.show or args.show_dir):
+        parser.error('--show/--show-dir draw single test images; they do not combine with --tta (whose batches hold '
+                     'every augmented view)')
     if args.interval < 1:
         parser.error('--interval must be at least 1')
     if 'LOCAL_RANK' not in os.environ:
