@@ -20,8 +20,9 @@ NUM_TEST = 12
 TTA = '''
 tta_model = dict(type='mmpretrain.AverageClsScoreTTA')
 tta_pipeline = [dict(type='GrayToRGB'), dict(type='Resize', scale=(32, 32)),
-                dict(type='TestTimeAug', transforms=[[dict(type='RandomFlip', prob=1.), dict(type='RandomFlip', prob=0.)],
-                                                     [dict(type='PackInputs')]])]
+                dict(type='TestTimeAug',
+                     transforms=[[dict(type='RandomFlip', prob=1.), dict(type='RandomFlip', prob=0.)],
+                                 [dict(type='PackInputs')]])]
 '''
 
 
