@@ -1,4 +1,48 @@
+import os
+import os.path as osp
+import shutil
+import sys
+import warnings
+
 from setuptools import find_packages, setup
+
+
+def add_mim_extension():
+    """Put configs/, tools/ and model-index.yml under mmkd/.mim for OpenMMLab's mim.
+
+    `mim train/test/search/list mmkd` look for mmkd/.mim/{tools/train.py,configs,model-index.yml}.
+    An editable install (`setup.py develop`, which `pip install -e .` runs here) links them; a
+    wheel or sdist build copies them.
+    """
+    if 'develop' in sys.argv:
+        mode = 'symlink'
+    elif 'sdist' in sys.argv or 'bdist_wheel' in sys.argv:
+        mode = 'copy'
+    else:
+        return
+    root = osp.dirname(osp.abspath(__file__))
+    mim_dir = osp.join(root, 'mmkd', '.mim')
+    os.makedirs(mim_dir, exist_ok=True)
+    for name in ('configs', 'tools', 'model-index.yml'):
+        src = osp.join(root, name)
+        dst = osp.join(mim_dir, name)
+        if not osp.exists(src):
+            continue
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if mode == 'symlink':
+            try:
+                os.symlink(osp.relpath(src, mim_dir), dst)
+                continue
+            except OSError:
+                warnings.warn(f'could not link {dst}; copying {src} instead')
+        if osp.isdir(src):
+            shutil.copytree(src, dst)
+        else:
+            shutil.copyfile(src, dst)
+
 
 def readme():
     with open('README.md', encoding='utf-8') as f:
@@ -13,6 +57,8 @@ def version():
 def requirements(path):
     with open(path, encoding='utf-8') as f:
         return [line.split('#')[0].strip() for line in f if line.split('#')[0].strip()]
+
+add_mim_extension()
 
 setup(
     name='mmkd',
@@ -37,5 +83,7 @@ setup(
         'tests': requirements('requirements/tests.txt'),
     },
     license='Apache License 2.0',
+    include_package_data=True,
+    package_data={'mmkd': ['.mim/model-index.yml', '.mim/configs/**/*', '.mim/tools/**/*']},
     zip_safe=False,
 )
