@@ -13,6 +13,7 @@ the demo is what a user gets on their own data; each stage's config is ``<work-d
 A rerun reuses every stage whose configuration is unchanged (``--force`` retrains).
 Run it with ``make demo`` (installs first) or ``.venv/bin/python tools/demo.py [options]``.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -21,16 +22,34 @@ import shutil
 import sys
 import time
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.dirname(osp.dirname(osp.realpath(__file__)))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
 DATA_ROOT = '/usr/share/datasets/fashion-mnist'
 
-from mmkd.apis.chain import (METHOD_NAMES, ChainError, ChainOptions, ChainRunner, Progress,  # noqa: E402
-                             det_stage, export_stage, get_method, plan)
+from mmkd.apis.chain import (  # noqa: E402
+    METHOD_NAMES,
+    ChainError,
+    ChainOptions,
+    ChainRunner,
+    Progress,
+    det_stage,
+    export_stage,
+    get_method,
+    plan,
+)
 
-METHOD_LABELS = dict(teacher='Teacher (ResNet-18 w1/2)', baseline='Student alone', kd='Hinton KD', dml='DML',
-                     hssakd='HSSAKD', mixskd='MixSKD', sskd='SSKD', css='CSS', sssd='SSSD')
+METHOD_LABELS = dict(
+    teacher='Teacher (ResNet-18 w1/2)',
+    baseline='Student alone',
+    kd='Hinton KD',
+    dml='DML',
+    hssakd='HSSAKD',
+    mixskd='MixSKD',
+    sskd='SSKD',
+    css='CSS',
+    sssd='SSSD',
+)
 METHOD_LABELS['hssakd-online'] = 'HSSAKD (online)'
 
 
@@ -38,8 +57,13 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'demo'))
     parser.add_argument('--data-root', default=DATA_ROOT, help='directory with the Fashion-MNIST IDX files')
-    parser.add_argument('--methods', nargs='+', default=['baseline', 'kd', 'hssakd', 'mixskd'], choices=METHOD_NAMES,
-                        help='student methods to compare')
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        default=['baseline', 'kd', 'hssakd', 'mixskd'],
+        choices=METHOD_NAMES,
+        help='student methods to compare',
+    )
     parser.add_argument('--epochs', type=int, default=3, help='epochs of every classification stage')
     parser.add_argument('--num-train', type=int, default=3000, help='training images (first N of 60k; 0 = all)')
     parser.add_argument('--num-test', type=int, default=0, help='test images (first N of 10k; 0 = all)')
@@ -47,8 +71,14 @@ def parse_args():
     parser.add_argument('--workers', type=int, default=2, help='data loader workers per stage')
     parser.add_argument('--num-clusters', type=int, default=50, help='SSSD: k-means K')
     parser.add_argument('--det-iters', type=int, default=200, help='Faster R-CNN iterations (0 skips detection)')
-    parser.add_argument('--det-images', type=int, nargs=2, default=[400, 150], metavar=('TRAIN', 'VAL'),
-                        help='composed detection canvases')
+    parser.add_argument(
+        '--det-images',
+        type=int,
+        nargs=2,
+        default=[400, 150],
+        metavar=('TRAIN', 'VAL'),
+        help='composed detection canvases',
+    )
     parser.add_argument('--no-preflight', action='store_true', help='no one-step dry run before each stage')
     parser.add_argument('--force', action='store_true', help='retrain every stage')
     return parser.parse_args()
@@ -59,31 +89,53 @@ def demo_options(args) -> ChainOptions:
     persistent = args.workers > 0
 
     def loader(batch, n):
-        return {'batch_size': batch, 'num_workers': args.workers, 'persistent_workers': persistent,
-                'dataset.num_samples': n}
+        return {
+            'batch_size': batch,
+            'num_workers': args.workers,
+            'persistent_workers': persistent,
+            'dataset.num_samples': n,
+        }
 
-    data = dict(train_dataloader=loader(args.batch_size, args.num_train or None),
-                val_dataloader=loader(256, args.num_test or None), test_dataloader=loader(256, args.num_test or None))
+    data = dict(
+        train_dataloader=loader(args.batch_size, args.num_train or None),
+        val_dataloader=loader(256, args.num_test or None),
+        test_dataloader=loader(256, args.num_test or None),
+    )
     dataset_options = {f'{k}.{kk}': vv for k, v in data.items() for kk, vv in v.items()}
     dataset_options['data_root'] = args.data_root  # the fact; every dataset's data_root follows it
     # the val split is the test split here: hand every stage's last checkpoint on, select nothing on it
-    hooks = {'default_hooks.logger.interval': 50, 'default_hooks.checkpoint.interval': 1,
-             'default_hooks.checkpoint.max_keep_ckpts': 1, 'default_hooks.checkpoint.save_best': None}
-    return ChainOptions(dataset='fashion_mnist', teacher='resnet18-w32', student='resnet18-w16',
-                        num_clusters=args.num_clusters, epochs=args.epochs,
-                        dataset_options=dataset_options,
-                        cfg_options=hooks,
-                        preflight=not args.no_preflight, force=args.force, det_iters=args.det_iters,
-                        det_images=tuple(args.det_images), det_data_root=args.data_root,
-                        transfer_data_dir=osp.abspath(args.work_dir))
+    hooks = {
+        'default_hooks.logger.interval': 50,
+        'default_hooks.checkpoint.interval': 1,
+        'default_hooks.checkpoint.max_keep_ckpts': 1,
+        'default_hooks.checkpoint.save_best': None,
+    }
+    return ChainOptions(
+        dataset='fashion_mnist',
+        teacher='resnet18-w32',
+        student='resnet18-w16',
+        num_clusters=args.num_clusters,
+        epochs=args.epochs,
+        dataset_options=dataset_options,
+        cfg_options=hooks,
+        preflight=not args.no_preflight,
+        force=args.force,
+        det_iters=args.det_iters,
+        det_images=tuple(args.det_images),
+        det_data_root=args.data_root,
+        transfer_data_dir=osp.abspath(args.work_dir),
+    )
 
 
 def main():
     args = parse_args()
-    if not osp.isfile(osp.join(args.data_root, 'train-images-idx3-ubyte.gz')) and \
-            not osp.isfile(osp.join(args.data_root, 'train-images-idx3-ubyte')):
-        sys.exit(f'demo: Fashion-MNIST not found in {args.data_root}; install the Debian package '
-                 'dataset-fashion-mnist (make install does it when it can) or pass --data-root')
+    if not osp.isfile(osp.join(args.data_root, 'train-images-idx3-ubyte.gz')) and not osp.isfile(
+        osp.join(args.data_root, 'train-images-idx3-ubyte')
+    ):
+        sys.exit(
+            f'demo: Fashion-MNIST not found in {args.data_root}; install the Debian package '
+            'dataset-fashion-mnist (make install does it when it can) or pass --data-root'
+        )
     os.makedirs(args.work_dir, exist_ok=True)
     start = time.time()
     methods = [get_method(m) for m in args.methods]
@@ -114,59 +166,96 @@ def table_rows(records: dict, methods) -> list:
         val = rec.get('val_metrics') or {}
         hits = sorted(k for k in val if k.startswith(key.rstrip('*')))
         curve = val.get(key) or (val[hits[-1]] if hits else {})
-        rows.append(dict(stage=name, method=METHOD_LABELS.get(name, name), student=student,
-                         last=rec['test_top1'], best=curve.get('best', rec['test_top1']),
-                         best_epoch=curve.get('best_step'), minutes=rec['seconds'] / 60,
-                         checkpoint=rec['checkpoint']))
+        rows.append(
+            dict(
+                stage=name,
+                method=METHOD_LABELS.get(name, name),
+                student=student,
+                last=rec['test_top1'],
+                best=curve.get('best', rec['test_top1']),
+                best_epoch=curve.get('best_step'),
+                minutes=rec['seconds'] / 60,
+                checkpoint=rec['checkpoint'],
+            )
+        )
     return rows
 
 
 def report(args, rows, best, det, seconds):
     from plot_curves import plot_curves
+
     from mmkd.visualization.demo_plots import plot_bars
+
     curves = osp.join(args.work_dir, 'curves.png')
     runs = [osp.join(args.work_dir, r['stage']) for r in rows]
-    plot_curves(runs, ['accuracy/top1', 'loss'], curves, names=[r['method'] for r in rows],
-                title='Fashion-MNIST test top-1 per epoch, and training loss')
+    plot_curves(
+        runs,
+        ['accuracy/top1', 'loss'],
+        curves,
+        names=[r['method'] for r in rows],
+        title='Fashion-MNIST test top-1 per epoch, and training loss',
+    )
     bars = osp.join(args.work_dir, 'accuracy.png')
     plot_bars(rows, bars)
     baseline = next((r['last'] for r in rows if r['stage'] == 'baseline'), None)
     lines = [
-        '# mmkd demo results (Fashion-MNIST)', '',
+        '# mmkd demo results (Fashion-MNIST)',
+        '',
         f'Command: `python tools/demo.py --epochs {args.epochs} --num-train {args.num_train} '
         f'--num-test {args.num_test} --methods {" ".join(args.methods)} --det-iters {args.det_iters}`  ',
         f'Finished: {time.strftime("%Y-%m-%d %H:%M")}, machine: {platform.machine()}, {os.cpu_count()} CPU cores, '
         f'torch threads per run as set by OMP_NUM_THREADS ({os.environ.get("OMP_NUM_THREADS", "default")}); '
-        f'total wall time {seconds / 60:.1f} min (reused stages count 0).', '',
+        f'total wall time {seconds / 60:.1f} min (reused stages count 0).',
+        '',
         f'Training images: {args.num_train or 60000} of 60,000; test images: {args.num_test or 10000} of 10,000; '
-        f'{args.epochs} epochs, batch {args.batch_size}, SGD (lr 0.05) with a 1-epoch warm-up then cosine, seed 0 for every run.', '',
+        f'{args.epochs} epochs, batch {args.batch_size}, SGD (lr 0.05) with a 1-epoch warm-up then cosine, '
+        'seed 0 for every run.',
+        '',
         '| method | network | top-1 last epoch (%) | vs. student alone | top-1 best epoch (%) | train time (min) |',
         '|---|---|---|---|---|---|',
     ]
     for r in rows:
         net = 'ResNet-18 w1/2 (2.8M)' if r['stage'] == 'teacher' else 'ResNet-18 w1/4 (0.7M)'
         delta = f'{r["last"] - baseline:+.2f}' if (baseline is not None and r['student']) else ''
-        lines.append(f'| {r["method"]} | {net} | {r["last"]:.2f} | {delta} | {r["best"]:.2f} (epoch {r["best_epoch"]}) '
-                     f'| {r["minutes"]:.1f} |')
-    lines += ['', f'Best student (by last-epoch accuracy): **{best["method"]}**, exported to '
-              f'`{osp.relpath(osp.join(args.work_dir, "student.pth"), REPO)}`.', '']
+        lines.append(
+            f'| {r["method"]} | {net} | {r["last"]:.2f} | {delta} | {r["best"]:.2f} (epoch {r["best_epoch"]}) '
+            f'| {r["minutes"]:.1f} |'
+        )
+    lines += [
+        '',
+        f'Best student (by last-epoch accuracy): **{best["method"]}**, exported to '
+        f'`{osp.relpath(osp.join(args.work_dir, "student.pth"), REPO)}`.',
+        '',
+    ]
     if det:
         det = det['test_metrics'] | dict(seconds=det['seconds'])
-        lines += ['Detection transfer (Faster R-CNN, FPN, the exported student as backbone, '
-                  f'{args.det_iters} iterations, {args.det_images[0]} train / {args.det_images[1]} val canvases '
-                  'composed from Fashion-MNIST test objects):', '',
-                  '| bbox mAP | mAP@0.5 | mAP@0.75 | time (min) |', '|---|---|---|---|',
-                  f'| {100 * det.get("coco/bbox_mAP", float("nan")):.1f} | {100 * det.get("coco/bbox_mAP_50", float("nan")):.1f} '
-                  f'| {100 * det.get("coco/bbox_mAP_75", float("nan")):.1f} | {det["seconds"] / 60:.1f} |', '']
-    lines += ['What a run this small can and cannot show: one seed, a few epochs on a subset, and a test split '
-              'that is also the validation split. Differences of a few tenths of a point are within seed noise; '
-              'the "best epoch" column is selected on the test split and is optimistic. The detection set is '
-              'composed, so its mAP only shows that the transfer path works end to end.', '',
-              '![accuracy curves](curves.png)', '', '![final accuracy](accuracy.png)', '']
+        lines += [
+            'Detection transfer (Faster R-CNN, FPN, the exported student as backbone, '
+            f'{args.det_iters} iterations, {args.det_images[0]} train / {args.det_images[1]} val canvases '
+            'composed from Fashion-MNIST test objects):',
+            '',
+            '| bbox mAP | mAP@0.5 | mAP@0.75 | time (min) |',
+            '|---|---|---|---|',
+            f'| {100 * det.get("coco/bbox_mAP", float("nan")):.1f} '
+            f'| {100 * det.get("coco/bbox_mAP_50", float("nan")):.1f} '
+            f'| {100 * det.get("coco/bbox_mAP_75", float("nan")):.1f} | {det["seconds"] / 60:.1f} |',
+            '',
+        ]
+    lines += [
+        'What a run this small can and cannot show: one seed, a few epochs on a subset, and a test split '
+        'that is also the validation split. Differences of a few tenths of a point are within seed noise; '
+        'the "best epoch" column is selected on the test split and is optimistic. The detection set is '
+        'composed, so its mAP only shows that the transfer path works end to end.',
+        '',
+        '![accuracy curves](curves.png)',
+        '',
+        '![final accuracy](accuracy.png)',
+        '',
+    ]
     out = osp.join(args.work_dir, 'results.md')
     with open(out, 'w') as f:
         f.write('\n'.join(lines))
-    print('\n'.join(lines[:len(lines)]))
+    print('\n'.join(lines[: len(lines)]))
     print(f'\nwrote {out}, {curves}, {bars}')
 
 

@@ -6,12 +6,13 @@ mmdet / mmseg through ``init_cfg=dict(type='Pretrained', checkpoint=OUT, prefix=
 Online methods export the peer they evaluate (``eval_peer``) unless ``--peer K`` is given; an existing
 OUT is replaced only with ``--force``.
 """
+
 import argparse
 import os.path as osp
 import pickle
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.realpath(__file__))))
 
 import mmkd  # noqa: E402,F401
 from mmkd.apis import export_student  # noqa: E402
@@ -21,9 +22,12 @@ def parse_args():
     parser = argparse.ArgumentParser(description='Export the student of a distillation checkpoint')
     parser.add_argument('checkpoint', help='checkpoint written by tools/train.py')
     parser.add_argument('out', help='output file (.pth)')
-    parser.add_argument('--peer', type=int, default=None,
-                        help='online methods: which peer to export (default: the one the method evaluates, '
-                        'eval_peer)')
+    parser.add_argument(
+        '--peer',
+        type=int,
+        default=None,
+        help='online methods: which peer to export (default: the one the method evaluates, eval_peer)',
+    )
     parser.add_argument('--backbone-only', action='store_true', help='export backbone.* keys only')
     parser.add_argument('--force', action='store_true', help='replace OUT if it exists')
     return parser.parse_args()
@@ -36,11 +40,15 @@ def main():
     except (ValueError, OSError, pickle.UnpicklingError) as e:
         sys.exit(f'export_student: {e}')
     peer = f'peer {meta["peer"]} ({meta["peer_choice"]}), ' if 'peer' in meta else ''
-    print(f'exported {peer}{meta["num_tensors"]} tensors ({meta["num_params"] / 1e6:.2f}M params, '
-          f'prefix {meta["prefix"]!r}) from {args.checkpoint} to {args.out}')
+    print(
+        f'exported {peer}{meta["num_tensors"]} tensors ({meta["num_params"] / 1e6:.2f}M params, '
+        f'prefix {meta["prefix"]!r}) from {args.checkpoint} to {args.out}'
+    )
     if 'model_cfg' in meta:
-        print(f'model_cfg: {meta["model_cfg"].get("type")} with backbone {meta.get("backbone_type")}, '
-              f'from {meta["model_cfg_source"]}')
+        print(
+            f'model_cfg: {meta["model_cfg"].get("type")} with backbone {meta.get("backbone_type")}, '
+            f'from {meta["model_cfg_source"]}'
+        )
     for note in meta['notes']:
         print(f'note: {note}')
 

@@ -3,10 +3,11 @@
 The allocator module is loaded by path, because importing the ``mmkd`` package would import torch
 (~4 s) only to throw it away at the re-exec.
 """
+
 import importlib.util
 import os.path as osp
 
-ALLOCATOR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'mmkd', 'utils', 'allocator.py')
+ALLOCATOR = osp.join(osp.dirname(osp.dirname(osp.realpath(__file__))), 'mmkd', 'utils', 'allocator.py')
 
 
 def reexec_on_jemalloc() -> str:

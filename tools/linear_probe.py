@@ -14,12 +14,13 @@ probes the last stage alone, as for any other model. True labels are used here a
 the probe's initialisation and shuffling are drawn on the CPU, so a CPU run is the same whatever
 the machine has.
 """
+
 import argparse
 import json
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.realpath(__file__))))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -37,15 +38,20 @@ def resolve_device(device) -> torch.device:
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError) as e:
-        raise ValueError(f'--device {device!r} is not a device torch knows ({e}); pass e.g. --device cpu '
-                         'or --device cuda') from None
+        raise ValueError(
+            f'--device {device!r} is not a device torch knows ({e}); pass e.g. --device cpu or --device cuda'
+        ) from None
     if dev.type == 'cuda':
         if not torch.cuda.is_available():
-            raise ValueError(f'--device {device}: no CUDA GPU is available here (torch.cuda.is_available() '
-                             'is False); pass --device cpu')
+            raise ValueError(
+                f'--device {device}: no CUDA GPU is available here (torch.cuda.is_available() '
+                'is False); pass --device cpu'
+            )
         if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(f'--device {device}: only {torch.cuda.device_count()} CUDA device(s) here; '
-                             f'pass --device cuda:0 .. cuda:{torch.cuda.device_count() - 1} or --device cpu')
+            raise ValueError(
+                f'--device {device}: only {torch.cuda.device_count()} CUDA device(s) here; '
+                f'pass --device cuda:0 .. cuda:{torch.cuda.device_count() - 1} or --device cpu'
+            )
     elif dev.type != 'cpu':
         raise ValueError(f'--device {device}: the linear probe runs on cpu or cuda only')
     return dev
@@ -56,9 +62,19 @@ def standardize(train: np.ndarray, test: np.ndarray):
     return (train - mean) / std, (test - mean) / std
 
 
-def train_linear_probe(x: np.ndarray, y: np.ndarray, num_classes: int, epochs: int = 100, lr: float = 0.1,
-                       weight_decay: float = 0.0, batch_size: int = 256, seed: int = 0, device='cpu',
-                       progress=True, desc: str = 'linear probe') -> nn.Linear:
+def train_linear_probe(
+    x: np.ndarray,
+    y: np.ndarray,
+    num_classes: int,
+    epochs: int = 100,
+    lr: float = 0.1,
+    weight_decay: float = 0.0,
+    batch_size: int = 256,
+    seed: int = 0,
+    device='cpu',
+    progress=True,
+    desc: str = 'linear probe',
+) -> nn.Linear:
     """Fit ``nn.Linear`` with SGD (momentum 0.9, cosine decay) and cross-entropy on fixed features.
 
     The features, labels and layer live on ``device``; the initial weights and the batch order are
@@ -102,6 +118,7 @@ def probe_probabilities(probe: nn.Linear, x: np.ndarray) -> torch.Tensor:
 def linear_probe(args) -> dict:
     """Embed both splits and probe them on ``args.device``; returns {probe name: top-1 %}."""
     from mmkd.utils import register_all_modules
+
     device = resolve_device(args.device)
     progress = getattr(args, 'progress', True)
     print(f'linear probe: embedding and probe training on {device}', flush=True)
@@ -111,10 +128,26 @@ def linear_probe(args) -> dict:
     exits = exits_loaded and not args.backbone_only
     train_set = build_eval_dataset(cfg, args.train_split)
     test_set = build_eval_dataset(cfg, args.test_split)
-    train_feats, train_y = extract_features(model, train_set, args.batch_size, args.num_workers, device,
-                                            exits=exits, desc=f'embed {args.train_split}', progress=progress)
-    test_feats, test_y = extract_features(model, test_set, args.batch_size, args.num_workers, device,
-                                          exits=exits, desc=f'embed {args.test_split}', progress=progress)
+    train_feats, train_y = extract_features(
+        model,
+        train_set,
+        args.batch_size,
+        args.num_workers,
+        device,
+        exits=exits,
+        desc=f'embed {args.train_split}',
+        progress=progress,
+    )
+    test_feats, test_y = extract_features(
+        model,
+        test_set,
+        args.batch_size,
+        args.num_workers,
+        device,
+        exits=exits,
+        desc=f'embed {args.test_split}',
+        progress=progress,
+    )
     if train_y is None or test_y is None:
         raise ValueError('the linear probe needs true labels in both the train and the test split')
     num_classes = int(max(train_y.max(), test_y.max())) + 1
@@ -122,9 +155,19 @@ def linear_probe(args) -> dict:
     results, probs = {}, []
     for name, tr, te in zip(names, train_feats, test_feats):
         tr, te = standardize(tr, te)
-        probe = train_linear_probe(tr, train_y, num_classes, args.epochs, args.lr, args.weight_decay,
-                                   args.probe_batch_size, args.seed, device=device, progress=progress,
-                                   desc=f'probe {name}')
+        probe = train_linear_probe(
+            tr,
+            train_y,
+            num_classes,
+            args.epochs,
+            args.lr,
+            args.weight_decay,
+            args.probe_batch_size,
+            args.seed,
+            device=device,
+            progress=progress,
+            desc=f'probe {name}',
+        )
         p = probe_probabilities(probe, te)
         probs.append(p)
         results[name] = float((p.argmax(1).numpy() == test_y).mean() * 100)
@@ -148,8 +191,11 @@ def parse_args():
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--backbone-only', action='store_true', help='probe the last stage only, even for SSSD')
     parser.add_argument('--out', help='write the results to this JSON file')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
-                        help='where the network embeds and the probe trains (default: cuda when there is one)')
+    parser.add_argument(
+        '--device',
+        default='cuda' if torch.cuda.is_available() else 'cpu',
+        help='where the network embeds and the probe trains (default: cuda when there is one)',
+    )
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override settings in the config')
     add_progress_argument(parser)
     return parser.parse_args()

@@ -15,6 +15,7 @@ those pixels, so detectors and segmentors train and evaluate on them like on the
 
     python tools/make_tiny_datasets.py --out data --kind all --num 4 [--progress auto|bar|lines|off]
 """
+
 import argparse
 import json
 import os
@@ -26,26 +27,106 @@ from xml.etree import ElementTree as ET
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.realpath(__file__))))
 
 from mmkd.utils.progress import ProgressReporter, add_progress_argument  # noqa: E402
 
 # The 80 COCO category ids (1..90 with gaps), in the order of mmdet's CocoDataset classes.
-COCO_CAT_IDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 28,
-                31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55,
-                56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84,
-                85, 86, 87, 88, 89, 90]
+COCO_CAT_IDS = [
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    20,
+    21,
+    22,
+    23,
+    24,
+    25,
+    27,
+    28,
+    31,
+    32,
+    33,
+    34,
+    35,
+    36,
+    37,
+    38,
+    39,
+    40,
+    41,
+    42,
+    43,
+    44,
+    46,
+    47,
+    48,
+    49,
+    50,
+    51,
+    52,
+    53,
+    54,
+    55,
+    56,
+    57,
+    58,
+    59,
+    60,
+    61,
+    62,
+    63,
+    64,
+    65,
+    67,
+    70,
+    72,
+    73,
+    74,
+    75,
+    76,
+    77,
+    78,
+    79,
+    80,
+    81,
+    82,
+    84,
+    85,
+    86,
+    87,
+    88,
+    89,
+    90,
+]
 ADE20K_NUM_CLASSES = 150  # annotation values 1..150; 0 is "other" (ignored with reduce_zero_label)
 MIN_OBJECT = 32  # mmdet's VOC / COCO configs drop boxes and images smaller than 32 px
 
 
 def voc_classes() -> Tuple[str, ...]:
     from mmdet.datasets import VOCDataset
+
     return tuple(VOCDataset.METAINFO['classes'])
 
 
 def coco_classes() -> Tuple[str, ...]:
     from mmdet.datasets import CocoDataset
+
     return tuple(CocoDataset.METAINFO['classes'])
 
 
@@ -64,8 +145,9 @@ def voc_palette() -> List[int]:
     return palette
 
 
-def draw_scene(rng: np.random.Generator, size: Tuple[int, int], labels: Sequence[int],
-               max_objects: int = 3) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
+def draw_scene(
+    rng: np.random.Generator, size: Tuple[int, int], labels: Sequence[int], max_objects: int = 3
+) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
     """A noisy RGB image with 1..``max_objects`` non-overlapping shapes.
 
     Args:
@@ -94,26 +176,32 @@ def draw_scene(rng: np.random.Generator, size: Tuple[int, int], labels: Sequence
             w = int(rng.integers(MIN_OBJECT + 4, max(MIN_OBJECT + 5, width // 2)))
             h = int(rng.integers(MIN_OBJECT + 4, max(MIN_OBJECT + 5, height // 2)))
             x0, y0 = int(rng.integers(0, width - w + 1)), int(rng.integers(0, height - h + 1))
-            if not label_map[y0:y0 + h, x0:x0 + w].any():
+            if not label_map[y0 : y0 + h, x0 : x0 + w].any():
                 break
         else:
             continue
         label = int(rng.choice(labels))
         shape = np.zeros_like(label_map, dtype=bool)
         if rng.random() < 0.5:
-            shape[y0:y0 + h, x0:x0 + w] = True
+            shape[y0 : y0 + h, x0 : x0 + w] = True
             polygon = [x0, y0, x0 + w, y0, x0 + w, y0 + h, x0, y0 + h]
         else:  # ellipse through pixel centres; its bounds are measured below, not assumed
             cx, cy, a, b = x0 + (w - 1) / 2, y0 + (h - 1) / 2, w / 2, h / 2
-            shape = ((xx - cx) / a)**2 + ((yy - cy) / b)**2 <= 1.0
+            shape = ((xx - cx) / a) ** 2 + ((yy - cy) / b) ** 2 <= 1.0
             t = np.linspace(0, 2 * np.pi, 24, endpoint=False)
             polygon = np.stack([cx + 0.5 + a * np.cos(t), cy + 0.5 + b * np.sin(t)], 1).round(2).ravel().tolist()
         colour = np.array([(label * 67) % 256, (label * 131 + 50) % 256, (label * 29 + 100) % 256])
         img[shape] = colour + rng.normal(0, 6, size=(int(shape.sum()), 3))
         label_map[shape] = label
         ys, xs = np.nonzero(shape)
-        objects.append(dict(label=label, box=(int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())),
-                            area=int(shape.sum()), polygon=polygon))
+        objects.append(
+            dict(
+                label=label,
+                box=(int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())),
+                area=int(shape.sum()),
+                polygon=polygon,
+            )
+        )
     return np.clip(img, 0, 255).astype(np.uint8), label_map, objects
 
 
@@ -169,8 +257,7 @@ def write_voc(out: str, num: int, rng: np.random.Generator, size: Tuple[int, int
     def scene(year_dir: str, name: str, seg: bool = False, aug: bool = False):
         img, label_map, objects = draw_scene(rng, size, labels)
         _save_jpg(osp.join(year_dir, 'JPEGImages', f'{name}.jpg'), img)
-        _voc_xml(osp.join(year_dir, 'Annotations', f'{name}.xml'), osp.basename(year_dir), name, size, objects,
-                 classes)
+        _voc_xml(osp.join(year_dir, 'Annotations', f'{name}.xml'), osp.basename(year_dir), name, size, objects, classes)
         if seg:
             _save_png(osp.join(year_dir, 'SegmentationClass', f'{name}.png'), label_map, palette)
         if seg or aug:
@@ -184,8 +271,8 @@ def write_voc(out: str, num: int, rng: np.random.Generator, size: Tuple[int, int
         scene(voc07, name)
     main = osp.join(voc07, 'ImageSets', 'Main')
     _write_list(osp.join(main, 'trainval.txt'), trainval)
-    _write_list(osp.join(main, 'train.txt'), trainval[:max(1, num // 2)])
-    _write_list(osp.join(main, 'val.txt'), trainval[max(1, num // 2):])
+    _write_list(osp.join(main, 'train.txt'), trainval[: max(1, num // 2)])
+    _write_list(osp.join(main, 'val.txt'), trainval[max(1, num // 2) :])
     _write_list(osp.join(main, 'test.txt'), test)
 
     voc12 = osp.join(devkit, 'VOC2012')
@@ -224,15 +311,30 @@ def write_coco(out: str, num: int, rng: np.random.Generator, size: Tuple[int, in
             for ob in objects:
                 ann_id += 1
                 x0, y0, x1, y1 = ob['box']
-                annotations.append(dict(
-                    id=ann_id, image_id=image_id, category_id=COCO_CAT_IDS[ob['label'] - 1], iscrowd=0,
-                    bbox=[x0, y0, x1 - x0 + 1, y1 - y0 + 1], area=float(ob['area']),
-                    segmentation=[ob['polygon']]))
+                annotations.append(
+                    dict(
+                        id=ann_id,
+                        image_id=image_id,
+                        category_id=COCO_CAT_IDS[ob['label'] - 1],
+                        iscrowd=0,
+                        bbox=[x0, y0, x1 - x0 + 1, y1 - y0 + 1],
+                        area=float(ob['area']),
+                        segmentation=[ob['polygon']],
+                    )
+                )
             bar.update()
         os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
         with open(osp.join(root, 'annotations', f'instances_{split}.json'), 'w') as f:
-            json.dump(dict(info=dict(description='mmkd tiny COCO'), licenses=[], images=images,
-                           annotations=annotations, categories=categories), f)
+            json.dump(
+                dict(
+                    info=dict(description='mmkd tiny COCO'),
+                    licenses=[],
+                    images=images,
+                    annotations=annotations,
+                    categories=categories,
+                ),
+                f,
+            )
     bar.close()
     return root
 
@@ -254,8 +356,14 @@ def write_ade20k(out: str, num: int, rng: np.random.Generator, size: Tuple[int, 
 WRITERS = dict(voc=write_voc, coco=write_coco, ade20k=write_ade20k)
 
 
-def make_tiny_datasets(out: str, kinds: Sequence[str] = ('voc', 'coco', 'ade20k'), num: int = 4,
-                       size: Tuple[int, int] = (160, 128), seed: int = 0, progress=True) -> dict:
+def make_tiny_datasets(
+    out: str,
+    kinds: Sequence[str] = ('voc', 'coco', 'ade20k'),
+    num: int = 4,
+    size: Tuple[int, int] = (160, 128),
+    seed: int = 0,
+    progress=True,
+) -> dict:
     """Write the datasets named in ``kinds`` under ``out``; return {kind: root written}.
 
     ``progress`` (see :mod:`mmkd.utils.progress`) counts the images written per kind.

@@ -18,20 +18,22 @@ The switches follow mmpretrain's tools/test.py:
   them is an error that names it.
 * ``--no-pin-memory``: ``pin_memory=False`` in the test dataloader.
 """
+
 import argparse
 import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.realpath(__file__))))
+sys.path.insert(0, osp.dirname(osp.realpath(__file__)))
 from jemalloc_launch import reexec_on_jemalloc  # noqa: E402
 
 if __name__ == '__main__':
     reexec_on_jemalloc()  # before torch is imported: see mmkd/utils/allocator.py
 
-import mmkd  # noqa: E402,F401
 from mmengine.config import DictAction  # noqa: E402
+
+import mmkd  # noqa: E402,F401
 from mmkd.apis.evaluate import build_test_runner  # noqa: E402
 from mmkd.apis.runner import load_config, prepare_test_cfg  # noqa: E402
 
@@ -41,31 +43,40 @@ PICKLE = ('.pkl', '.pickle')
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (evaluate) a model')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file: a training checkpoint (of a distiller too) or an '
-                        'exported student')
+    parser.add_argument(
+        'checkpoint', help='checkpoint file: a training checkpoint (of a distiller too) or an exported student'
+    )
     parser.add_argument('--work-dir', help='the directory to save the evaluation metrics')
-    parser.add_argument('--out', help='the file to write: the predictions (.pkl) or the metrics (.json/.yaml/.pkl '
-                        'with --out-item metrics); a .json file without --out-item gets the metrics. On mmseg '
-                        'configs a folder (no extension) gets the predicted masks, as mmseg\'s --out')
-    parser.add_argument('--out-item', choices=['metrics', 'pred'],
-                        help='what --out holds; defaults to pred for .pkl/.pickle files, metrics otherwise')
+    parser.add_argument(
+        '--out',
+        help='the file to write: the predictions (.pkl) or the metrics (.json/.yaml/.pkl '
+        'with --out-item metrics); a .json file without --out-item gets the metrics. On mmseg '
+        'configs a folder (no extension) gets the predicted masks, as mmseg\'s --out',
+    )
+    parser.add_argument(
+        '--out-item',
+        choices=['metrics', 'pred'],
+        help='what --out holds; defaults to pred for .pkl/.pickle files, metrics otherwise',
+    )
     parser.add_argument('--show', action='store_true', help='display the predictions in a window')
     parser.add_argument('--show-dir', help='save the drawn predictions under this directory')
     parser.add_argument('--interval', type=int, default=1, help='visualise every N-th test sample')
     parser.add_argument('--wait-time', type=float, default=2, help='seconds each --show window stays')
     parser.add_argument('--no-pin-memory', action='store_true', help='pin_memory=False in the test dataloader')
-    parser.add_argument('--tta', action='store_true',
-                        help="test-time augmentation with the config's tta_model and tta_pipeline")
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config')
+    parser.add_argument(
+        '--tta', action='store_true', help="test-time augmentation with the config's tta_model and tta_pipeline"
+    )
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override settings in the config')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if args.out is None and args.out_item is not None:
         parser.error('--out-item needs --out FILE')
     if args.tta and (args.show or args.show_dir):
-        parser.error('--show/--show-dir draw single test images; they do not combine with --tta (whose batches hold '
-                     'every augmented view)')
+        parser.error(
+            '--show/--show-dir draw single test images; they do not combine with --tta (whose batches hold '
+            'every augmented view)'
+        )
     if args.interval < 1:
         parser.error('--interval must be at least 1')
     if 'LOCAL_RANK' not in os.environ:
@@ -85,8 +96,10 @@ def out_item(args, host: str) -> str:
         return 'seg_dir'
     item = args.out_item or ('pred' if ext in PICKLE else 'metrics')
     if item == 'pred' and ext not in PICKLE:
-        raise SystemExit(f'--out {args.out} --out-item pred: the predictions are pickled, give a .pkl file '
-                         '(or --out-item metrics for the metrics)')
+        raise SystemExit(
+            f'--out {args.out} --out-item pred: the predictions are pickled, give a .pkl file '
+            '(or --out-item metrics for the metrics)'
+        )
     if item == 'metrics' and ext not in ('.json', '.yaml', '.yml') + PICKLE:
         raise SystemExit(f'--out {args.out}: the metrics are dumped as .json, .yaml or .pkl; give one of those')
     return item
@@ -98,8 +111,10 @@ def setup_visualization(cfg, args, host: str) -> None:
     if host == 'mmseg' and 'visualization' not in hooks:
         hooks.visualization = dict(type='mmseg.SegVisualizationHook')
     if 'visualization' not in hooks:
-        raise SystemExit(f'--show/--show-dir: {cfg.filename} has no default_hooks.visualization; add '
-                         "visualization=dict(type='VisualizationHook', enable=False) to its default_hooks")
+        raise SystemExit(
+            f'--show/--show-dir: {cfg.filename} has no default_hooks.visualization; add '
+            "visualization=dict(type='VisualizationHook', enable=False) to its default_hooks"
+        )
     vis = hooks.visualization
     vis.update(show=args.show, wait_time=args.wait_time, interval=args.interval)
     if host == 'mmpretrain':
@@ -137,6 +152,7 @@ def main(argv=None):
     metrics = runner.test()
     if item == 'metrics':
         from mmengine.fileio import dump
+
         dump({k: float(v) if hasattr(v, '__float__') else v for k, v in metrics.items()}, args.out)
     print(metrics)
 

@@ -1,7 +1,8 @@
 """Markdown table of ``tools/benchmark.py --json`` results (the tables of docs/benchmarks.md).
 
-    python tools/analysis/benchmark_table.py work_dirs/bench/*.json [--out table.md]
+python tools/analysis/benchmark_table.py work_dirs/bench/*.json [--out table.md]
 """
+
 import argparse
 import json
 import os.path as osp
@@ -9,9 +10,21 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # tools/, for benchmark.paired_ratios
 
-COLUMNS = ('run', 'config', 'batch', 'steps', 'mmkd s', 'reference s', 'naive s', 'mmkd img/s',
-           'overhead (paired)', 'speedup vs naive (paired)', 'peak MB mmkd / naive', 'malloc mmkd / naive',
-           'load avg')
+COLUMNS = (
+    'run',
+    'config',
+    'batch',
+    'steps',
+    'mmkd s',
+    'reference s',
+    'naive s',
+    'mmkd img/s',
+    'overhead (paired)',
+    'speedup vs naive (paired)',
+    'peak MB mmkd / naive',
+    'malloc mmkd / naive',
+    'load avg',
+)
 
 
 def _fmt(x, spec='.2f'):
@@ -32,19 +45,31 @@ def row(path: str) -> list:
 
     if 'overhead_paired' not in r and 'speedup_vs_naive_paired' not in r:  # written before the paired ratios
         from benchmark import paired_ratios  # imports torch: only for such files
+
         r.update(paired_ratios(v))
     mmkd = v.get('mmkd', {})
     naive = v.get('naive', {})
-    memory = (f"{mmkd['peak_memory_mb']:.0f} / {naive['peak_memory_mb']:.0f} ({r['memory_vs_naive']:.3f})"
-              if 'memory_vs_naive' in r else '-')
+    memory = (
+        f"{mmkd['peak_memory_mb']:.0f} / {naive['peak_memory_mb']:.0f} ({r['memory_vs_naive']:.3f})"
+        if 'memory_vs_naive' in r
+        else '-'
+    )
     load = result.get('load_average') or {}
-    return [osp.splitext(osp.basename(path))[0], f"`{osp.basename(result['config'])}`", str(result['batch_size']),
-            str(len(next(iter(v.values()))['step_times_s'])), step('mmkd'), step('reference'), step('naive'),
-            _fmt(mmkd.get('images_per_s')),
-            f"{_fmt(r.get('overhead'), '.3f')} ({_fmt(r.get('overhead_paired'), '.3f')})",
-            f"**{_fmt(r.get('speedup_vs_naive'))}** ({_fmt(r.get('speedup_vs_naive_paired'))})",
-            memory, f"{mmkd.get('allocator', '-')} / {naive.get('allocator', '-')}",
-            ' -> '.join(f'{x[0]:.1f}' for x in (load.get('start'), load.get('end')) if x)]
+    return [
+        osp.splitext(osp.basename(path))[0],
+        f"`{osp.basename(result['config'])}`",
+        str(result['batch_size']),
+        str(len(next(iter(v.values()))['step_times_s'])),
+        step('mmkd'),
+        step('reference'),
+        step('naive'),
+        _fmt(mmkd.get('images_per_s')),
+        f"{_fmt(r.get('overhead'), '.3f')} ({_fmt(r.get('overhead_paired'), '.3f')})",
+        f"**{_fmt(r.get('speedup_vs_naive'))}** ({_fmt(r.get('speedup_vs_naive_paired'))})",
+        memory,
+        f"{mmkd.get('allocator', '-')} / {naive.get('allocator', '-')}",
+        ' -> '.join(f'{x[0]:.1f}' for x in (load.get('start'), load.get('end')) if x),
+    ]
 
 
 def table(paths) -> str:

@@ -3,6 +3,7 @@
 Example:
     python tools/analysis/compare_runs.py work_dirs/a work_dirs/b --keys accuracy/top1
 """
+
 import argparse
 import os.path as osp
 import sys

@@ -11,6 +11,7 @@ run is one epoch with a constant learning rate and no validation. A config passe
 train (``GPU number: 2``, ``[1][2/2]`` in the log: each rank saw half of the data) and
 ``epoch_1.pth`` is written. Prints one line per config and writes ``results.json`` in ``--out``.
 """
+
 import argparse
 import copy
 import glob
@@ -25,13 +26,19 @@ import time
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
-CONFIGS = ['configs/kd/kd_resnet32x4_resnet8x4_cifar100.py', 'configs/dml/dml_resnet32x4_resnet8x4_cifar100.py',
-           'configs/hssakd/hssakd-teacher_resnet32x4_cifar100.py',
-           'configs/hssakd/hssakd_resnet32x4_resnet8x4_cifar100.py',
-           'configs/hssakd/hssakd-online_resnet32x4x2_cifar100.py', 'configs/sskd/sskd-teacher_resnet32x4_cifar100.py',
-           'configs/sskd/sskd_resnet32x4_resnet8x4_cifar100.py', 'configs/mixskd/mixskd_resnet18_cifar100.py',
-           'configs/css/css_resnet56_resnet56_cifar100.py', 'configs/sssd/sssd_moco_resnet18_cifar100.py',
-           'configs/sssd/sssd_sd_resnet18_cifar100.py']
+CONFIGS = [
+    'configs/kd/kd_resnet32x4_resnet8x4_cifar100.py',
+    'configs/dml/dml_resnet32x4_resnet8x4_cifar100.py',
+    'configs/hssakd/hssakd-teacher_resnet32x4_cifar100.py',
+    'configs/hssakd/hssakd_resnet32x4_resnet8x4_cifar100.py',
+    'configs/hssakd/hssakd-online_resnet32x4x2_cifar100.py',
+    'configs/sskd/sskd-teacher_resnet32x4_cifar100.py',
+    'configs/sskd/sskd_resnet32x4_resnet8x4_cifar100.py',
+    'configs/mixskd/mixskd_resnet18_cifar100.py',
+    'configs/css/css_resnet56_resnet56_cifar100.py',
+    'configs/sssd/sssd_moco_resnet18_cifar100.py',
+    'configs/sssd/sssd_sd_resnet18_cifar100.py',
+]
 
 
 def fashion_dataset(ds: dict, data_root: str, num: int) -> dict:
@@ -48,9 +55,11 @@ def smoke_config(path: str, work: str, args) -> str:
     """Write the shrunk config of ``path`` into ``work``; return its path."""
     import numpy as np
     from mmengine.config import Config
-    from mmkd.datasets.pseudo_label_dataset import write_pseudo_labels
+
     from mmkd.apis.runner import model_config
+    from mmkd.datasets.pseudo_label_dataset import write_pseudo_labels
     from mmkd.testing import write_random_checkpoints
+
     cfg = Config.fromfile(osp.join(REPO, path))
     model = model_config(cfg)
     write_random_checkpoints(model, work)
@@ -86,6 +95,7 @@ def main():
     if not osp.isdir(args.data_root):
         sys.exit(f'--data-root {args.data_root} does not exist (Debian package dataset-fashion-mnist)')
     from mmkd.utils import register_all_modules
+
     register_all_modules(init_default_scope=True)
     iters = args.num_train // (args.nproc * args.batch_size)
     results = {}
@@ -96,17 +106,33 @@ def main():
         cfg_path = smoke_config(path, work, args)
         env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(args.port + i))
         start = time.time()
-        proc = subprocess.run(['bash', osp.join(REPO, 'tools', 'dist_train.sh'), cfg_path, str(args.nproc),
-                               '--no-validate'], cwd=REPO, env=env, capture_output=True, text=True)
+        proc = subprocess.run(
+            ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), cfg_path, str(args.nproc), '--no-validate'],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         logs = sorted(glob.glob(osp.join(work, '*', '*.log')))
         log = open(logs[-1]).read() if logs else ''
-        ok = (proc.returncode == 0 and f'GPU number: {args.nproc}' in log and f'[1][{iters}/{iters}]' in log
-              and osp.isfile(osp.join(work, 'epoch_1.pth')))
+        ok = (
+            proc.returncode == 0
+            and f'GPU number: {args.nproc}' in log
+            and f'[1][{iters}/{iters}]' in log
+            and osp.isfile(osp.join(work, 'epoch_1.pth'))
+        )
         loss = re.findall(rf'\[1\]\[{iters}/{iters}\].*?\bloss: ([0-9.]+)', log)
-        results[name] = dict(config=path, ok=ok, returncode=proc.returncode, seconds=round(time.time() - start, 1),
-                             last_loss=float(loss[-1]) if loss else None)
-        print(f"{'ok  ' if ok else 'FAIL'} {path}  {results[name]['seconds']:.0f}s  loss {results[name]['last_loss']}",
-              flush=True)
+        results[name] = dict(
+            config=path,
+            ok=ok,
+            returncode=proc.returncode,
+            seconds=round(time.time() - start, 1),
+            last_loss=float(loss[-1]) if loss else None,
+        )
+        print(
+            f"{'ok  ' if ok else 'FAIL'} {path}  {results[name]['seconds']:.0f}s  loss {results[name]['last_loss']}",
+            flush=True,
+        )
         if not ok:
             print(proc.stdout[-2000:], proc.stderr[-4000:], flush=True)
     with open(osp.join(args.out, 'results.json'), 'w') as f:

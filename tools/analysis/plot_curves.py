@@ -3,6 +3,7 @@
 Example:
     python tools/analysis/plot_curves.py work_dirs/a work_dirs/b --keys accuracy/top1 --out curves.png
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -14,8 +15,10 @@ from mmkd.utils.logs import load_scalars, metric_series  # noqa: E402
 
 def plot_curves(runs, keys, out, names=None, title=None):
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     names = names or [osp.basename(osp.normpath(r)) for r in runs]
     if len(names) != len(runs):
         raise ValueError(f'{len(names)} names for {len(runs)} runs')
