@@ -48,15 +48,18 @@ def readme():
     with open('README.md', encoding='utf-8') as f:
         return f.read()
 
+
 def version():
     scope = {}
     with open('mmkd/version.py', encoding='utf-8') as f:
         exec(f.read(), scope)
     return scope['__version__']
 
+
 def requirements(path):
     with open(path, encoding='utf-8') as f:
         return [line.split('#')[0].strip() for line in f if line.split('#')[0].strip()]
+
 
 add_mim_extension()
 
@@ -72,9 +75,16 @@ setup(
     # mmkd/utils/version_check.py accepts at import. The exact stack the tests run on is pinned in
     # requirements/*.txt, which tools/install.sh installs (mmcv built from source).
     install_requires=[
-        'torch>=2.1', 'torchvision>=0.16', 'mmcv>=2.0.0,<2.2.0', 'mmengine>=0.10.0,<1.0.0',
-        'mmpretrain>=1.2.0,<1.3.0', 'numpy>=1.24,<2.0', 'opencv-python>=4.8,<5.0', 'scikit-learn',
-        'matplotlib', 'tqdm'
+        'torch>=2.1',
+        'torchvision>=0.16',
+        'mmcv>=2.0.0,<2.2.0',
+        'mmengine>=0.10.0,<1.0.0',
+        'mmpretrain>=1.2.0,<1.3.0',
+        'numpy>=1.24,<2.0',
+        'opencv-python>=4.8,<5.0',
+        'scikit-learn',
+        'matplotlib',
+        'tqdm',
     ],
     extras_require={
         'det': ['mmdet>=3.0.0,<3.4.0'],

@@ -3,6 +3,7 @@ checkpoints a config reads at build time, and generated batches of the config's 
 
 Used by the config-tree test and ``tools/benchmark.py``.
 """
+
 import os.path as osp
 from typing import List, Optional
 
@@ -20,6 +21,7 @@ def write_random_checkpoints(model_cfg: dict, out_dir: str) -> List[str]:
         list[str]: the keys that were filled.
     """
     from mmkd.models.distillers import build_classifier
+
     filled = []
     for key, source in CHECKPOINT_SOURCES.items():
         if key in model_cfg and model_cfg.get(source) is not None:
@@ -42,6 +44,7 @@ def fake_data(cfg, model, size: int, n: int = 2, seed: int = 0) -> dict:
     ``pseudo_collate`` gives; for ``SelfSupDataPreprocessor`` two views, one stacked batch per view,
     as ``default_collate`` gives) and labelled ``DataSample``s."""
     from mmpretrain.structures import DataSample
+
     num_classes = num_classes_of(cfg, model)
     g = torch.Generator().manual_seed(seed)
     images = [torch.randint(0, 256, (3, size, size), generator=g, dtype=torch.uint8) for _ in range(n)]

@@ -11,14 +11,16 @@ sys.path.insert(0, REPO)
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 
 
-def make_fashion_like(root: str, num_train: int = 256, num_test: int = 128, num_classes: int = 10,
-                      seed: int = 0) -> str:
+def make_fashion_like(
+    root: str, num_train: int = 256, num_test: int = 128, num_classes: int = 10, seed: int = 0
+) -> str:
     """Write a small, learnable Fashion-MNIST look-alike as gzipped IDX files under ``root``.
 
     Class c is a bright 7x7 square at a class-specific place on a noisy 28x28 canvas, so a small
     network separates the classes within a few hundred steps.
     """
     from mmkd.datasets import write_idx
+
     rng = np.random.default_rng(seed)
     os.makedirs(root, exist_ok=True)
     for prefix, n in (('train', num_train), ('t10k', num_test)):
@@ -27,7 +29,7 @@ def make_fashion_like(root: str, num_train: int = 256, num_test: int = 128, num_
         imgs = rng.integers(0, 60, size=(n, 28, 28)).astype(np.uint8)
         for img, c in zip(imgs, labels):
             r, q = divmod(int(c), 4)
-            img[2 + 8 * r:9 + 8 * r, 2 + 6 * q:9 + 6 * q] = 230
+            img[2 + 8 * r : 9 + 8 * r, 2 + 6 * q : 9 + 6 * q] = 230
         write_idx(osp.join(root, f'{prefix}-images-idx3-ubyte.gz'), imgs)
         write_idx(osp.join(root, f'{prefix}-labels-idx1-ubyte.gz'), labels.astype(np.uint8))
     return root
@@ -38,8 +40,9 @@ def fashion_root(tmp_path_factory):
     return make_fashion_like(str(tmp_path_factory.mktemp('fashion')))
 
 
-def tiny_run_overrides(data_root: str, work_dir: str, max_epochs: int = 1, batch_size: int = 16,
-                       num_train: int = 64, num_test: int = 32) -> str:
+def tiny_run_overrides(
+    data_root: str, work_dir: str, max_epochs: int = 1, batch_size: int = 16, num_train: int = 64, num_test: int = 32
+) -> str:
     """Config text that shrinks a Fashion-MNIST config to a seconds-long CPU run."""
     return f'''
 train_dataloader = dict(batch_size={batch_size}, num_workers=0, persistent_workers=False,
@@ -67,10 +70,18 @@ def write_tiny_config(tmp_path, base_cfg: str, data_root: str, extra: str = '', 
 def run_tool(script: str, *args, check: bool = True, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run ``tools/<script>`` in a subprocess from the repo root; fail with its output on error."""
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
-    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', script), *map(str, args)], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', script), *map(str, args)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if check and proc.returncode != 0:
-        raise AssertionError(f'tools/{script} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}')
+        raise AssertionError(
+            f'tools/{script} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}'
+        )
     return proc
 
 
@@ -78,6 +89,7 @@ def run_tool(script: str, *args, check: bool = True, timeout: int = 600) -> subp
 def mmkd_scope():
     """Register every mmkd module and make 'mmkd' the default scope, as tools/train.py does."""
     from mmkd.utils import register_all_modules
+
     register_all_modules(init_default_scope=True)
 
 
@@ -85,9 +97,12 @@ def pytest_collection_finish(session):
     """Under ``--dist loadgroup`` an ``xdist_group`` test must carry its group in its id, or the group is
     silently ignored (each worker then builds the group's module fixtures again)."""
     if getattr(session.config.option, 'loadgroup', False):
-        lost = [item.nodeid for item in session.items
-                if item.get_closest_marker('xdist_group') and '@' not in item.nodeid]
+        lost = [
+            item.nodeid for item in session.items if item.get_closest_marker('xdist_group') and '@' not in item.nodeid
+        ]
         if lost:
-            raise pytest.UsageError(f'pytest-xdist ignored the xdist_group of {len(lost)} tests (e.g. {lost[0]}): '
-                                    'this pytest / pytest-xdist pair does not support --dist loadgroup; '
-                                    'install the versions in requirements/tests.txt')
+            raise pytest.UsageError(
+                f'pytest-xdist ignored the xdist_group of {len(lost)} tests (e.g. {lost[0]}): '
+                'this pytest / pytest-xdist pair does not support --dist loadgroup; '
+                'install the versions in requirements/tests.txt'
+            )

@@ -1,4 +1,5 @@
 """The tools' jemalloc re-exec (mmkd/utils/allocator.py, tools/jemalloc_launch.py)."""
+
 import json
 import os
 import os.path as osp
@@ -6,8 +7,16 @@ import subprocess
 import sys
 
 from conftest import REPO
-from mmkd.utils.allocator import (ENV_PATH, ENV_SWITCH, JEMALLOC_CONF, active_allocator, find_jemalloc,
-                                  jemalloc_candidates, jemalloc_env)
+
+from mmkd.utils.allocator import (
+    ENV_PATH,
+    ENV_SWITCH,
+    JEMALLOC_CONF,
+    active_allocator,
+    find_jemalloc,
+    jemalloc_candidates,
+    jemalloc_env,
+)
 
 # A tool's first lines, then a report of what the process ended up with.
 PROBE = f'''
@@ -26,11 +35,15 @@ def run_probe(tmp_path, **env_updates):
     script = osp.join(str(tmp_path), 'probe.py')
     with open(script, 'w') as f:
         f.write(PROBE)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ('LD_PRELOAD', 'MALLOC_CONF', ENV_SWITCH, ENV_PATH, '_MMKD_JEMALLOC_REEXEC')}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ('LD_PRELOAD', 'MALLOC_CONF', ENV_SWITCH, ENV_PATH, '_MMKD_JEMALLOC_REEXEC')
+    }
     env.update(env_updates)
-    proc = subprocess.run([sys.executable, script, 'a b', '--flag'], env=env, capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, script, 'a b', '--flag'], env=env, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
 

@@ -4,14 +4,15 @@ learns (bf16 on CPU here; fp16 on CUDA where a GPU is present).
 The models are the demo configs (ResNet-18 at width 1/4 and 1/2 on 32x32 Fashion-MNIST inputs), built
 with random checkpoints for the checkpoints they read; SSKD runs with each transform set.
 """
+
 import os.path as osp
 
 import pytest
 import torch
 import torch.nn as nn
+from conftest import REPO
 from mmengine.config import Config
 
-from conftest import REPO
 from mmkd.apis.runner import model_config
 from mmkd.models.distillers.sskd import TRANSFORM_SETS, sskd_copies
 from mmkd.registry import MODELS
@@ -35,10 +36,14 @@ CASES = {
     'hssakd_teacher_joint': (lambda: load('hssakd-teacher-joint_resnet18-w32'), 'student'),
     'hssakd': (lambda: load('hssakd_resnet18-w32_resnet18-w16'), 'student'),
     'hssakd_online': (lambda: load('hssakd-online_resnet18-w32_resnet18-w16'), 'peers'),
-    **{f'sskd_teacher_{ts}': ((lambda ts=ts: load('sskd-teacher_resnet18-w32', transform_set=ts)), 'ss_head')
-       for ts in TRANSFORM_SETS},
-    **{f'sskd_{ts}': ((lambda ts=ts: load('sskd_resnet18-w32_resnet18-w16', transform_set=ts)), 'student')
-       for ts in TRANSFORM_SETS},
+    **{
+        f'sskd_teacher_{ts}': ((lambda ts=ts: load('sskd-teacher_resnet18-w32', transform_set=ts)), 'ss_head')
+        for ts in TRANSFORM_SETS
+    },
+    **{
+        f'sskd_{ts}': ((lambda ts=ts: load('sskd_resnet18-w32_resnet18-w16', transform_set=ts)), 'student')
+        for ts in TRANSFORM_SETS
+    },
     'mixskd': (lambda: load('mixskd_resnet18-w16'), 'student'),
     'css': (lambda: load('css_resnet18-w32_resnet18-w16'), 'nets'),
     'sssd_moco': (lambda: load('sssd-moco_resnet18-w16'), 'backbone'),
@@ -83,9 +88,20 @@ def autocast_step(case: str, device: str, dtype: torch.dtype, tmp_path) -> None:
 
 def test_every_method_is_covered():
     methods = {model_cfg.get('type', 'ImageClassifier') for model_cfg in (get()[1] for get, _ in CASES.values())}
-    assert methods == {'ImageClassifier', 'KDDistiller', 'DMLDistiller', 'SSADNet', 'HSSAKDDistiller',
-                       'OnlineHSSAKD', 'SSKDTeacher', 'SSKDDistiller', 'MixSKDDistiller', 'CSSDistiller',
-                       'LightlyMoCo', 'SSSDDistiller'}
+    assert methods == {
+        'ImageClassifier',
+        'KDDistiller',
+        'DMLDistiller',
+        'SSADNet',
+        'HSSAKDDistiller',
+        'OnlineHSSAKD',
+        'SSKDTeacher',
+        'SSKDDistiller',
+        'MixSKDDistiller',
+        'CSSDistiller',
+        'LightlyMoCo',
+        'SSSDDistiller',
+    }
 
 
 @pytest.mark.parametrize('case', sorted(CASES))

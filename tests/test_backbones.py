@@ -4,9 +4,14 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmkd.models.backbones import (CIFARMobileNetV2, CIFARResNet,
-                                   CIFARShuffleNetV1, CIFARShuffleNetV2,
-                                   CIFARVGG, WideResNet)
+from mmkd.models.backbones import (
+    CIFARVGG,
+    CIFARMobileNetV2,
+    CIFARResNet,
+    CIFARShuffleNetV1,
+    CIFARShuffleNetV2,
+    WideResNet,
+)
 from mmkd.registry import MODELS
 
 ARCHS = {
@@ -16,10 +21,8 @@ ARCHS = {
     'resnet110': dict(type='CIFARResNet', arch='resnet110'),
     'resnet8x4': dict(type='CIFARResNet', arch='resnet8x4'),
     'resnet32x4': dict(type='CIFARResNet', arch='resnet32x4'),
-    'resnet56_bottleneck':
-    dict(type='CIFARResNet', arch='resnet56_bottleneck'),
-    'resnet110_bottleneck':
-    dict(type='CIFARResNet', arch='resnet110_bottleneck'),
+    'resnet56_bottleneck': dict(type='CIFARResNet', arch='resnet56_bottleneck'),
+    'resnet110_bottleneck': dict(type='CIFARResNet', arch='resnet110_bottleneck'),
     'wrn20_8_bottleneck': dict(type='CIFARResNet', arch='wrn20_8_bottleneck'),
     'wrn_40_2': dict(type='WideResNet', depth=40, widen_factor=2),
     'wrn_40_1': dict(type='WideResNet', depth=40, widen_factor=1),
@@ -64,8 +67,7 @@ def build(name, **kwargs):
 def get_backbone(name):
     """Backbone with all stages as outputs, built once per arch."""
     if name not in _CACHE:
-        num_stages = 4 if ARCHS[name]['type'] in ('CIFARVGG',
-                                                  'CIFARMobileNetV2') else 3
+        num_stages = 4 if ARCHS[name]['type'] in ('CIFARVGG', 'CIFARMobileNetV2') else 3
         backbone = build(name, out_indices=tuple(range(num_stages)))
         _CACHE[name] = backbone.eval()
     return _CACHE[name]
@@ -104,8 +106,7 @@ def num_params(module):
 @pytest.mark.parametrize('name', sorted(PARAMS))
 def test_param_count(name):
     backbone = build(name)
-    total = num_params(backbone) + num_params(
-        nn.Linear(backbone.out_channels, 100))
+    total = num_params(backbone) + num_params(nn.Linear(backbone.out_channels, 100))
     assert abs(total / 1e6 - PARAMS[name]) / PARAMS[name] < 0.02, total
 
 
@@ -138,27 +139,27 @@ def test_forward_shapes(name):
 def test_out_indices(name):
     backbone = build(name).eval()
     last_index = backbone.num_stages - 1
-    assert backbone.out_indices == (last_index, )
+    assert backbone.out_indices == (last_index,)
     multi = build(name, out_indices=[-1, 0]).eval()
     assert multi.out_indices == (0, last_index)
     multi.load_state_dict(backbone.state_dict())
     first = build(name, out_indices=0).eval()
-    assert first.out_indices == (0, )
+    assert first.out_indices == (0,)
     first.load_state_dict(backbone.state_dict())
 
     torch.manual_seed(0)
     img = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
-        final, = backbone(img)
+        (final,) = backbone(img)
         outs = multi(img)
-        stage0, = first(img)
+        (stage0,) = first(img)
     assert final.shape[1] == backbone.out_channels
     assert len(outs) == 2
     assert torch.allclose(outs[1], final)
     assert torch.allclose(outs[0], stage0)
     assert stage0.shape[1] == backbone.stage_channels[0]
     with pytest.raises(IndexError):
-        build(name, out_indices=(last_index + 1, ))
+        build(name, out_indices=(last_index + 1,))
 
 
 @pytest.mark.parametrize('name', sorted(ARCHS))
@@ -172,10 +173,8 @@ def test_make_stage_fresh(name):
         assert fresh is not stage
         assert not backbone_ptrs & {p.data_ptr() for p in fresh.parameters()}
         ref_state, state = stage.state_dict(), fresh.state_dict()
-        assert {k: v.shape for k, v in state.items()} == \
-            {k: v.shape for k, v in ref_state.items()}
-        assert all(not torch.equal(state[k], ref_state[k])
-                   for k in state if state[k].dim() == 4)
+        assert {k: v.shape for k, v in state.items()} == {k: v.shape for k, v in ref_state.items()}
+        assert all(not torch.equal(state[k], ref_state[k]) for k in state if state[k].dim() == 4)
 
         fresh.load_state_dict(ref_state)
         fresh.eval()
@@ -186,8 +185,7 @@ def test_make_stage_fresh(name):
     post = backbone.make_post()
     assert post is not backbone.post
     assert not backbone_ptrs & {p.data_ptr() for p in post.parameters()}
-    assert [type(m) for m in post.modules()] == \
-        [type(m) for m in backbone.post.modules()]
+    assert [type(m) for m in post.modules()] == [type(m) for m in backbone.post.modules()]
 
 
 @pytest.mark.parametrize('name', sorted(ARCHS))
@@ -198,17 +196,14 @@ def test_branch_rule(name):
     final_shape = outs[-1].shape
     with torch.no_grad():
         for level in range(num_stages - 1):
-            branch = nn.Sequential(*[
-                backbone.make_stage(i)
-                for i in range(level + 1, num_stages)
-            ], backbone.make_post()).eval()
+            branch = nn.Sequential(
+                *[backbone.make_stage(i) for i in range(level + 1, num_stages)], backbone.make_post()
+            ).eval()
             assert branch(stage_outs[level]).shape == final_shape
 
         extra = nn.Sequential(
-            backbone.make_stage(
-                num_stages - 1,
-                in_channels=backbone.stage_channels[-1],
-                stride=1), backbone.make_post()).eval()
+            backbone.make_stage(num_stages - 1, in_channels=backbone.stage_channels[-1], stride=1), backbone.make_post()
+        ).eval()
         assert extra(stage_outs[-1]).shape == final_shape
 
 
@@ -223,8 +218,7 @@ def test_make_stage_stride_one(name):
         assert out.shape == (1, backbone.stage_channels[index], 4, 4)
 
 
-@pytest.mark.parametrize('arch',
-                         ['resnet56', 'resnet8x4', 'resnet110_bottleneck'])
+@pytest.mark.parametrize('arch', ['resnet56', 'resnet8x4', 'resnet110_bottleneck'])
 def test_resnet_stride_one_shortcut(arch):
     backbone = CIFARResNet(arch=arch)
     channels = backbone.stage_channels[-1]
@@ -237,8 +231,7 @@ def test_registry():
     backbone = MODELS.build(dict(type='CIFARResNet', arch='resnet56'))
     assert isinstance(backbone, CIFARResNet)
     assert backbone.num_blocks == 9
-    for cls in (WideResNet, CIFARVGG, CIFARMobileNetV2, CIFARShuffleNetV1,
-                CIFARShuffleNetV2):
+    for cls in (WideResNet, CIFARVGG, CIFARMobileNetV2, CIFARShuffleNetV1, CIFARShuffleNetV2):
         assert MODELS.get(cls.__name__) is cls
 
 
@@ -246,8 +239,7 @@ def test_resnet_args():
     by_depth = CIFARResNet(depth=56)
     assert num_params(by_depth) == num_params(CIFARResNet(arch='resnet56'))
     wide = CIFARResNet(depth=20, block='bottleneck', width_per_group=512)
-    assert num_params(wide) == num_params(
-        CIFARResNet(arch='wrn20_8_bottleneck'))
+    assert num_params(wide) == num_params(CIFARResNet(arch='wrn20_8_bottleneck'))
     assert wide.stage_mid_channels == [128, 256, 512]
     assert wide.stage_channels == [64, 128, 256]
     with pytest.raises(ValueError):
@@ -262,7 +254,7 @@ def test_resnet_args():
 
 def test_wrn_dropout():
     backbone = WideResNet(depth=16, widen_factor=1, drop_rate=0.3).train()
-    out, = backbone(torch.randn(2, 3, 32, 32))
+    (out,) = backbone(torch.randn(2, 3, 32, 32))
     assert out.shape == (2, 64, 8, 8)
     assert (out >= 0).all()
 

@@ -1,6 +1,7 @@
 """Bad inputs get a clear error naming the file / key at fault and the fix: unknown config keys,
 image-folder splits that disagree, empty class folders, num_samples=0, unreadable images, k-means
 with more clusters than samples (and a warning for empty clusters)."""
+
 import glob
 import os
 import os.path as osp
@@ -8,19 +9,28 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import REPO
 from mmengine.config import Config
 from PIL import Image
 
-from conftest import REPO
 from mmkd.apis.kmeans import run_kmeans, warn_empty_clusters
 from mmkd.apis.runner import load_config
-from mmkd.datasets import (ClassFolderMismatchError, EmptyClassFolderError, FashionMNISTIDX, UnreadableImageError,
-                           check_class_folders, write_idx)
+from mmkd.datasets import (
+    ClassFolderMismatchError,
+    EmptyClassFolderError,
+    FashionMNISTIDX,
+    UnreadableImageError,
+    check_class_folders,
+    write_idx,
+)
 from mmkd.registry import DATASETS
 from mmkd.utils.config_check import UnknownConfigKeyError, check_top_level_keys, known_keys
 
-CONFIGS = sorted(p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
-                 if f'{osp.sep}_base_{osp.sep}' not in p)
+CONFIGS = sorted(
+    p
+    for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+    if f'{osp.sep}_base_{osp.sep}' not in p
+)
 BASE_CFG = osp.join(REPO, 'configs/demo/baseline_resnet18-w16_fashion-mnist.py')
 
 
@@ -51,6 +61,7 @@ def test_known_keys_follow_the_runner_signature():
     import inspect
 
     from mmengine.runner import Runner
+
     params = set(inspect.signature(Runner.__init__).parameters) - {'self'}
     assert params <= known_keys() and {'train_cfg', 'default_hooks', 'custom_hooks', 'randomness'} <= params
 
@@ -75,8 +86,11 @@ def test_typo_in_cfg_options_is_an_error_with_did_you_mean():
 
 
 def test_misspelt_runner_key_in_a_base_file_is_an_error(tmp_path):
-    write(tmp_path / 'my_base.py', f'_base_ = [{BASE_CFG!r}]\n'
-                 "defualt_hooks = dict(logger=dict(interval=1))\nmy_teacher = dict(type='ResNet', depth=18)\n")
+    write(
+        tmp_path / 'my_base.py',
+        f'_base_ = [{BASE_CFG!r}]\n'
+        "defualt_hooks = dict(logger=dict(interval=1))\nmy_teacher = dict(type='ResNet', depth=18)\n",
+    )
     path = write(tmp_path / 'leaf.py', "_base_ = ['./my_base.py']\n")
     with pytest.raises(UnknownConfigKeyError) as e:
         load_config(path)
@@ -117,14 +131,17 @@ PIPELINE = "[dict(type='LoadImageFromFile'), dict(type='PackInputs')]"
 
 
 def folder_config(tmp_path, root: str) -> str:
-    return write(tmp_path / 'folders.py', f'''default_scope = 'mmkd'
+    return write(
+        tmp_path / 'folders.py',
+        f'''default_scope = 'mmkd'
 _pipeline = {PIPELINE}
 train_dataloader = dict(batch_size=2, dataset=dict(type='FewShotDataset', ratio=1.0, dataset=dict(
     type='CustomDataset', data_root={root!r}, data_prefix='train', pipeline=_pipeline)))
 val_dataloader = dict(batch_size=2, dataset=dict(type='CustomDataset', data_root={root!r}, data_prefix='val',
                                                  pipeline=_pipeline))
 test_dataloader = val_dataloader
-''')
+''',
+    )
 
 
 def test_split_class_folders_that_differ_are_an_error(tmp_path):
@@ -161,9 +178,11 @@ def test_num_samples_zero_is_an_error(tmp_path):
 
 
 def corrupt_dataset(tmp_path, **load_args):
-    root = make_folders(tmp_path / 'data', {'train': {'ant': 2, 'bee': 2}}, bad=('train/bee/0.png', ))
+    root = make_folders(tmp_path / 'data', {'train': {'ant': 2, 'bee': 2}}, bad=('train/bee/0.png',))
     load = dict(type='LoadImageFromFile', **load_args)
-    return root, dict(type='CustomDataset', data_root=root, data_prefix='train', pipeline=[load, dict(type='PackInputs')])
+    return root, dict(
+        type='CustomDataset', data_root=root, data_prefix='train', pipeline=[load, dict(type='PackInputs')]
+    )
 
 
 def test_unreadable_image_error_names_the_file_and_the_options(tmp_path):
@@ -181,6 +200,7 @@ def test_unreadable_image_error_names_the_file_and_the_options(tmp_path):
 
 def test_skip_unreadable_draws_another_image_and_logs(tmp_path):
     from mmengine.logging import MMLogger
+
     log = str(tmp_path / 'skip.log')
     MMLogger.get_instance('test_skip_unreadable', log_file=log)
     root, dataset = corrupt_dataset(tmp_path, skip_unreadable=True)
@@ -194,6 +214,7 @@ def test_skip_unreadable_draws_another_image_and_logs(tmp_path):
 
 def test_skip_unreadable_images_pre_scan_drops_and_logs(tmp_path):
     from mmengine.logging import MMLogger
+
     log = str(tmp_path / 'scan.log')
     MMLogger.get_instance('test_pre_scan', log_file=log)
     root, dataset = corrupt_dataset(tmp_path)
@@ -207,17 +228,24 @@ def test_skip_unreadable_images_pre_scan_drops_and_logs(tmp_path):
 
 
 def test_skip_unreadable_images_refuses_a_set_with_no_readable_image(tmp_path):
-    root = make_folders(tmp_path / 'data', {'train': {'ant': 1}}, bad=('train/ant/0.png', ))
+    root = make_folders(tmp_path / 'data', {'train': {'ant': 1}}, bad=('train/ant/0.png',))
     with pytest.raises(ValueError, match=r'none of the 1 images .* can be read .*check data_root'):
-        DATASETS.build(dict(type='SkipUnreadableImages', dataset=dict(
-            type='CustomDataset', data_root=root, data_prefix='train', pipeline=[])))
+        DATASETS.build(
+            dict(
+                type='SkipUnreadableImages',
+                dataset=dict(type='CustomDataset', data_root=root, data_prefix='train', pipeline=[]),
+            )
+        )
 
 
 # --------------------------------------------------------------------------- k-means
 def test_kmeans_more_clusters_than_samples_is_an_error():
     feats = np.random.default_rng(0).normal(size=(5, 4))
-    with pytest.raises(ValueError, match=r'--num-clusters 6 must be between 1 and the 5 samples.*'
-                                         r'lower num_clusters to at most 5'):
+    with pytest.raises(
+        ValueError,
+        match=r'--num-clusters 6 must be between 1 and the 5 samples.*'
+        r'lower num_clusters to at most 5',
+    ):
         run_kmeans(feats, 6)
 
 
@@ -229,9 +257,11 @@ def test_kmeans_empty_clusters_warn_with_their_count():
     empty = 6 - len(np.unique(clusters))
     assert empty >= 3
     ours = [str(w.message) for w in caught if 'clusters are empty' in str(w.message)]
-    assert ours == [f'{empty} of the num_clusters=6 clusters are empty (6 samples): those pseudo-classes have no '
-                    'training image; lower --num-clusters (a few samples per cluster at least) or cluster a '
-                    'larger split']
+    assert ours == [
+        f'{empty} of the num_clusters=6 clusters are empty (6 samples): those pseudo-classes have no '
+        'training image; lower --num-clusters (a few samples per cluster at least) or cluster a '
+        'larger split'
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         assert warn_empty_clusters(np.array([0, 1, 2, 1]), 3) == 0

@@ -4,10 +4,24 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmkd.models.utils import (COLOR_PERMUTATIONS, JIGSAW_PERMUTATIONS, PRETEXT_TASKS, apply_mask,
-                               apply_pretext, color_permute_stack, css_masks, jigsaw_stack, joint_labels,
-                               mix_tensors, mixup_cross_entropy, mixup_with_meta, rotate_stack,
-                               transform_ids, transformed_rows, upright_rows)
+from mmkd.models.utils import (
+    COLOR_PERMUTATIONS,
+    JIGSAW_PERMUTATIONS,
+    PRETEXT_TASKS,
+    apply_mask,
+    apply_pretext,
+    color_permute_stack,
+    css_masks,
+    jigsaw_stack,
+    joint_labels,
+    mix_tensors,
+    mixup_cross_entropy,
+    mixup_with_meta,
+    rotate_stack,
+    transform_ids,
+    transformed_rows,
+    upright_rows,
+)
 
 
 def _images(n=3, c=3, h=6, w=6, seed=0):
@@ -94,7 +108,7 @@ def test_jigsaw_stack_patches():
 
     def patch(img, k):
         r, c = divmod(k, 2)
-        return img[:, 2 * r:2 * r + 2, 3 * c:3 * c + 3]
+        return img[:, 2 * r : 2 * r + 2, 3 * c : 3 * c + 3]
 
     for i in range(2):
         for j, p in enumerate(JIGSAW_PERMUTATIONS):
@@ -155,7 +169,7 @@ def test_mixup_given_lam_index():
 def test_mix_tensors_and_cross_entropy():
     gen = torch.Generator().manual_seed(0)
     a = torch.randn(5, 7, generator=gen)
-    y = torch.randint(0, 7, (5, ), generator=gen)
+    y = torch.randint(0, 7, (5,), generator=gen)
     index = torch.tensor([1, 2, 3, 4, 0])
     lam = 0.35
     assert torch.equal(mix_tensors(a, lam, index), lam * a + (1 - lam) * a[index])

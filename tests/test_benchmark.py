@@ -1,4 +1,5 @@
 """The fast frozen-teacher path (Conv+BN folding, channels_last) and tools/benchmark.py."""
+
 import copy
 import json
 import os.path as osp
@@ -7,10 +8,15 @@ import sys
 import pytest
 import torch
 import torch.nn as nn
-
 from conftest import REPO, run_tool
-from mmkd.models.utils.fast_inference import (AbsorbedBatchNorm, FoldedConv2d, fast_inference, find_conv_bn_pairs,
-                                              fold_conv_bn)
+
+from mmkd.models.utils.fast_inference import (
+    AbsorbedBatchNorm,
+    FoldedConv2d,
+    fast_inference,
+    find_conv_bn_pairs,
+    fold_conv_bn,
+)
 from mmkd.registry import MODELS
 from mmkd.utils.allocator import find_jemalloc
 
@@ -35,9 +41,14 @@ def classifier(backbone: dict, num_classes: int = 10) -> dict:
     net.eval()  # mmpretrain's ResNet.train() returns None
     with torch.no_grad():
         channels = net(torch.zeros(1, 3, 32, 32))[-1].shape[1]
-    return dict(type='ImageClassifier', backbone=backbone, neck=dict(type='GlobalAveragePooling'),
-                head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=channels,
-                          loss=dict(type='CrossEntropyLoss')))
+    return dict(
+        type='ImageClassifier',
+        backbone=backbone,
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(
+            type='LinearClsHead', num_classes=num_classes, in_channels=channels, loss=dict(type='CrossEntropyLoss')
+        ),
+    )
 
 
 def randomise_bn(module: nn.Module, seed: int = 0) -> nn.Module:
@@ -66,8 +77,11 @@ def distillers(kind: str, student: dict, teacher: dict, ckpt: str, **kwargs):
     out = []
     for fast in (None, FAST):
         torch.manual_seed(0)
-        out.append(MODELS.build(dict(type=kind, student=student, teacher=teacher, teacher_ckpt=ckpt,
-                                     fast_teacher=fast, **kwargs)))
+        out.append(
+            MODELS.build(
+                dict(type=kind, student=student, teacher=teacher, teacher_ckpt=ckpt, fast_teacher=fast, **kwargs)
+            )
+        )
     return out
 
 
@@ -80,8 +94,13 @@ def assert_close_to_eager(fast: torch.Tensor, eager: torch.Tensor):
 # ------------------------------------------------------------------------------------------- folding
 def test_conv_bn_folding_is_exact_in_fp64():
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(),
-                        nn.Conv2d(8, 8, 3, padding=1, groups=4, bias=True), nn.BatchNorm2d(8))
+    net = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1, bias=False),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.Conv2d(8, 8, 3, padding=1, groups=4, bias=True),
+        nn.BatchNorm2d(8),
+    )
     backbone = MODELS.build(dict(type='CIFARResNet', arch='resnet8'))
     x = torch.randn(4, 3, 16, 16, dtype=torch.float64)
     for module in (net, backbone):
@@ -93,7 +112,7 @@ def test_conv_bn_folding_is_exact_in_fp64():
         assert sum(isinstance(m, FoldedConv2d) for m in folded.modules()) == bns
         with torch.no_grad():
             ref, out = module(x), folded(x)
-        ref, out = (ref, ) if torch.is_tensor(ref) else ref, (out, ) if torch.is_tensor(out) else out
+        ref, out = (ref,) if torch.is_tensor(ref) else ref, (out,) if torch.is_tensor(out) else out
         for a, b in zip(ref, out):
             assert (a - b).abs().max().item() < 1e-11
 
@@ -135,11 +154,15 @@ class _SharedConv(nn.Module):
         return self.conv(self.bn(self.conv(x)))
 
 
-@pytest.mark.parametrize('make', [
-    _ConvOutputReadTwice, _SharedConv,
-    lambda: nn.Sequential(nn.BatchNorm2d(3), nn.Conv2d(3, 3, 3)),  # BN before conv (pre-activation)
-    lambda: nn.Sequential(nn.Conv2d(3, 3, 3), nn.BatchNorm2d(3, track_running_stats=False)),  # batch stats
-])
+@pytest.mark.parametrize(
+    'make',
+    [
+        _ConvOutputReadTwice,
+        _SharedConv,
+        lambda: nn.Sequential(nn.BatchNorm2d(3), nn.Conv2d(3, 3, 3)),  # BN before conv (pre-activation)
+        lambda: nn.Sequential(nn.Conv2d(3, 3, 3), nn.BatchNorm2d(3, track_running_stats=False)),  # batch stats
+    ],
+)
 def test_nothing_is_folded_where_folding_is_not_exact(make):
     module = randomise_bn(make()).eval()
     assert find_conv_bn_pairs(module) == []
@@ -161,8 +184,11 @@ def test_fast_teacher_equals_eager_for_every_backbone_family(family, tmp_path):
     folded = sum(isinstance(m, FoldedConv2d) for m in fast.teacher.modules())
     bns = sum(isinstance(m, nn.BatchNorm2d) for m in eager.teacher.modules())
     assert folded == len(fast.teacher.fast_inference_folded) == bns - UNFOLDABLE_BNS.get(family, 0) > 0
-    assert all(m.weight.is_contiguous(memory_format=torch.channels_last)
-               for m in fast.teacher.modules() if isinstance(m, nn.Conv2d))
+    assert all(
+        m.weight.is_contiguous(memory_format=torch.channels_last)
+        for m in fast.teacher.modules()
+        if isinstance(m, nn.Conv2d)
+    )
     fast.train()
     assert not fast.teacher.training  # still frozen
     x = torch.randn(4, 3, 32, 32)
@@ -172,6 +198,7 @@ def test_fast_teacher_equals_eager_for_every_backbone_family(family, tmp_path):
 def test_fast_hssakd_teacher_with_branches_equals_eager(tmp_path):
     def ssad(arch):
         return dict(type='SSADNet', student=classifier(dict(type='CIFARResNet', arch=arch)), aux_task='ssad')
+
     teacher = ssad('resnet14')
     ckpt = write_teacher(teacher, osp.join(str(tmp_path), 'teacher.pth'))
     eager, fast = distillers('HSSAKDDistiller', classifier(dict(type='CIFARResNet', arch='resnet8')), teacher, ckpt)
@@ -187,6 +214,7 @@ def test_fast_hssakd_teacher_with_branches_equals_eager(tmp_path):
         assert_close_to_eager(out, ref)
     # the training loss sees the same teacher
     from mmpretrain.structures import DataSample
+
     samples = [DataSample().set_gt_label(i % 10) for i in range(8)]
     losses_eager, losses_fast = eager.loss(x, samples), fast.loss(x, samples)
     for key in losses_eager:
@@ -253,9 +281,11 @@ def test_benchmark_tool_writes_json_with_every_field(tmp_path):
     rounds = list(zip(v['mmkd']['step_times_s'], v['reference']['step_times_s'], v['naive']['step_times_s']))
     assert r['overhead_paired'] == pytest.approx(sum(m / ref for m, ref, _ in rounds) / 2)  # median of 2 rounds
     assert r['speedup_vs_naive_paired'] == pytest.approx(sum(n / m for m, _, n in rounds) / 2)
-    assert result['targets'] == dict(overhead_le_1_05=r['overhead_paired'] <= 1.05,
-                                     speedup_vs_naive_ge_1_3=r['speedup_vs_naive_paired'] >= 1.3,
-                                     memory_le_naive=r['memory_vs_naive'] <= 1.0)
+    assert result['targets'] == dict(
+        overhead_le_1_05=r['overhead_paired'] <= 1.05,
+        speedup_vs_naive_ge_1_3=r['speedup_vs_naive_paired'] >= 1.3,
+        memory_le_naive=r['memory_vs_naive'] <= 1.0,
+    )
     # the three steps compute the same losses (same seed, same batch, same updates)
     terms = [k for k in v['naive']['losses']]
     assert {'loss_ce', 'loss_kl_p', 'loss_kl_q0'} <= set(terms)
@@ -266,22 +296,29 @@ def test_benchmark_tool_writes_json_with_every_field(tmp_path):
 
 def test_channels_last_model_computes_the_same_losses_and_gradients(tmp_path):
     from mmpretrain.structures import DataSample
+
     teacher = dict(type='SSADNet', student=classifier(dict(type='CIFARResNet', arch='resnet8')), aux_task='ssad')
     ckpt = write_teacher(teacher, osp.join(str(tmp_path), 'teacher.pth'))
     models = []
     for channels_last in (False, True):
         torch.manual_seed(0)
         student = classifier(dict(type='CIFARResNet', arch='resnet8'))
-        model = MODELS.build(dict(type='HSSAKDDistiller', student=student, teacher=teacher, teacher_ckpt=ckpt,
-                                  channels_last=channels_last))
+        model = MODELS.build(
+            dict(
+                type='HSSAKDDistiller', student=student, teacher=teacher, teacher_ckpt=ckpt, channels_last=channels_last
+            )
+        )
         model.train()  # converts, once every module is built
         models.append(model.double())  # fp64: the comparison shows the math, not fp32 rounding
     nchw, nhwc = models
     convs = [m for m in nhwc.modules() if isinstance(m, nn.Conv2d)]
     assert len(convs) > len([m for m in nhwc.student.modules() if isinstance(m, nn.Conv2d)])  # branches, teacher
     assert all(m.weight.is_contiguous(memory_format=torch.channels_last) for m in convs)
-    assert not any(m.weight.is_contiguous(memory_format=torch.channels_last) for m in nchw.modules()
-                   if isinstance(m, nn.Conv2d) and m.kernel_size != (1, 1))
+    assert not any(
+        m.weight.is_contiguous(memory_format=torch.channels_last)
+        for m in nchw.modules()
+        if isinstance(m, nn.Conv2d) and m.kernel_size != (1, 1)
+    )
     x = torch.randn(4, 3, 32, 32, dtype=torch.float64)
     samples = [DataSample().set_gt_label(i) for i in range(4)]
     losses = [model.loss(x, samples) for model in models]
@@ -300,24 +337,45 @@ def test_benchmark_table_reads_results_and_pairs_the_rounds(tmp_path):
 
     def variant(times, peak, allocator):
         s = sorted(times)
-        return dict(step_times_s=times, median_step_s=s[1], min_step_s=s[0], images_per_s=64 / s[1],
-                    peak_memory_mb=peak, allocator=allocator)
-    result = dict(config='configs/x/y.py', batch_size=64, load_average=dict(start=[1.0], end=[2.0]),
-                  variants=dict(mmkd=variant([2.0, 4.0, 3.0], 900, 'jemalloc'),
-                                reference=variant([2.0, 3.0, 3.0], 900, 'jemalloc'),
-                                naive=variant([3.0, 6.0, 6.0], 1000, 'system')),
-                  ratios=dict(overhead=1.0, speedup_vs_naive=2.0, memory_vs_naive=0.9))  # no paired ratios
+        return dict(
+            step_times_s=times,
+            median_step_s=s[1],
+            min_step_s=s[0],
+            images_per_s=64 / s[1],
+            peak_memory_mb=peak,
+            allocator=allocator,
+        )
+
+    result = dict(
+        config='configs/x/y.py',
+        batch_size=64,
+        load_average=dict(start=[1.0], end=[2.0]),
+        variants=dict(
+            mmkd=variant([2.0, 4.0, 3.0], 900, 'jemalloc'),
+            reference=variant([2.0, 3.0, 3.0], 900, 'jemalloc'),
+            naive=variant([3.0, 6.0, 6.0], 1000, 'system'),
+        ),
+        ratios=dict(overhead=1.0, speedup_vs_naive=2.0, memory_vs_naive=0.9),
+    )  # no paired ratios
     path = osp.join(str(tmp_path), 'run.json')
     with open(path, 'w') as f:
         json.dump(result, f)
     cells = benchmark_table.row(path)
     assert dict(zip(benchmark_table.COLUMNS, cells)) == {
-        'run': 'run', 'config': '`y.py`', 'batch': '64', 'steps': '3', 'mmkd s': '3.00 / 2.00',
-        'reference s': '3.00 / 2.00', 'naive s': '6.00 / 3.00', 'mmkd img/s': '21.33',
+        'run': 'run',
+        'config': '`y.py`',
+        'batch': '64',
+        'steps': '3',
+        'mmkd s': '3.00 / 2.00',
+        'reference s': '3.00 / 2.00',
+        'naive s': '6.00 / 3.00',
+        'mmkd img/s': '21.33',
         'overhead (paired)': '1.000 (1.000)',  # per round 1.0, 1.333, 1.0
         'speedup vs naive (paired)': '**2.00** (1.50)',  # per round 1.5, 1.5, 2.0
-        'peak MB mmkd / naive': '900 / 1000 (0.900)', 'malloc mmkd / naive': 'jemalloc / system',
-        'load avg': '1.0 -> 2.0'}
+        'peak MB mmkd / naive': '900 / 1000 (0.900)',
+        'malloc mmkd / naive': 'jemalloc / system',
+        'load avg': '1.0 -> 2.0',
+    }
     with open(path, 'w') as f:
         json.dump(dict(config='x'), f)
     with pytest.raises(KeyError, match='not a tools/benchmark.py --json result'):

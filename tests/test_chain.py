@@ -1,14 +1,15 @@
 """The chain runner (tools/distill.py, mmkd/apis/chain.py) end to end on a tiny generated image folder,
 and a no-collapse run of every method on a few hundred real Fashion-MNIST images."""
+
 import json
 import os
 import os.path as osp
 
 import numpy as np
 import pytest
+from conftest import REPO, run_tool
 from mmengine.config import Config
 
-from conftest import REPO, run_tool
 from mmkd.apis import chain
 
 pytestmark = pytest.mark.xdist_group('chain')
@@ -18,6 +19,7 @@ FASHION = '/usr/share/datasets/fashion-mnist'
 def make_image_folder(root: str, num_classes: int = 3, per_class=(8, 3, 3), size: int = 32, seed: int = 0) -> str:
     """``root/{train,val,test}/class<c>/*.png``: class c is a bright square at its own place on noise."""
     from PIL import Image
+
     rng = np.random.default_rng(seed)
     for split, n in zip(('train', 'val', 'test'), per_class):
         for c in range(num_classes):
@@ -25,7 +27,7 @@ def make_image_folder(root: str, num_classes: int = 3, per_class=(8, 3, 3), size
             for i in range(n):
                 img = rng.integers(0, 60, size=(size, size, 3)).astype(np.uint8)
                 x = 2 + (c * 9) % (size - 10)
-                img[4:12, x:x + 8] = 230
+                img[4:12, x : x + 8] = 230
                 Image.fromarray(img).save(osp.join(root, split, f'class{c}', f'{i}.png'))
     return root
 
@@ -64,8 +66,24 @@ def folder(tmp_path_factory):
 
 
 def distill(work, dataset, method, *extra, check=True):
-    return run_tool('distill.py', '--method', method, '--dataset', dataset, '--work-dir', work, '--epochs', '1',
-                    '--batch-size', '4', '--workers', '0', *extra, check=check, timeout=900)
+    return run_tool(
+        'distill.py',
+        '--method',
+        method,
+        '--dataset',
+        dataset,
+        '--work-dir',
+        work,
+        '--epochs',
+        '1',
+        '--batch-size',
+        '4',
+        '--workers',
+        '0',
+        *extra,
+        check=check,
+        timeout=900,
+    )
 
 
 def stage_cfg(work: str, stage: str) -> Config:
@@ -156,10 +174,21 @@ def test_rerun_trains_nothing_and_a_changed_config_reruns_only_its_stages(hssakd
     again = distill(work, dataset, 'hssakd', '--teacher', 'resnet18-w32', '--student', 'resnet18-w16')
     assert again.stdout.count('reusing the finished run') == 4 and 'training (' not in again.stdout
     assert mtimes == {s: osp.getmtime(osp.join(work, s, 'summary.json')) for s in mtimes}
-    changed = distill(work, dataset, 'hssakd', '--teacher', 'resnet18-w32', '--student', 'resnet18-w16',
-                      '--stage-options', 'hssakd:model.tau=2.0')
+    changed = distill(
+        work,
+        dataset,
+        'hssakd',
+        '--teacher',
+        'resnet18-w32',
+        '--student',
+        'resnet18-w16',
+        '--stage-options',
+        'hssakd:model.tau=2.0',
+    )
     assert '[stage 1/4 teacher] reusing' in changed.stdout and '[stage 2/4 hssakd-teacher] reusing' in changed.stdout
-    assert '[stage 3/4 hssakd] training (1 epochs)' in changed.stdout and '[stage 4/4 export] exporting' in changed.stdout
+    assert (
+        '[stage 3/4 hssakd] training (1 epochs)' in changed.stdout and '[stage 4/4 export] exporting' in changed.stdout
+    )
     assert stage_cfg(work, 'hssakd').model.tau == 2.0
     assert osp.getmtime(osp.join(work, 'teacher', 'summary.json')) == mtimes['teacher']
 
@@ -201,7 +230,9 @@ def test_sssd_chain_moco_kmeans_self_distillation(folder):
     tmp, dataset = folder
     work = osp.join(tmp, 'sssd')
     proc = distill(work, dataset, 'sssd', '--no-preflight')
-    assert all(f'[stage {i}/4 {s}]' in proc.stdout for i, s in enumerate(('sssd-moco', 'sssd-kmeans', 'sssd', 'export'), 1))
+    assert all(
+        f'[stage {i}/4 {s}]' in proc.stdout for i, s in enumerate(('sssd-moco', 'sssd-kmeans', 'sssd', 'export'), 1)
+    )
     moco = record(work, 'sssd-moco')
     kmeans = record(work, 'sssd-kmeans')
     assert kmeans['inputs']['checkpoint'] == moco['checkpoint'] == moco['last_checkpoint']
@@ -219,6 +250,7 @@ def test_sssd_chain_moco_kmeans_self_distillation(folder):
 
 def test_online_method_exports_the_evaluated_peer(folder):
     import torch
+
     tmp, dataset = folder
     work = osp.join(tmp, 'dml')
     distill(work, dataset, 'dml', '--no-preflight')
@@ -234,13 +266,16 @@ def test_bad_names_and_missing_facts_are_clear_errors(folder, tmp_path):
     with pytest.raises(FileNotFoundError, match=r"network 'resnet19'.*available names: .*resnet18-w16"):
         chain.load_network('resnet19')
     bare = tmp_path / 'bare.py'
-    bare.write_text(f"_base_ = [{osp.join(osp.dirname(dataset), 'folder_base.py')!r}]\nnum_classes = None\n"
-                    "data_preprocessor = dict(num_classes=None)\n")
+    bare.write_text(
+        f"_base_ = [{osp.join(osp.dirname(dataset), 'folder_base.py')!r}]\nnum_classes = None\n"
+        "data_preprocessor = dict(num_classes=None)\n"
+    )
     opts = chain.ChainOptions(dataset=str(bare))
     with pytest.raises(ValueError, match=r'bare\.py: the dataset config sets no num_classes.*--num-classes'):
         chain.compose_train_config(chain.METHODS['baseline'].stages[0], opts, 0, str(tmp_path), {})
-    opts = chain.ChainOptions(dataset=dataset, stage_options={'hssakd-teacher': {
-        'default_hooks.checkpoint.save_best': 'accuracy/top1'}})
+    opts = chain.ChainOptions(
+        dataset=dataset, stage_options={'hssakd-teacher': {'default_hooks.checkpoint.save_best': 'accuracy/top1'}}
+    )
     with pytest.raises(ValueError, match=r"hssakd-teacher.*'accuracy/top1'.*frozen classifier.*save_best=None"):
         chain.compose_train_config(chain.METHODS['hssakd'].stages[1], opts, 0, str(tmp_path), {})
     with pytest.raises(ValueError, match='unknown method'):
@@ -269,29 +304,46 @@ def test_demo_configs_share_the_named_networks_and_train_as_shipped():
 
 # ------------------------------------------------------------------------ no collapse on real images
 @pytest.mark.xdist_group('chain-real')  # apart from the tiny-folder tests: the two groups run side by side
-@pytest.mark.skipif(not osp.isfile(osp.join(FASHION, 't10k-images-idx3-ubyte.gz'))
-                    and not osp.isfile(osp.join(FASHION, 't10k-images-idx3-ubyte')),
-                    reason=f'Fashion-MNIST IDX files are not in {FASHION} (Debian package dataset-fashion-mnist)')
+@pytest.mark.skipif(
+    not osp.isfile(osp.join(FASHION, 't10k-images-idx3-ubyte.gz'))
+    and not osp.isfile(osp.join(FASHION, 't10k-images-idx3-ubyte')),
+    reason=f'Fashion-MNIST IDX files are not in {FASHION} (Debian package dataset-fashion-mnist)',
+)
 def test_every_method_learns_above_the_majority_rate_on_real_images(tmp_path):
     """300 real training images, 3 epochs: a collapse to one class scores at or below the majority rate
     (MixSKD without its warm-up, or at lr 0.05 with 16 images a step: 11.5 % here) and fails. The margin of
     10 points leaves room for the slow methods of so short a run (KD 27.5 %, baseline 31.5 % at 16 images a
     step) without letting a collapse through."""
     n_train, n_test = 300, 200
-    data = {f'{split}.{k}': v for split, n, b in (('train_dataloader', n_train, 16), ('val_dataloader', n_test, 100),
-                                                   ('test_dataloader', n_test, 100))
-            for k, v in (('batch_size', b), ('num_workers', 0), ('persistent_workers', False),
-                         ('dataset.num_samples', n))}
-    opts = chain.ChainOptions(dataset='fashion_mnist', num_clusters=20, epochs=3, dataset_options=data,
-                              cfg_options={'default_hooks.checkpoint.save_best': None,
-                                           'default_hooks.logger.interval': 10},
-                              stage_options={'sssd-moco': {'model.queue_size': 128}}, preflight=False)
+    data = {
+        f'{split}.{k}': v
+        for split, n, b in (
+            ('train_dataloader', n_train, 16),
+            ('val_dataloader', n_test, 100),
+            ('test_dataloader', n_test, 100),
+        )
+        for k, v in (('batch_size', b), ('num_workers', 0), ('persistent_workers', False), ('dataset.num_samples', n))
+    }
+    opts = chain.ChainOptions(
+        dataset='fashion_mnist',
+        num_clusters=20,
+        epochs=3,
+        dataset_options=data,
+        cfg_options={'default_hooks.checkpoint.save_best': None, 'default_hooks.logger.interval': 10},
+        stage_options={'sssd-moco': {'model.queue_size': 128}},
+        preflight=False,
+    )
     methods = [chain.get_method(m) for m in chain.METHOD_NAMES]
     runner = chain.ChainRunner(str(tmp_path), opts)
     records = runner.run(chain.plan(methods), methods)
     from mmkd.datasets import read_idx
-    labels = read_idx(osp.join(FASHION, 't10k-labels-idx1-ubyte' + ('.gz' if osp.isfile(
-        osp.join(FASHION, 't10k-labels-idx1-ubyte.gz')) else '')))[:n_test]
+
+    labels = read_idx(
+        osp.join(
+            FASHION,
+            't10k-labels-idx1-ubyte' + ('.gz' if osp.isfile(osp.join(FASHION, 't10k-labels-idx1-ubyte.gz')) else ''),
+        )
+    )[:n_test]
     majority = 100 * np.bincount(labels).max() / n_test
     scores = {m.name: records[m.student_stage.name]['test_top1'] for m in methods}
     low = {k: v for k, v in scores.items() if v < majority + 10}

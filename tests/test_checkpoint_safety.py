@@ -1,4 +1,5 @@
 """Checkpoints survive a kill in the middle of a save (AtomicCheckpointHook), end to end through tools/train.py."""
+
 import glob
 import os
 import os.path as osp
@@ -9,7 +10,6 @@ import time
 
 import pytest
 import torch
-
 from conftest import REPO, make_fashion_like, run_tool, write_tiny_config
 
 # Runs tools/train.py with the write of one checkpoint stuck halfway: the file whose name starts with
@@ -81,9 +81,16 @@ def data(tmp_path_factory):
 
 
 def tiny_config(tmp_path, data, save_best='accuracy/top1', extra=''):
-    return write_tiny_config(tmp_path, 'configs/demo/baseline_resnet18-w16_fashion-mnist.py', data,
-                             extra=CHECKPOINTS.format(save_best=save_best) + extra, max_epochs=3,
-                             batch_size=8, num_train=32, num_test=16)
+    return write_tiny_config(
+        tmp_path,
+        'configs/demo/baseline_resnet18-w16_fashion-mnist.py',
+        data,
+        extra=CHECKPOINTS.format(save_best=save_best) + extra,
+        max_epochs=3,
+        batch_size=8,
+        num_train=32,
+        num_test=16,
+    )
 
 
 def launch_and_kill(tmp_path, *args, stuck_file):
@@ -92,10 +99,15 @@ def launch_and_kill(tmp_path, *args, stuck_file):
     with open(launcher, 'w') as f:
         f.write(LAUNCHER.format(repo=REPO))
     marker = osp.join(str(tmp_path), 'stuck')
-    env = dict(os.environ, OMP_NUM_THREADS='1', MMKD_ALLOCATOR='system', STUCK_MARKER=marker,
-               STUCK_FILE=stuck_file)
-    proc = subprocess.Popen([sys.executable, launcher, *map(str, args)], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = dict(os.environ, OMP_NUM_THREADS='1', MMKD_ALLOCATOR='system', STUCK_MARKER=marker, STUCK_FILE=stuck_file)
+    proc = subprocess.Popen(
+        [sys.executable, launcher, *map(str, args)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     while not osp.exists(marker):
         if proc.poll() is not None:
             raise AssertionError(f'the run ended before writing {stuck_file}:\n{proc.stdout.read()[-6000:]}')
@@ -108,6 +120,7 @@ def launch_and_kill(tmp_path, *args, stuck_file):
 
 def load(path):
     from mmkd.utils import safe_load
+
     return safe_load(path, map_location='cpu')
 
 
@@ -144,8 +157,10 @@ def test_kill_while_saving_the_latest_checkpoint_keeps_the_previous_one(tmp_path
     proc = run_tool('train.py', cfg, '--resume')
     out = proc.stdout + proc.stderr
     assert 'resumed epoch: 1,' in out
-    assert f'Taking over the stale lock {osp.join(work, ".mmkd-train.lock")} of a run that is not running ' \
-           f'(pid {pid} ' in out
+    assert (
+        f'Taking over the stale lock {osp.join(work, ".mmkd-train.lock")} of a run that is not running '
+        f'(pid {pid} ' in out
+    )
     assert names(work, 'epoch_*.pth') == ['epoch_3.pth']
     assert load(pointed(work))['meta']['epoch'] == 3
     assert not osp.exists(part) and not osp.exists(osp.join(work, '.mmkd-train.lock'))
@@ -154,7 +169,9 @@ def test_kill_while_saving_the_latest_checkpoint_keeps_the_previous_one(tmp_path
 
 
 def test_kill_while_saving_a_new_best_keeps_the_previous_best(tmp_path, data):
-    cfg = tiny_config(tmp_path, data, save_best='epoch_score', extra="val_evaluator = dict(_delete_=True, type='EpochScore')\n")
+    cfg = tiny_config(
+        tmp_path, data, save_best='epoch_score', extra="val_evaluator = dict(_delete_=True, type='EpochScore')\n"
+    )
     work = osp.join(str(tmp_path), 'work')
     pid = launch_and_kill(tmp_path, cfg, stuck_file='.best_epoch_score_epoch_2.pth.')
 
@@ -167,17 +184,20 @@ def test_kill_while_saving_a_new_best_keeps_the_previous_best(tmp_path, data):
 
     assert load(osp.join(work, 'best_epoch_score_epoch_1.pth'))['meta']['epoch'] == 1
     # epoch_2.pth records the epoch-1 best, so a resume keeps comparing against (and later removes) that file
-    assert load(pointed(work))['message_hub']['runtime_info']['best_ckpt'] == \
-        osp.join(work, 'best_epoch_score_epoch_1.pth')
+    assert load(pointed(work))['message_hub']['runtime_info']['best_ckpt'] == osp.join(
+        work, 'best_epoch_score_epoch_1.pth'
+    )
 
 
 def test_atomic_write_leaves_old_file_when_interrupted(tmp_path, monkeypatch):
     import mmkd.engine.hooks.atomic_checkpoint as atomic
+
     path = osp.join(str(tmp_path), 'epoch_1.pth')
     atomic.atomic_write(path, b'complete old checkpoint')
 
     def interrupted_fsync(fd):
         raise KeyboardInterrupt
+
     monkeypatch.setattr(atomic.os, 'fsync', interrupted_fsync)
     with pytest.raises(KeyboardInterrupt):
         atomic.atomic_write(path, b'new')
@@ -187,7 +207,9 @@ def test_atomic_write_leaves_old_file_when_interrupted(tmp_path, monkeypatch):
 
 def test_plain_checkpoint_hook_of_any_config_becomes_atomic():
     from mmengine.config import Config
+
     from mmkd.engine.hooks.atomic_checkpoint import AtomicCheckpointHook, use_atomic_checkpoints
+
     det = Config.fromfile(osp.join(REPO, 'configs/transfer/mmdet/faster-rcnn_r18-w16_fpn_fmnist-composed.py'))
     before = dict(det.default_hooks.checkpoint)
     assert use_atomic_checkpoints(det)
@@ -195,10 +217,12 @@ def test_plain_checkpoint_hook_of_any_config_becomes_atomic():
     cls = Config.fromfile(osp.join(REPO, 'configs/demo/baseline_resnet18-w16_fashion-mnist.py'))
     assert cls.default_hooks.checkpoint.type == 'AtomicCheckpointHook'  # the mmkd default already
     assert not use_atomic_checkpoints(cls)
-    from mmengine.registry import DefaultScope
-    from mmkd.registry import HOOKS
     import mmdet.registry
     import mmseg.registry
+    from mmengine.registry import DefaultScope
+
+    from mmkd.registry import HOOKS
+
     for registry, scope in ((mmdet.registry.HOOKS, 'mmdet'), (mmseg.registry.HOOKS, 'mmseg'), (HOOKS, 'mmkd')):
         with DefaultScope.overwrite_default_scope(scope):
             assert type(registry.build(dict(det.default_hooks.checkpoint))) is AtomicCheckpointHook, scope

@@ -1,5 +1,6 @@
 """One knob per fact (mmkd/apis/config.py): a child that changes a top-level fact changes every value
 derived from it, in the BUILT model, datasets and schedulers; inconsistent values are errors."""
+
 import glob
 import math
 import os
@@ -9,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+from conftest import REPO, make_fashion_like
 from mmengine.config import Config
 
-from conftest import REPO, make_fashion_like
 from mmkd.apis.config import ConfigFactError, ConfigFactWarning, finalize_config
 from mmkd.apis.runner import load_config, model_config
 from mmkd.registry import DATASETS, MODELS
@@ -43,8 +44,11 @@ ONE_PER_MODEL_TYPE = [
 
 def _classes_in(model: nn.Module):
     """``{module name: num_classes}`` of every module that stores a class count, and the fc widths."""
-    counts = {name: m.num_classes for name, m in model.named_modules()
-              if isinstance(getattr(m, 'num_classes', None), int) and not isinstance(m, nn.Linear)}
+    counts = {
+        name: m.num_classes
+        for name, m in model.named_modules()
+        if isinstance(getattr(m, 'num_classes', None), int) and not isinstance(m, nn.Linear)
+    }
     widths = {name: m.out_features for name, m in model.named_modules() if isinstance(m, nn.Linear)}
     return counts, widths
 
@@ -92,8 +96,18 @@ def test_an_override_of_a_derived_key_is_refused_naming_the_fact():
 
 
 def test_networks_with_different_home_classes_all_follow_the_fact():
-    cfg = finalize_config(Config(dict(num_classes=5, model=dict(
-        type='KDDistiller', student=dict(head=dict(num_classes=10)), teacher=dict(head=dict(num_classes=1000))))))
+    cfg = finalize_config(
+        Config(
+            dict(
+                num_classes=5,
+                model=dict(
+                    type='KDDistiller',
+                    student=dict(head=dict(num_classes=10)),
+                    teacher=dict(head=dict(num_classes=1000)),
+                ),
+            )
+        )
+    )
     assert cfg.model.student.head.num_classes == cfg.model.teacher.head.num_classes == 5
 
 
@@ -133,6 +147,7 @@ def test_sssd_ann_file_changes_every_derived_value():
 
 def test_sssd_pseudo_label_dataset_built_from_the_finalised_config(tmp_path):
     from mmkd.datasets import write_pseudo_labels
+
     root = make_fashion_like(str(tmp_path / 'fm'), num_train=64, num_test=32)
     ann = str(tmp_path / 'k5.json')
     write_pseudo_labels(ann, np.arange(64) % 5, 5)
@@ -149,13 +164,15 @@ def test_sssd_pseudo_label_dataset_built_from_the_finalised_config(tmp_path):
 # ----------------------------------------------------------------------------- data_root / input_size
 def test_data_root_reaches_every_dataset():
     cfg = _cfg('configs/baseline/resnet8x4_cifar100.py', data_root='/data/c100')
-    assert [cfg[k].dataset.data_root for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')] == \
-        ['/data/c100'] * 3
+    assert [cfg[k].dataset.data_root for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')] == [
+        '/data/c100'
+    ] * 3
 
 
 def test_a_dataset_with_its_own_root_keeps_it_the_others_follow_the_fact():
-    cfg = _cfg('configs/baseline/resnet8x4_cifar100.py', **{'val_dataloader.dataset.data_root': '/v',
-                                                             'data_root': '/t'})
+    cfg = _cfg(
+        'configs/baseline/resnet8x4_cifar100.py', **{'val_dataloader.dataset.data_root': '/v', 'data_root': '/t'}
+    )
     assert cfg.val_dataloader.dataset.data_root == '/v'
     assert cfg.train_dataloader.dataset.data_root == '/t'
 
@@ -163,9 +180,11 @@ def test_a_dataset_with_its_own_root_keeps_it_the_others_follow_the_fact():
 def test_a_child_file_that_sets_the_dataset_roots_keeps_them(tmp_path):
     """The usual OpenMMLab idiom: a child sets ``train_dataloader.dataset.data_root``, not ``data_root``."""
     child = tmp_path / 'child.py'
-    child.write_text(f"_base_ = [{osp.join(REPO, 'configs/baseline/resnet8x4_cifar100.py')!r}]\n"
-                     "train_dataloader = dict(dataset=dict(data_root='/mine'))\n"
-                     "val_dataloader = dict(dataset=dict(data_root='/mine'))\n")
+    child.write_text(
+        f"_base_ = [{osp.join(REPO, 'configs/baseline/resnet8x4_cifar100.py')!r}]\n"
+        "train_dataloader = dict(dataset=dict(data_root='/mine'))\n"
+        "val_dataloader = dict(dataset=dict(data_root='/mine'))\n"
+    )
     cfg = finalize_config(Config.fromfile(str(child)))
     assert cfg.train_dataloader.dataset.data_root == '/mine' and cfg.val_dataloader.dataset.data_root == '/mine'
     assert cfg.test_dataloader.dataset.data_root == 'data/cifar100'  # not set by the child: the base's fact
@@ -179,11 +198,19 @@ def test_a_placeholder_root_without_the_fact_is_an_error():
 
 
 def test_input_size_reaches_every_pipeline_size():
-    cfg = finalize_config(Config(dict(
-        input_size=48,
-        train_dataloader=dict(dataset=dict(pipeline=[dict(type='Resize', scale=(32, 32)),
-                                                     dict(type='RandomCrop', crop_size=32, padding=4)])),
-        val_dataloader=dict(dataset=dict(pipeline=[dict(type='Resize', scale=(32, 32))])))))
+    cfg = finalize_config(
+        Config(
+            dict(
+                input_size=48,
+                train_dataloader=dict(
+                    dataset=dict(
+                        pipeline=[dict(type='Resize', scale=(32, 32)), dict(type='RandomCrop', crop_size=32, padding=4)]
+                    )
+                ),
+                val_dataloader=dict(dataset=dict(pipeline=[dict(type='Resize', scale=(32, 32))])),
+            )
+        )
+    )
     assert cfg.train_dataloader.dataset.pipeline[0].scale == (48, 48)
     assert cfg.train_dataloader.dataset.pipeline[1].crop_size == 48
     assert cfg.val_dataloader.dataset.pipeline[0].scale == (48, 48)
@@ -200,6 +227,7 @@ def _lrs(cfg, epochs):
     """The lr of each epoch 0..epochs-1 under ``cfg.param_scheduler`` (an epoch is one step)."""
     from mmengine.optim.scheduler import _ParamScheduler  # noqa: F401  (registers the schedulers)
     from mmengine.registry import PARAM_SCHEDULERS
+
     opt = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=cfg.optim_wrapper.optimizer.lr)
     specs = cfg.param_scheduler if isinstance(cfg.param_scheduler, list) else [cfg.param_scheduler]
     schedulers = []
@@ -216,10 +244,15 @@ def _lrs(cfg, epochs):
     return lrs
 
 
-DEFAULT_MILESTONES = {'cifar_100e.py': (100, [30, 60, 90]), 'cifar_240e.py': (240, [150, 180, 210]),
-                      'imagenet_100e.py': (100, [30, 60, 90]), 'sskd_head_60e.py': (60, [30, 45]),
-                      'sssd_sd_cifar_200e.py': (200, [100, 150]), 'css_cifar_300e.py': (300, [150, 225]),
-                      'mixskd_cifar_205e.py': (205, [100, 150])}
+DEFAULT_MILESTONES = {
+    'cifar_100e.py': (100, [30, 60, 90]),
+    'cifar_240e.py': (240, [150, 180, 210]),
+    'imagenet_100e.py': (100, [30, 60, 90]),
+    'sskd_head_60e.py': (60, [30, 45]),
+    'sssd_sd_cifar_200e.py': (200, [100, 150]),
+    'css_cifar_300e.py': (300, [150, 225]),
+    'mixskd_cifar_205e.py': (205, [100, 150]),
+}
 
 
 @pytest.mark.parametrize('name', sorted(DEFAULT_MILESTONES))
@@ -227,8 +260,11 @@ def test_schedule_bases_keep_their_numbers_at_the_default_length(name):
     length, milestones = DEFAULT_MILESTONES[name]
     cfg = _schedule(name)
     assert cfg.train_cfg.max_epochs == length
-    steps = [s for s in (cfg.param_scheduler if isinstance(cfg.param_scheduler, list) else [cfg.param_scheduler])
-             if s.type == 'MultiStepLR']
+    steps = [
+        s
+        for s in (cfg.param_scheduler if isinstance(cfg.param_scheduler, list) else [cfg.param_scheduler])
+        if s.type == 'MultiStepLR'
+    ]
     assert [list(s.milestones) for s in steps] == [milestones] and steps[0].end == length
 
 
@@ -274,16 +310,22 @@ def test_explicit_milestones_over_a_ratio_base_are_kept():
 def test_milestone_beyond_the_run_is_an_error_naming_the_key():
     cfg = Config.fromfile(osp.join(SCHEDULES, 'cifar_240e.py'))
     cfg.merge_from_dict({'param_scheduler.milestones': [150, 180, 210], 'train_cfg.max_epochs': 100})
-    with pytest.raises(ConfigFactError, match=r'param_scheduler \(MultiStepLR\)\.milestones has 150 .*'
-                                              r'train_cfg\.max_epochs=100.*milestone_ratios'):
+    with pytest.raises(
+        ConfigFactError,
+        match=r'param_scheduler \(MultiStepLR\)\.milestones has 150 .*'
+        r'train_cfg\.max_epochs=100.*milestone_ratios',
+    ):
         finalize_config(cfg)
 
 
-@pytest.mark.parametrize('key, value, pattern', [
-    ('T_max', 10, r'param_scheduler \(CosineAnnealingLR\)\.T_max=10 lies beyond train_cfg\.max_epochs=5'),
-    ('end', 9, r'param_scheduler \(CosineAnnealingLR\)\.end=9 lies beyond train_cfg\.max_epochs=5'),
-    ('begin', 5, r'param_scheduler \(CosineAnnealingLR\)\.begin=5 is not before train_cfg\.max_epochs=5'),
-])
+@pytest.mark.parametrize(
+    'key, value, pattern',
+    [
+        ('T_max', 10, r'param_scheduler \(CosineAnnealingLR\)\.T_max=10 lies beyond train_cfg\.max_epochs=5'),
+        ('end', 9, r'param_scheduler \(CosineAnnealingLR\)\.end=9 lies beyond train_cfg\.max_epochs=5'),
+        ('begin', 5, r'param_scheduler \(CosineAnnealingLR\)\.begin=5 is not before train_cfg\.max_epochs=5'),
+    ],
+)
 def test_scheduler_beyond_the_run_is_an_error(key, value, pattern):
     cfg = Config.fromfile(osp.join(SCHEDULES, 'fashion_mnist_short.py'))
     cfg.merge_from_dict({f'param_scheduler.{key}': value})
@@ -306,10 +348,16 @@ def test_a_run_that_outlasts_its_scheduler_warns():
 
 
 def test_intervals_beyond_an_iteration_run_are_clamped_with_a_warning():
-    cfg = Config(dict(train_cfg=dict(type='IterBasedTrainLoop', max_iters=100, val_interval=4000),
-                      param_scheduler=[dict(type='LinearLR', by_epoch=False, start_factor=0.1, end=10),
-                                       dict(type='MultiStepLR', by_epoch=False, milestone_ratios=[0.8])],
-                      default_hooks=dict(checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4000))))
+    cfg = Config(
+        dict(
+            train_cfg=dict(type='IterBasedTrainLoop', max_iters=100, val_interval=4000),
+            param_scheduler=[
+                dict(type='LinearLR', by_epoch=False, start_factor=0.1, end=10),
+                dict(type='MultiStepLR', by_epoch=False, milestone_ratios=[0.8]),
+            ],
+            default_hooks=dict(checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4000)),
+        )
+    )
     with pytest.warns(ConfigFactWarning) as record:
         cfg = finalize_config(cfg)
     assert cfg.train_cfg.val_interval == 100 and cfg.default_hooks.checkpoint.interval == 100
@@ -320,6 +368,7 @@ def test_intervals_beyond_an_iteration_run_are_clamped_with_a_warning():
 # ----------------------------------------------------------------------------- runner, logger, image folder
 def test_log_interval_adapts_to_the_epoch_length():
     from mmengine.hooks import LoggerHook
+
     from mmkd.engine.hooks import AdaptiveLogIntervalHook
 
     class Runner:
@@ -336,6 +385,7 @@ def test_log_interval_adapts_to_the_epoch_length():
 
 def _image_folder(root, splits=(('train', 4), ('val', 2)), classes=('ant', 'bee', 'cat')):
     from PIL import Image
+
     rng = np.random.default_rng(0)
     for split, n in splits:
         for c, name in enumerate(classes):
@@ -350,7 +400,8 @@ def _image_folder(root, splits=(('train', 4), ('val', 2)), classes=('ant', 'bee'
 def _folder_config(tmp_path, num_classes=3):
     base = osp.join(REPO, 'configs', '_base_')
     path = tmp_path / 'my_folder_run.py'
-    path.write_text(f'''_base_ = [{base + "/datasets/image_folder.py"!r}, {base + "/schedules/fashion_mnist_short.py"!r},
+    path.write_text(f'''_base_ = [{base + "/datasets/image_folder.py"!r},
+          {base + "/schedules/fashion_mnist_short.py"!r},
           {base + "/default_runtime.py"!r}]
 model = dict(type='ImageClassifier', backbone=dict(type='CIFARResNet', arch='resnet8'),
              neck=dict(type='GlobalAveragePooling'),
@@ -369,7 +420,9 @@ work_dir = {str(tmp_path / 'work')!r}
 
 def test_image_folder_base_composes_builds_and_trains_one_epoch(tmp_path):
     from mmengine.registry import RUNNERS
+
     from mmkd.engine.runner import MMKDRunner
+
     _image_folder(str(tmp_path / 'data'))
     raw = Config.fromfile(_folder_config(tmp_path))  # not finalised: MMKDRunner.from_cfg must do it
     assert raw.model.head.num_classes == 10

@@ -4,22 +4,25 @@ A random checkpoint is written for ``model.teacher_ckpt`` (built from ``model.te
 ``model.classifier_ckpt`` (built from ``model.student``), so configs of later pipeline stages are
 covered too. Transfer configs (mmdet / mmseg) are exercised by tests/test_transfer.py.
 """
+
 import glob
 import os.path as osp
 
 import pytest
 import torch
+from conftest import REPO
 from mmengine.config import Config
 
-from conftest import REPO
 from mmkd.apis.config import finalize_config
 from mmkd.apis.runner import model_config
 from mmkd.registry import MODELS
 from mmkd.testing import fake_batch, write_random_checkpoints
 
 CONFIGS = sorted(
-    osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
-    if '_base_' not in p and f'{osp.sep}transfer{osp.sep}' not in p)
+    osp.relpath(p, REPO)
+    for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p and f'{osp.sep}transfer{osp.sep}' not in p
+)
 
 
 def test_config_tree_is_not_empty():

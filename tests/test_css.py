@@ -1,4 +1,5 @@
 """CSS: masked multi-branch networks, joint labels, dynamic-weight online KD, metrics, export."""
+
 import json
 import math
 import os.path as osp
@@ -6,6 +7,7 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import run_tool, write_tiny_config
 from mmengine.config import Config
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmpretrain.structures import DataSample
@@ -13,11 +15,9 @@ from mmpretrain.structures import DataSample
 import mmkd.evaluation.metrics.css_metrics  # noqa: F401  (registers CSSMetric)
 import mmkd.models.distillers.css  # noqa: F401  (registers CSSDistiller and CSSNetwork)
 from mmkd.evaluation.metrics.css_metrics import CSSMetric
-from mmkd.models.classifiers import (CSSNetwork, aggregate_branch_logits, css_joint_targets,
-                                     load_css_network)
+from mmkd.models.classifiers import CSSNetwork, aggregate_branch_logits, css_joint_targets, load_css_network
 from mmkd.models.distillers.css import CSSDistiller, branch_kd, css_dynamic_weights, export_css
 from mmkd.registry import MODELS
-from conftest import run_tool, write_tiny_config
 
 TINY = dict(type='CIFARResNet', arch='resnet8')
 
@@ -50,8 +50,7 @@ def capture(net: CSSNetwork, inputs):
     seen = {}
     hooks = [net.backbone.register_forward_hook(lambda m, i, o: seen.__setitem__('trunk', o[-1].detach()))]
     for j, branch in enumerate(net.branches):
-        hooks.append(branch.body.register_forward_pre_hook(
-            lambda m, args, j=j: seen.__setitem__(j, args[0].detach())))
+        hooks.append(branch.body.register_forward_pre_hook(lambda m, args, j=j: seen.__setitem__(j, args[0].detach())))
     net.branch_logits(inputs)
     for h in hooks:
         h.remove()
@@ -65,8 +64,12 @@ def test_masks_zero_the_code_corners_in_every_channel_at_train_and_test_time(tra
     seen = capture(net, batch(n=2)[0])
     trunk = seen['trunk']
     assert trunk.shape[-2:] == (16, 16)  # stem + stages 1-2 of a CIFAR ResNet at 32 px; s = 16 // 4 = 4
-    zeroed = {0: (slice(0, 4), slice(0, 4)), 1: (slice(12, 16), slice(12, 16)), 2: (slice(12, 16), slice(0, 4)),
-              3: (slice(0, 4), 12)}  # the code's slip: one column for branch 3; branch 4: no mask
+    zeroed = {
+        0: (slice(0, 4), slice(0, 4)),
+        1: (slice(12, 16), slice(12, 16)),
+        2: (slice(12, 16), slice(0, 4)),
+        3: (slice(0, 4), 12),
+    }  # the code's slip: one column for branch 3; branch 4: no mask
     for j in range(5):
         keep = torch.ones(16, 16, dtype=torch.bool)
         if j in zeroed:
@@ -236,11 +239,17 @@ def test_css_metric_on_a_hand_made_example():
     r2 = math.sqrt(2)
     samples = [
         # gt 0: net1 right, net2 wrong, ensemble [1, 2, 0] wrong; net1's branches disagree completely
-        dict(gt_label=torch.tensor([0]), css_net_logits=torch.tensor([[2., 1., 0.], [0., 3., 0.]]),
-             css_branch_probs=torch.tensor([[[1., 0.], [0., 1.]], [[1., 0.], [1., 0.]]])),
+        dict(
+            gt_label=torch.tensor([0]),
+            css_net_logits=torch.tensor([[2.0, 1.0, 0.0], [0.0, 3.0, 0.0]]),
+            css_branch_probs=torch.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [1.0, 0.0]]]),
+        ),
         # gt 2: everyone right, all branches identical
-        dict(gt_label=torch.tensor([2]), css_net_logits=torch.tensor([[0., 0., 1.], [0., 0., 5.]]),
-             css_branch_probs=torch.full((2, 2, 2), 0.5)),
+        dict(
+            gt_label=torch.tensor([2]),
+            css_net_logits=torch.tensor([[0.0, 0.0, 1.0], [0.0, 0.0, 5.0]]),
+            css_branch_probs=torch.full((2, 2, 2), 0.5),
+        ),
         dict(gt_label=torch.tensor([1]), pred_score=torch.ones(3)),  # not a CSS sample: skipped
     ]
     metric = CSSMetric()
@@ -257,13 +266,16 @@ def test_css_metric_on_a_hand_made_example():
 
 
 # ----------------------------------------------------------------------------- backbones + export
-@pytest.mark.parametrize('backbone,size', [
-    (dict(type='CIFARResNet', arch='resnet56_bottleneck'), 32),
-    (dict(type='CIFARResNet', arch='resnet110_bottleneck'), 32),
-    (dict(type='CIFARResNet', arch='wrn20_8_bottleneck'), 32),
-    (dict(type='WideResNet', depth=16, widen_factor=2), 32),
-    (dict(type='ResNet', depth=50), 64),
-])
+@pytest.mark.parametrize(
+    'backbone,size',
+    [
+        (dict(type='CIFARResNet', arch='resnet56_bottleneck'), 32),
+        (dict(type='CIFARResNet', arch='resnet110_bottleneck'), 32),
+        (dict(type='CIFARResNet', arch='wrn20_8_bottleneck'), 32),
+        (dict(type='WideResNet', depth=16, widen_factor=2), 32),
+        (dict(type='ResNet', depth=50), 64),
+    ],
+)
 def test_backbone_families_build_and_transfer_into_the_plain_backbone(backbone, size):
     net = network(backbone, num_classes=10).eval()
     plain = MODELS.build(backbone)
@@ -276,7 +288,7 @@ def test_backbone_families_build_and_transfer_into_the_plain_backbone(backbone, 
     x = torch.randn(2, 3, size, size)
     assert net(x, mode='tensor').shape == (2, 10)
     state = net.transfer_state_dict()
-    result = plain.load_state_dict({k[len('backbone.'):]: v for k, v in state.items()}, strict=True)
+    result = plain.load_state_dict({k[len('backbone.') :]: v for k, v in state.items()}, strict=True)
     assert not result.missing_keys and not result.unexpected_keys
     own = net.state_dict()
     from_branch0 = {'stages.2': 'branches.0.body.0', 'layer4': 'branches.0.body.0', 'post': 'branches.0.body.1'}
@@ -294,10 +306,18 @@ def test_backbone_families_build_and_transfer_into_the_plain_backbone(backbone, 
 
 
 def test_export_full_predicts_identically_and_transfer_loads_strictly(tmp_path):
-    cfg = Config(dict(
-        model=dict(type='CSSDistiller', net1=dict(backbone=dict(type='CIFARResNet', arch='resnet14'), num_classes=5),
-                   net2=dict(backbone=TINY, num_classes=5), num_branches=2, mask_layout='quadrants'),
-        data_preprocessor=dict(type='ClsDataPreprocessor', mean=[10., 20., 30.], std=[2., 3., 4.])))
+    cfg = Config(
+        dict(
+            model=dict(
+                type='CSSDistiller',
+                net1=dict(backbone=dict(type='CIFARResNet', arch='resnet14'), num_classes=5),
+                net2=dict(backbone=TINY, num_classes=5),
+                num_branches=2,
+                mask_layout='quadrants',
+            ),
+            data_preprocessor=dict(type='ClsDataPreprocessor', mean=[10.0, 20.0, 30.0], std=[2.0, 3.0, 4.0]),
+        )
+    )
     torch.manual_seed(0)
     model = MODELS.build(dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
     inputs, samples, _ = batch()
@@ -323,7 +343,7 @@ def test_export_full_predicts_identically_and_transfer_loads_strictly(tmp_path):
     export_css(str(ckpt), str(out), net=2, mode='transfer')
     state = torch.load(out, weights_only=True)
     plain = MODELS.build(TINY)
-    result = plain.load_state_dict({k[len('backbone.'):]: v for k, v in state['state_dict'].items()}, strict=True)
+    result = plain.load_state_dict({k[len('backbone.') :]: v for k, v in state['state_dict'].items()}, strict=True)
     assert not result.missing_keys and not result.unexpected_keys
     assert torch.equal(plain.stages[2][0].conv1.weight, model.nets[1].branches[0].body[0][0].conv1.weight)
     assert torch.equal(plain.stem[0].weight, model.nets[1].backbone.stem[0].weight)
@@ -338,8 +358,9 @@ def test_export_full_predicts_identically_and_transfer_loads_strictly(tmp_path):
     export_css(str(tmp_path / 'lone.pth'), str(tmp_path / 'lone_full.pth'))
     lone.eval()
     with torch.no_grad():
-        assert torch.equal(load_css_network(str(tmp_path / 'lone_full.pth'))(inputs, mode='tensor'),
-                           lone(inputs, mode='tensor'))
+        assert torch.equal(
+            load_css_network(str(tmp_path / 'lone_full.pth'))(inputs, mode='tensor'), lone(inputs, mode='tensor')
+        )
 
 
 # ----------------------------------------------------------------------------- real run
@@ -353,8 +374,15 @@ train_dataloader['dataset']['pipeline'] = [dict(type='GrayToRGB'), dict(type='Re
                                            dict(type='PackInputs')]
 train_cfg['val_interval'] = 2
 '''
-    cfg = write_tiny_config(tmp_path, 'configs/css/css_resnet20_resnet20_fashion-mnist.py', fashion_root, extra,
-                            max_epochs=4, num_train=128, batch_size=16)
+    cfg = write_tiny_config(
+        tmp_path,
+        'configs/css/css_resnet20_resnet20_fashion-mnist.py',
+        fashion_root,
+        extra,
+        max_epochs=4,
+        num_train=128,
+        batch_size=16,
+    )
     run_tool('train.py', cfg)
     work = tmp_path / 'work'
     records = [json.loads(line) for line in sorted(work.glob('*/vis_data/scalars.json'))[-1].read_text().splitlines()]
@@ -367,8 +395,15 @@ train_cfg['val_interval'] = 2
     assert 'alpha1' in train[-1] and 'net1.loss_kd' in train[-1]
     val = [r for r in records if 'css/net1_top1' in r]
     assert len(val) == 2
-    for key in ('css/net2_top1', 'css/ensemble_top1', 'css/net1_diversity', 'css/net2_diversity',
-                'css/all_diversity', 'css/mutual_diversity', 'accuracy/top1'):
+    for key in (
+        'css/net2_top1',
+        'css/ensemble_top1',
+        'css/net1_diversity',
+        'css/net2_diversity',
+        'css/all_diversity',
+        'css/mutual_diversity',
+        'accuracy/top1',
+    ):
         assert key in val[-1]
     assert val[-1]['accuracy/top1'] == pytest.approx(val[-1]['css/net1_top1'])  # eval_mode net1_agg
     ckpt = work / 'epoch_4.pth'
@@ -377,9 +412,12 @@ train_cfg['val_interval'] = 2
     rebuilt = load_css_network(str(tmp_path / 'full.pth'))
     state = torch.load(tmp_path / 'transfer.pth', weights_only=True)
     plain = MODELS.build(dict(type='CIFARResNet', arch='resnet8'))
-    plain.load_state_dict({k[len('backbone.'):]: v for k, v in state['state_dict'].items()}, strict=True)
+    plain.load_state_dict({k[len('backbone.') :]: v for k, v in state['state_dict'].items()}, strict=True)
     trained = _load_checkpoint(str(ckpt), map_location='cpu')['state_dict']
     assert all(torch.equal(v, trained[f'nets.1.{k}']) for k, v in rebuilt.state_dict().items())
-    assert all(torch.equal(v, trained[f'nets.0.backbone.{k}']) for k, v in plain.state_dict().items()
-               if not k.startswith('stages.2'))
+    assert all(
+        torch.equal(v, trained[f'nets.0.backbone.{k}'])
+        for k, v in plain.state_dict().items()
+        if not k.startswith('stages.2')
+    )
     assert torch.equal(plain.stages[2][0].conv1.weight, trained['nets.0.branches.0.body.0.0.conv1.weight'])

@@ -1,4 +1,5 @@
 """Datasets: IDX reading, Fashion-MNIST dataset, few-shot and noisy-label wrappers, composed detection."""
+
 import gzip
 import json
 import os.path as osp
@@ -6,8 +7,17 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmkd.datasets import (FashionMNISTIDX, FewShotDataset, GrayToRGB, NoisyLabelDataset, compose_detection_split,
-                           read_idx, stratified_indices, symmetric_noise, write_idx)
+from mmkd.datasets import (
+    FashionMNISTIDX,
+    FewShotDataset,
+    GrayToRGB,
+    NoisyLabelDataset,
+    compose_detection_split,
+    read_idx,
+    stratified_indices,
+    symmetric_noise,
+    write_idx,
+)
 
 PIPELINE = [dict(type='GrayToRGB'), dict(type='PackInputs')]
 
@@ -77,8 +87,9 @@ def test_symmetric_noise_exact_fraction():
 
 
 def test_noisy_label_dataset_feeds_the_pipeline(fashion_root):
-    ds = NoisyLabelDataset(dict(type='FashionMNISTIDX', data_root=fashion_root, split='train', pipeline=PIPELINE),
-                           noise_ratio=0.5, seed=0)
+    ds = NoisyLabelDataset(
+        dict(type='FashionMNISTIDX', data_root=fashion_root, split='train', pipeline=PIPELINE), noise_ratio=0.5, seed=0
+    )
     flipped = np.nonzero(ds.labels != ds.clean_labels)[0]
     assert len(flipped) == round(0.5 * len(ds))
     i = int(flipped[0])
@@ -88,16 +99,18 @@ def test_noisy_label_dataset_feeds_the_pipeline(fashion_root):
 def test_composed_detection_boxes_cover_the_objects(tmp_path):
     objs = np.zeros((6, 28, 28), np.uint8)
     objs[:, 8:20, 6:22] = 200  # a bright 12x16 block inside each 28x28 crop
-    ann = compose_detection_split(objs, np.arange(6) % 3, ['a', 'b', 'c'], str(tmp_path), 'train', 5, canvas=96,
-                                  size_range=(28, 28), seed=0)
+    ann = compose_detection_split(
+        objs, np.arange(6) % 3, ['a', 'b', 'c'], str(tmp_path), 'train', 5, canvas=96, size_range=(28, 28), seed=0
+    )
     coco = json.load(open(ann))
     assert len(coco['images']) == 5 and coco['annotations']
     import cv2
+
     for a in coco['annotations']:
         x, y, w, h = a['bbox']
         assert (w, h) == (16, 12)  # the tight box of the pasted block, not the 28x28 crop
         img = cv2.imread(osp.join(tmp_path, 'train', f'{a["image_id"]:06d}.png'), cv2.IMREAD_GRAYSCALE)
-        assert (img[int(y):int(y + h), int(x):int(x + w)] == 200).all()
+        assert (img[int(y) : int(y + h), int(x) : int(x + w)] == 200).all()
         assert 1 <= a['category_id'] <= 3
     with pytest.raises(ValueError, match='non-empty'):
         compose_detection_split(objs[:0], np.arange(0), ['a'], str(tmp_path), 'val', 1)

@@ -1,14 +1,15 @@
 """CIFARDenseNet (DenseNet-40-12 of MixSKD's CIFAR-100 table): size, shapes, the CIFAR-zoo stage
 protocol (fresh stage copies, stride-1 copies, branch rule), MixSKD's branches and its configs."""
+
 import os.path as osp
 
 import pytest
 import torch
 import torch.nn as nn
+from conftest import REPO
 from mmengine.config import Config
 from mmpretrain.structures import DataSample
 
-from conftest import REPO
 from mmkd.apis.runner import model_config
 from mmkd.models.backbones.densenet_cifar import CIFARDenseNet, DenseLayer
 from mmkd.models.necks import AuxiliaryBranches, set_out_indices
@@ -37,8 +38,9 @@ def all_stages():
     """DenseNet-40-12 returning every stage, built once, in eval mode."""
     if 'net' not in _CACHE:
         torch.manual_seed(0)
-        _CACHE['net'] = MODELS.build(dict(type='CIFARDenseNet', depth=DEPTH, growth_rate=K,
-                                          out_indices=(0, 1, 2))).eval()
+        _CACHE['net'] = MODELS.build(
+            dict(type='CIFARDenseNet', depth=DEPTH, growth_rate=K, out_indices=(0, 1, 2))
+        ).eval()
     return _CACHE['net']
 
 
@@ -98,7 +100,7 @@ def test_output_shapes_for_every_out_index():
         single = CIFARDenseNet(out_indices=i).eval()
         single.load_state_dict(ref.state_dict())
         with torch.no_grad():
-            out, = single(img)
+            (out,) = single(img)
         assert out.shape == (2, ref.stage_channels[i], size, size)
         assert torch.allclose(out, outs[i], atol=1e-5)
         if i < 2:
@@ -169,15 +171,15 @@ def test_branch_rule():
     net = all_stages()
     img = torch.randn(1, 3, 32, 32)
     with torch.no_grad():
-        final, = CIFARDenseNet().eval()(img)
+        (final,) = CIFARDenseNet().eval()(img)
         raw = stage_outputs(net, img)
         for level in range(net.num_stages - 1):
-            branch = nn.Sequential(*[net.make_stage(i) for i in range(level + 1, net.num_stages)],
-                                   net.make_post()).eval()
+            branch = nn.Sequential(
+                *[net.make_stage(i) for i in range(level + 1, net.num_stages)], net.make_post()
+            ).eval()
             assert branch(raw[level]).shape == final.shape == (1, 448, 8, 8)
         # a branch after the last stage (HSSAKD's rule): a stride-1 copy taking the final width
-        extra = nn.Sequential(net.make_stage(-1, in_channels=net.stage_channels[-1], stride=1),
-                              net.make_post()).eval()
+        extra = nn.Sequential(net.make_stage(-1, in_channels=net.stage_channels[-1], stride=1), net.make_post()).eval()
         assert extra[0].transition.conv.in_channels == 448
         assert extra(raw[-1]).shape == final.shape
 
@@ -211,8 +213,9 @@ def test_config_builds_and_takes_a_loss_step(path):
     assert isinstance(clf.backbone, CIFARDenseNet)
     assert clf.head.fc.in_features == clf.backbone.out_channels
     g = torch.Generator().manual_seed(0)
-    images = [torch.randint(0, 256, (3, cfg.input_size, cfg.input_size), generator=g, dtype=torch.uint8)
-              for _ in range(2)]
+    images = [
+        torch.randint(0, 256, (3, cfg.input_size, cfg.input_size), generator=g, dtype=torch.uint8) for _ in range(2)
+    ]
     samples = [DataSample().set_gt_label(i * 37) for i in range(2)]
     data = model.data_preprocessor(dict(inputs=images, data_samples=samples), True)
     losses = model(**data, mode='loss')

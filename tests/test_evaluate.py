@@ -4,6 +4,7 @@ The checkpoints are built in-process from the demo's KD / DML configs (ResNet-18
 and saved as tools/train.py saves them; the weights are random: what is checked is which network is
 built and that it holds exactly the checkpoint's tensors.
 """
+
 import json
 import os
 import os.path as osp
@@ -11,7 +12,6 @@ import re
 
 import pytest
 import torch
-
 from conftest import REPO, run_tool, write_tiny_config
 
 KD = 'configs/demo/kd_resnet18-w32_resnet18-w16_fashion-mnist.py'
@@ -20,6 +20,7 @@ DML = 'configs/demo/dml_resnet18-w32_resnet18-w16_fashion-mnist.py'
 
 def save_like_train(model, path):
     from mmengine.runner import save_checkpoint
+
     save_checkpoint({'state_dict': model.state_dict(), 'meta': dict(epoch=1, iter=2)}, path)
 
 
@@ -27,15 +28,18 @@ def save_like_train(model, path):
 def kd_run(tmp_path_factory, fashion_root):
     """(tiny KD config, distiller checkpoint) whose teacher checkpoint has been deleted."""
     from mmengine.config import Config
+
     from mmkd.models.distillers import build_classifier
     from mmkd.registry import MODELS
+
     tmp = tmp_path_factory.mktemp('kd_eval')
     teacher_ckpt = str(tmp / 'teacher.pth')
     teacher_cfg = Config.fromfile(osp.join(REPO, KD)).model.teacher.to_dict()
     torch.manual_seed(0)
     torch.save({'state_dict': build_classifier(teacher_cfg).state_dict()}, teacher_ckpt)
-    cfg_path = write_tiny_config(tmp, KD, fashion_root, extra=f'model = dict(teacher_ckpt={teacher_ckpt!r})\n',
-                                 num_train=16, num_test=16)
+    cfg_path = write_tiny_config(
+        tmp, KD, fashion_root, extra=f'model = dict(teacher_ckpt={teacher_ckpt!r})\n', num_train=16, num_test=16
+    )
     model = MODELS.build(Config.fromfile(cfg_path).model)
     ckpt = str(tmp / 'epoch_1.pth')
     save_like_train(model, ckpt)
@@ -46,12 +50,16 @@ def kd_run(tmp_path_factory, fashion_root):
 def test_distiller_checkpoint_is_evaluated_without_its_teacher(kd_run, tmp_path):
     from mmkd.apis import load_config
     from mmkd.apis.evaluate import build_test_runner
+
     cfg_path, ckpt = kd_run
     metrics_out = str(tmp_path / 'metrics.json')
     proc = run_tool('test.py', cfg_path, ckpt, '--out', metrics_out, '--work-dir', str(tmp_path / 'test'))
     log = proc.stdout + proc.stderr
-    student = {k[len('student.'):]: v for k, v in torch.load(ckpt, weights_only=True)['state_dict'].items()
-               if k.startswith('student.')}
+    student = {
+        k[len('student.') :]: v
+        for k, v in torch.load(ckpt, weights_only=True)['state_dict'].items()
+        if k.startswith('student.')
+    }
     assert f"evaluating the student ('student.' keys) of {ckpt}: {len(student)} tensors loaded strictly" in log
     with open(metrics_out) as f:
         top1 = json.load(f)['accuracy/top1']
@@ -68,6 +76,7 @@ def test_distiller_checkpoint_is_evaluated_without_its_teacher(kd_run, tmp_path)
 
 def test_exported_student_is_evaluated_directly(kd_run, tmp_path):
     from mmkd.apis import export_student
+
     cfg_path, ckpt = kd_run
     exported = str(tmp_path / 'student.pth')
     export_student(ckpt, exported)
@@ -81,9 +90,11 @@ def test_exported_student_is_evaluated_directly(kd_run, tmp_path):
 
 def test_a_checkpoint_that_does_not_fit_is_an_error_naming_the_keys(kd_run, tmp_path):
     from mmengine.config import Config
+
     from mmkd.apis import export_student, load_config
     from mmkd.apis.evaluate import CheckpointMismatchError, build_test_runner
     from mmkd.models.distillers import build_classifier
+
     cfg_path, ckpt = kd_run
     # the teacher-sized network (width 1/2) given to the width-1/4 student config
     wide = str(tmp_path / 'wide_raw.pth')
@@ -105,9 +116,11 @@ def test_a_checkpoint_that_does_not_fit_is_an_error_naming_the_keys(kd_run, tmp_
 
 def test_online_method_evaluates_eval_peer_and_names_a_wrong_export(tmp_path, fashion_root):
     from mmengine.config import Config
+
     from mmkd.apis import export_student, load_config
     from mmkd.apis.evaluate import CheckpointMismatchError, build_test_runner
     from mmkd.registry import MODELS
+
     cfg_path = write_tiny_config(tmp_path, DML, fashion_root, num_train=16, num_test=16)
     model = MODELS.build(Config.fromfile(cfg_path).model)
     ckpt = str(tmp_path / 'epoch_1.pth')
@@ -122,6 +135,9 @@ def test_online_method_evaluates_eval_peer_and_names_a_wrong_export(tmp_path, fa
     export_student(ckpt, str(tmp_path / 'peer0.pth'), peer=0)
     cfg = load_config(cfg_path)
     cfg.work_dir = str(tmp_path / 'b')
-    with pytest.raises(CheckpointMismatchError, match=r'exported from peers\.0 but the config evaluates peers\.1 '
-                       r'\(eval_peer=1\): re-export with --peer 1'):
+    with pytest.raises(
+        CheckpointMismatchError,
+        match=r'exported from peers\.0 but the config evaluates peers\.1 '
+        r'\(eval_peer=1\): re-export with --peer 1',
+    ):
         build_test_runner(cfg, str(tmp_path / 'peer0.pth'))

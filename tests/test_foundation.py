@@ -1,12 +1,12 @@
 """Foundation: training, resume / load_from on torch >= 2.6, unsafe checkpoints, student export."""
+
 import argparse
 import glob
 import os.path as osp
 
 import pytest
 import torch
-
-from conftest import REPO, run_tool, write_tiny_config
+from conftest import run_tool, write_tiny_config
 
 BASELINE = 'configs/baseline/resnet18_fashion-mnist.py'
 
@@ -23,6 +23,7 @@ def trained(tmp_path_factory, fashion_root):
 def test_import_checks_stack():
     import mmkd
     from mmkd.utils import check_version
+
     assert mmkd.__version__
     assert torch.__version__.startswith('2.14')
     with pytest.raises(ImportError, match=r'mmengine>=9.0.0,<10.0.0.*mmengine==0.10'):
@@ -32,12 +33,19 @@ def test_import_checks_stack():
 
 
 def test_registry_scope_reaches_mmpretrain():
-    from mmkd.registry import DATASETS, MODELS
     from mmpretrain.models import ImageClassifier
+
+    from mmkd.registry import DATASETS, MODELS
+
     assert MODELS.scope == 'mmkd' and MODELS.parent.scope == 'mmpretrain'
-    model = MODELS.build(dict(type='ImageClassifier', backbone=dict(type='ResNet', depth=18),
-                              neck=dict(type='GlobalAveragePooling'),
-                              head=dict(type='LinearClsHead', num_classes=10, in_channels=512)))
+    model = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(type='ResNet', depth=18),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=10, in_channels=512),
+        )
+    )
     assert isinstance(model, ImageClassifier)
     assert DATASETS.get('FashionMNISTIDX') is not None
 
@@ -52,8 +60,16 @@ def test_train_writes_checkpoints_and_logs(trained):
 
 def test_resume_continues_from_checkpoint(trained, tmp_path):
     cfg, work = trained
-    proc = run_tool('train.py', cfg, '--resume', osp.join(work, 'epoch_2.pth'), '--work-dir', tmp_path,
-                    '--cfg-options', 'train_cfg.max_epochs=3')
+    proc = run_tool(
+        'train.py',
+        cfg,
+        '--resume',
+        osp.join(work, 'epoch_2.pth'),
+        '--work-dir',
+        tmp_path,
+        '--cfg-options',
+        'train_cfg.max_epochs=3',
+    )
     log = proc.stdout + proc.stderr
     assert 'resumed epoch: 2' in log
     assert osp.isfile(osp.join(tmp_path, 'epoch_3.pth')) and not osp.isfile(osp.join(tmp_path, 'epoch_1.pth'))
@@ -64,6 +80,7 @@ def test_resume_continues_from_checkpoint(trained, tmp_path):
 def test_load_from_restores_weights(trained, tmp_path):
     from mmengine.config import Config
     from mmengine.runner import Runner
+
     cfg_path, work = trained
     cfg = Config.fromfile(cfg_path)
     cfg.work_dir = str(tmp_path)
@@ -77,7 +94,9 @@ def test_load_from_restores_weights(trained, tmp_path):
 
 def test_foreign_pickled_object_is_refused(trained, tmp_path):
     from mmengine.runner import load_checkpoint
+
     from mmkd.utils import UnsafeCheckpointError
+
     _, work = trained
     ckpt = torch.load(osp.join(work, 'epoch_2.pth'), weights_only=True)
     ckpt['meta']['args'] = argparse.Namespace(lr=0.1)  # a classic foreign object in old checkpoints
@@ -113,14 +132,16 @@ def test_export_plain_classifier(trained, tmp_path):
 @pytest.mark.parametrize('toolbox', ['mmdet', 'mmseg'])
 def test_exported_backbone_loads_in_detection_and_segmentation(trained, tmp_path, toolbox):
     import importlib
+
     out, ckpt = _exported(trained, tmp_path, '--backbone-only')
     registry = importlib.import_module(f'{toolbox}.registry').MODELS
-    backbone = registry.build(dict(type='ResNet', depth=18,
-                                   init_cfg=dict(type='Pretrained', checkpoint=out, prefix='backbone.')))
+    backbone = registry.build(
+        dict(type='ResNet', depth=18, init_cfg=dict(type='Pretrained', checkpoint=out, prefix='backbone.'))
+    )
     backbone.init_weights()
-    exported = {k[len('backbone.'):]: v for k, v in ckpt['state_dict'].items()}
+    exported = {k[len('backbone.') :]: v for k, v in ckpt['state_dict'].items()}
     own = backbone.state_dict()
-    assert set(own) == set(exported), (set(own) ^ set(exported))  # zero missing, zero unexpected
+    assert set(own) == set(exported), set(own) ^ set(exported)  # zero missing, zero unexpected
     for key, value in exported.items():
         assert torch.equal(own[key], value), key
 

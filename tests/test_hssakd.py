@@ -1,4 +1,5 @@
 """HSSAKD: branches, the teacher stage (SSADNet), offline and online distillation."""
+
 import numpy as np
 import pytest
 import torch
@@ -16,9 +17,14 @@ N = 5  # classes
 
 
 def clf(backbone, channels, num_classes=N):
-    return dict(type='ImageClassifier', backbone=backbone, neck=dict(type='GlobalAveragePooling'),
-                head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=channels,
-                          loss=dict(type='CrossEntropyLoss')))
+    return dict(
+        type='ImageClassifier',
+        backbone=backbone,
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(
+            type='LinearClsHead', num_classes=num_classes, in_channels=channels, loss=dict(type='CrossEntropyLoss')
+        ),
+    )
 
 
 def r(arch):
@@ -67,8 +73,11 @@ BACKBONES = [
 ]
 
 
-@pytest.mark.parametrize('cfg,size', BACKBONES, ids=lambda v: v['type'] + str(v.get('arch', v.get('depth', '')))
-                         if isinstance(v, dict) else str(v))
+@pytest.mark.parametrize(
+    'cfg,size',
+    BACKBONES,
+    ids=lambda v: v['type'] + str(v.get('arch', v.get('depth', ''))) if isinstance(v, dict) else str(v),
+)
 def test_branches_end_at_the_backbone_resolution(cfg, size):
     backbone = MODELS.build(cfg)
     total = num_stages(backbone)
@@ -113,8 +122,15 @@ def test_ssad_loss_terms_match_formula():
     assert [losses[f'loss_aux{i}'].item() for i in range(3)] == pytest.approx([a.item() for a in aux], rel=1e-5)
 
 
-@pytest.mark.parametrize('task,keys', [('supervised', {'loss_aux0'}), ('selfsup', {'loss_aux0'}),
-                                       ('multitask', {'loss_aux0_cls', 'loss_aux0_ss'}), ('none', set())])
+@pytest.mark.parametrize(
+    'task,keys',
+    [
+        ('supervised', {'loss_aux0'}),
+        ('selfsup', {'loss_aux0'}),
+        ('multitask', {'loss_aux0_cls', 'loss_aux0_ss'}),
+        ('none', set()),
+    ],
+)
 def test_table2_aux_tasks(task, keys):
     net = SSADNet(student=r('resnet8'), aux_task=task).eval()
     x, samples = batch()
@@ -149,8 +165,9 @@ def teacher_ckpt(tmp_path):
 
 def test_offline_loss_terms_match_formula(teacher_ckpt):
     torch.manual_seed(0)
-    d = HSSAKDDistiller(student=r('resnet8'), teacher=dict(type='SSADNet', student=r('resnet14')),
-                        teacher_ckpt=teacher_ckpt, tau=3.0).eval()
+    d = HSSAKDDistiller(
+        student=r('resnet8'), teacher=dict(type='SSADNet', student=r('resnet14')), teacher_ckpt=teacher_ckpt, tau=3.0
+    ).eval()
     x, samples = batch()
     y = labels_of(samples)
     losses = d(x, samples, mode='loss')
@@ -170,8 +187,13 @@ def test_offline_loss_terms_match_formula(teacher_ckpt):
     for i in range(3):
         assert losses[f'loss_kl_q{i}'].item() == pytest.approx(kl(s_branch[i], t_branch[i]).item(), rel=1e-4)
     assert losses['loss_kl_p'].item() == pytest.approx(kl(s_logits, t_logits).item(), rel=1e-4)
-    upright = HSSAKDDistiller(student=r('resnet8'), teacher=dict(type='SSADNet', student=r('resnet14')),
-                              teacher_ckpt=teacher_ckpt, kl_p_scope='upright', use_kl_q=False).eval()
+    upright = HSSAKDDistiller(
+        student=r('resnet8'),
+        teacher=dict(type='SSADNet', student=r('resnet14')),
+        teacher_ckpt=teacher_ckpt,
+        kl_p_scope='upright',
+        use_kl_q=False,
+    ).eval()
     upright.load_state_dict(d.state_dict())
     losses = upright(x, samples, mode='loss')
     assert set(losses) == {'loss_ce', 'loss_kl_p'}
@@ -179,8 +201,9 @@ def test_offline_loss_terms_match_formula(teacher_ckpt):
 
 
 def test_offline_teacher_frozen_and_student_branches_train_the_backbone(teacher_ckpt):
-    d = HSSAKDDistiller(student=r('resnet8'), teacher=dict(type='SSADNet', student=r('resnet14')),
-                        teacher_ckpt=teacher_ckpt)
+    d = HSSAKDDistiller(
+        student=r('resnet8'), teacher=dict(type='SSADNet', student=r('resnet14')), teacher_ckpt=teacher_ckpt
+    )
     d.train()
     assert not d.teacher.training and all(not m.training for m in d.teacher.modules())
     x, samples = batch()
@@ -193,8 +216,12 @@ def test_offline_teacher_frozen_and_student_branches_train_the_backbone(teacher_
 
 def test_offline_needs_matching_teacher(teacher_ckpt, tmp_path):
     with pytest.raises(ValueError, match='student has 2 branches but the teacher has 3'):
-        HSSAKDDistiller(student=r('resnet8'), teacher=dict(type='SSADNet', student=r('resnet14')),
-                        teacher_ckpt=teacher_ckpt, branches=dict(taps=[1, 2]))
+        HSSAKDDistiller(
+            student=r('resnet8'),
+            teacher=dict(type='SSADNet', student=r('resnet14')),
+            teacher_ckpt=teacher_ckpt,
+            branches=dict(taps=[1, 2]),
+        )
     plain = build_classifier(r('resnet14'))
     torch.save({'state_dict': plain.state_dict()}, tmp_path / 'plain.pth')
     with pytest.raises(TypeError, match='needs an SSADNet teacher'):
@@ -208,8 +235,9 @@ def test_frozen_backbone_teacher_stage_trains_only_the_branches(tmp_path):
     net.train()
     assert not net.student.training and net.branches.training
     before = {k: v.clone() for k, v in net.student.state_dict().items()}
-    wrapper = build_optim_wrapper(net, dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9),
-                                            constructor='DistillOptimWrapperConstructor'))
+    wrapper = build_optim_wrapper(
+        net, dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9), constructor='DistillOptimWrapperConstructor')
+    )
     branch_before = net.branches.fcs[0].weight.clone()
     x, samples = batch()
     losses = net(x, samples, mode='loss')
@@ -252,8 +280,9 @@ def test_online_detach_rule_and_terms():
 
 
 def test_export_drops_every_branch(teacher_ckpt):
-    d = HSSAKDDistiller(student=r('resnet8'), teacher=dict(type='SSADNet', student=r('resnet14')),
-                        teacher_ckpt=teacher_ckpt)
+    d = HSSAKDDistiller(
+        student=r('resnet8'), teacher=dict(type='SSADNet', student=r('resnet14')), teacher_ckpt=teacher_ckpt
+    )
     state = d.state_dict()
     assert any(k.startswith('branches.') for k in state)
     exported = extract_student(state)
@@ -265,6 +294,7 @@ def test_export_drops_every_branch(teacher_ckpt):
 
 def test_branch_accuracy_metric_reads_predictions():
     from mmkd.evaluation import BranchAccuracy
+
     net = SSADNet(student=r('resnet8')).eval()
     x, samples = batch()
     preds = net(x, samples, mode='predict')
@@ -281,21 +311,23 @@ def test_branch_accuracy_metric_reads_predictions():
 def test_short_training_run_reduces_the_loss(fashion_root):
     """A real (small) training run of the single-network SSAD model on generated images."""
     from mmkd.datasets import FashionMNISTIDX
+
     torch.manual_seed(0)
     ds = FashionMNISTIDX(data_root=fashion_root, split='train', num_samples=128, lazy_init=False)
     imgs = torch.stack([torch.from_numpy(np.array(ds.get_data_info(i)['img'])) for i in range(len(ds))])
     x = F.interpolate(imgs[:, None].float().repeat(1, 3, 1, 1) / 255, size=32)
     y = torch.tensor([ds.get_data_info(i)['gt_label'] for i in range(len(ds))])
     net = SSADNet(student=clf(dict(type='CIFARResNet', arch='resnet8'), 64, num_classes=10))
-    wrapper = build_optim_wrapper(net, dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9),
-                                            constructor='DistillOptimWrapperConstructor'))
+    wrapper = build_optim_wrapper(
+        net, dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9), constructor='DistillOptimWrapperConstructor')
+    )
     net.train()
 
     def epoch_loss(update):
         total = 0.0
         for i in range(0, 128, 32):
-            samples = [DataSample().set_gt_label(int(v)) for v in y[i:i + 32]]
-            loss = sum(net(x[i:i + 32], samples, mode='loss').values())
+            samples = [DataSample().set_gt_label(int(v)) for v in y[i : i + 32]]
+            loss = sum(net(x[i : i + 32], samples, mode='loss').values())
             if update:
                 wrapper.update_params(loss)
             total += loss.item()

@@ -1,4 +1,5 @@
 """KD core: distiller base (teacher hygiene), Hinton KD, DML, the distillation optimizer constructor."""
+
 import math
 import os.path as osp
 
@@ -14,15 +15,19 @@ from mmkd.models.losses import KLDivergence, kl_div_with_temperature
 
 
 def small_classifier(depth=18, num_classes=5, base=8):
-    return dict(type='ImageClassifier',
-                backbone=dict(type='ResNet_CIFAR', depth=depth, base_channels=base, stem_channels=base),
-                neck=dict(type='GlobalAveragePooling'),
-                head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=base * 8,
-                          loss=dict(type='CrossEntropyLoss')))
+    return dict(
+        type='ImageClassifier',
+        backbone=dict(type='ResNet_CIFAR', depth=depth, base_channels=base, stem_channels=base),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(
+            type='LinearClsHead', num_classes=num_classes, in_channels=base * 8, loss=dict(type='CrossEntropyLoss')
+        ),
+    )
 
 
 def save_random(cfg, path):
     from mmkd.models.distillers import build_classifier
+
     torch.manual_seed(1)
     torch.save({'state_dict': build_classifier(cfg).state_dict()}, path)
     return str(path)
@@ -39,8 +44,9 @@ def batch(n=4, num_classes=5, size=16):
 def kd(tmp_path):
     teacher = small_classifier(depth=34)
     ckpt = save_random(teacher, tmp_path / 'teacher.pth')
-    return KDDistiller(student=small_classifier(), teacher=teacher, teacher_ckpt=ckpt, tau=4.0,
-                       ce_weight=0.5, kd_weight=2.0)
+    return KDDistiller(
+        student=small_classifier(), teacher=teacher, teacher_ckpt=ckpt, tau=4.0, ce_weight=0.5, kd_weight=2.0
+    )
 
 
 def test_kl_with_temperature_matches_hand_computation():
@@ -73,8 +79,9 @@ def test_kd_loss_terms_match_formula(kd):
     labels = torch.tensor([ds.gt_label.item() for ds in samples])
     losses = kd(inputs, samples, mode='loss')  # train mode: BN batch stats in the student
     s_train = kd.classify(kd.student, inputs)[1]
-    assert losses['loss_ce'].item() == pytest.approx(0.5 * torch.nn.functional.cross_entropy(s_train, labels).item(),
-                                                     rel=1e-5)
+    assert losses['loss_ce'].item() == pytest.approx(
+        0.5 * torch.nn.functional.cross_entropy(s_train, labels).item(), rel=1e-5
+    )
     p_t = torch.softmax(t / 4, 1)
     manual_kd = 16 * (p_t * (p_t.log() - torch.log_softmax(s_train / 4, 1))).sum(1).mean()
     assert losses['loss_kd'].item() == pytest.approx(2.0 * manual_kd.item(), rel=1e-5)
@@ -104,14 +111,20 @@ def test_init_weights_keeps_the_loaded_teacher(kd, tmp_path):
 
 
 def test_teacher_not_in_optimizer(kd):
-    wrapper = build_optim_wrapper(kd, dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9),
-                                           constructor='DistillOptimWrapperConstructor'))
+    wrapper = build_optim_wrapper(
+        kd, dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9), constructor='DistillOptimWrapperConstructor')
+    )
     in_opt = {id(p) for g in wrapper.optimizer.param_groups for p in g['params']}
     assert not in_opt & {id(p) for p in kd.teacher.parameters()}
     assert {id(p) for p in kd.student.parameters()} <= in_opt
-    paramwise = build_optim_wrapper(kd, dict(optimizer=dict(type='SGD', lr=0.1, weight_decay=1e-4),
-                                             paramwise_cfg=dict(norm_decay_mult=0.0),
-                                             constructor='DistillOptimWrapperConstructor'))
+    paramwise = build_optim_wrapper(
+        kd,
+        dict(
+            optimizer=dict(type='SGD', lr=0.1, weight_decay=1e-4),
+            paramwise_cfg=dict(norm_decay_mult=0.0),
+            constructor='DistillOptimWrapperConstructor',
+        ),
+    )
     in_opt = {id(p) for g in paramwise.optimizer.param_groups for p in g['params']}
     assert not in_opt & {id(p) for p in kd.teacher.parameters()}
     assert {id(p) for p in kd.student.parameters()} <= in_opt
@@ -152,8 +165,7 @@ def test_bad_teacher_checkpoints_are_clear_errors(tmp_path):
         KDDistiller(student=small_classifier(), teacher=teacher, teacher_ckpt=wrong_classes)
     other = save_random(small_classifier(depth=34, num_classes=7), tmp_path / 'c7b.pth')
     with pytest.raises(ValueError, match='teacher predicts 7 classes but the student predicts 5'):
-        KDDistiller(student=small_classifier(), teacher=small_classifier(depth=34, num_classes=7),
-                    teacher_ckpt=other)
+        KDDistiller(student=small_classifier(), teacher=small_classifier(depth=34, num_classes=7), teacher_ckpt=other)
 
 
 def test_teacher_from_distiller_checkpoint(kd, tmp_path):
@@ -189,10 +201,10 @@ def test_dml_needs_two_peers_and_exposes_student():
 
 
 def _kd_runner(tmp_path, fashion_root, teacher_ckpt, strict, max_epochs=1):
+    from conftest import write_tiny_config
     from mmengine.config import Config
     from mmengine.runner import Runner
 
-    from conftest import write_tiny_config
     student = small_classifier(num_classes=10)
     teacher = small_classifier(depth=34, num_classes=10)
     extra = f'''
@@ -200,8 +212,11 @@ model = dict(_delete_=True, type='KDDistiller', student={student!r}, teacher={te
              teacher_ckpt={teacher_ckpt!r}, tau=4.0)
 custom_hooks = [dict(type='TeacherCheckHook', strict={strict})]
 '''
-    cfg = Config.fromfile(write_tiny_config(tmp_path, 'configs/baseline/resnet18_fashion-mnist.py', fashion_root,
-                                            extra=extra, max_epochs=max_epochs))
+    cfg = Config.fromfile(
+        write_tiny_config(
+            tmp_path, 'configs/baseline/resnet18_fashion-mnist.py', fashion_root, extra=extra, max_epochs=max_epochs
+        )
+    )
     return Runner.from_cfg(cfg)
 
 
@@ -214,6 +229,7 @@ def test_teacher_check_hook_flags_a_chance_level_teacher(tmp_path, fashion_root)
 
 def test_teacher_check_hook_logs_accuracy_and_kd_trains(tmp_path, fashion_root):
     from mmkd.engine.hooks import TeacherCheckHook
+
     ckpt = save_random(small_classifier(depth=34, num_classes=10), tmp_path / 'random_teacher.pth')
     runner = _kd_runner(tmp_path, fashion_root, ckpt, strict=False)
     runner.train()

@@ -1,11 +1,13 @@
 """MixSKD: mixup metadata, every loss term against a formula written here, stop-gradients,
 discriminator training, export, evaluation and a short real run."""
+
 import glob
 import json
 import os.path as osp
 
 import pytest
 import torch
+from conftest import REPO, make_fashion_like, run_tool
 from mmengine.optim import build_optim_wrapper
 from mmpretrain.structures import DataSample
 
@@ -16,17 +18,20 @@ from mmkd.models.distillers.mixskd import MixSKDDistiller
 from mmkd.models.heads.feature_discriminator import FeatureDiscriminator
 from mmkd.models.necks.self_teacher import SelfTeacher
 
-from conftest import REPO, make_fashion_like, run_tool
-
 N = 5  # classes
 T = 3.0
 
 
 def clf(backbone=None, channels=64, num_classes=N):
     backbone = backbone or dict(type='ResNet_CIFAR', depth=18, base_channels=8, stem_channels=8)
-    return dict(type='ImageClassifier', backbone=backbone, neck=dict(type='GlobalAveragePooling'),
-                head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=channels,
-                          loss=dict(type='CrossEntropyLoss')))
+    return dict(
+        type='ImageClassifier',
+        backbone=backbone,
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(
+            type='LinearClsHead', num_classes=num_classes, in_channels=channels, loss=dict(type='CrossEntropyLoss')
+        ),
+    )
 
 
 def build(**kwargs):
@@ -56,8 +61,7 @@ class Capture:
         ]
         if d.self_teacher is not None:
             self.teacher_out = []
-            self.handles.append(d.self_teacher.register_forward_hook(
-                lambda m, i, o: self.teacher_out.append(o)))
+            self.handles.append(d.self_teacher.register_forward_hook(lambda m, i, o: self.teacher_out.append(o)))
 
     def _input(self, m, args):
         self.input = args[0]
@@ -86,8 +90,10 @@ class Capture:
 
 def fixed_mix(d, lam, index):
     """Make ``d.mix`` use a given (lam, index); the mixed batch is built here, independently."""
+
     def mix(x):
         return lam * x + (1 - lam) * x[index], lam, index
+
     d.mix = mix
 
 
@@ -114,8 +120,8 @@ def disc_bce(disc, real, fake):
     g = torch.cat([real, fake]).mean((2, 3))
     logits = torch.relu(g @ lin1.weight.t() + lin1.bias) @ lin2.weight.t() + lin2.bias
     target = torch.zeros_like(logits)
-    target[:len(real), 0] = 1
-    target[len(real):, 1] = 1
+    target[: len(real), 0] = 1
+    target[len(real) :, 1] = 1
     p = torch.sigmoid(logits)
     return -(target * torch.log(p) + (1 - target) * torch.log(1 - p)).mean()
 
@@ -136,6 +142,7 @@ def test_mixup_metadata_as_used_inside_the_distiller():
     def spy(inputs):
         seen['out'] = real_mix(inputs)
         return seen['out']
+
     d.mix = spy
     cap = Capture(d)
     d(x, samples, mode='loss')
@@ -150,7 +157,7 @@ def test_mixup_metadata_as_used_inside_the_distiller():
     d = build(lambda_per_sample=True)
     torch.manual_seed(3)
     mixed, lam, index = d.mix(x)
-    assert lam.shape == (b, ) and lam.unique().numel() > 1
+    assert lam.shape == (b,) and lam.unique().numel() > 1
     assert torch.equal(mixed, lam.view(-1, 1, 1, 1) * x + (1 - lam.view(-1, 1, 1, 1)) * x[index])
 
 
@@ -162,8 +169,15 @@ def test_every_loss_term_matches_its_formula():
     fixed_mix(d, lam, index)
     cap = Capture(d)
     losses = d(x, samples, mode='loss')
-    assert set(losses) == {'loss_cls', 'loss_mixcls', 'loss_feat', 'loss_dis', 'loss_b_logit', 'loss_cls_h',
-                           'loss_f_logit'}
+    assert set(losses) == {
+        'loss_cls',
+        'loss_mixcls',
+        'loss_feat',
+        'loss_dis',
+        'loss_b_logit',
+        'loss_cls_h',
+        'loss_f_logit',
+    }
     b, K = len(x), 4
     feats, logits = cap.feats, cap.exit_logits
     assert len(feats) == len(logits) == K and all(f.shape == feats[-1].shape for f in feats)
@@ -176,7 +190,7 @@ def test_every_loss_term_matches_its_formula():
     expected = dict(
         loss_cls=2.0 * sum(ce(z[:b], y) for z in logits),
         loss_mixcls=sum(mix_ce(z, y, lam, index) for z in z_mix),
-        loss_feat=2.0 * sum(((a - m)**2).mean() for a, m in zip(f_int, f_mix)),
+        loss_feat=2.0 * sum(((a - m) ** 2).mean() for a, m in zip(f_int, f_mix)),
         loss_dis=3.0 * sum(disc_bce(dk, a, m) for dk, a, m in zip(d.discriminators, f_int, f_mix)),
         loss_b_logit=0.5 * sum(kd(a, m) + kd(m, a) for a, m in zip(z_int[:-1], z_mix[:-1])),
         loss_cls_h=0.5 * (mix_ce(h_int, y, lam, index) + mix_ce(h_mix, y, lam, index)),
@@ -203,6 +217,7 @@ def test_interpolation_is_in_logit_space_and_f_logit_is_cross_paired():
 
     def kl(p, log_q):  # T^2 KL(p || q) with q given as log-probabilities
         return T**2 * (p * (torch.log(p) - log_q)).sum(1).mean()
+
     prob_space = 0  # the same terms with *probabilities* interpolated instead of logits
     for z, m in zip(cap.exit_logits[:-1], z_mix[:-1]):
         p_int = interp(torch.softmax(z[:b] / T, 1), lam, index)
@@ -238,6 +253,7 @@ def test_stop_gradients_only_on_kd_teachers():
         zi, zm = interp(z[:b], lam, index), z[b:]
         sg = (lambda t: t.detach()) if detach else (lambda t: t)
         return kd(zi, sg(zm)) + kd(zm, sg(zi))
+
     only_branch0 = d.mu * b_term(True)
     ours = grad(losses['loss_b_logit'], z)[0]
     assert torch.allclose(ours, grad(only_branch0, z)[0], atol=1e-6)
@@ -265,10 +281,12 @@ def test_discriminator_trained_by_default_and_frozen_on_request():
     x, samples = batch()
     trained = build()
     sum(trained(x, samples, mode='loss').values()).backward()
-    assert all(p.requires_grad and p.grad is not None and p.grad.abs().sum() > 0
-               for p in trained.discriminators.parameters())
-    opt = build_optim_wrapper(trained, dict(optimizer=dict(type='SGD', lr=0.1),
-                                            constructor='DistillOptimWrapperConstructor'))
+    assert all(
+        p.requires_grad and p.grad is not None and p.grad.abs().sum() > 0 for p in trained.discriminators.parameters()
+    )
+    opt = build_optim_wrapper(
+        trained, dict(optimizer=dict(type='SGD', lr=0.1), constructor='DistillOptimWrapperConstructor')
+    )
     in_opt = {id(p) for g in opt.optimizer.param_groups for p in g['params']}
     assert all(id(p) in in_opt for p in trained.discriminators.parameters())
 
@@ -280,8 +298,9 @@ def test_discriminator_trained_by_default_and_frozen_on_request():
     sum(losses.values()).backward()
     assert all(not p.requires_grad and p.grad is None for p in frozen.discriminators.parameters())
     assert any(k.startswith('discriminators.') for k in frozen.state_dict())  # registered, checkpointed
-    opt = build_optim_wrapper(frozen, dict(optimizer=dict(type='SGD', lr=0.1),
-                                           constructor='DistillOptimWrapperConstructor'))
+    opt = build_optim_wrapper(
+        frozen, dict(optimizer=dict(type='SGD', lr=0.1), constructor='DistillOptimWrapperConstructor')
+    )
     in_opt = {id(p) for g in opt.optimizer.param_groups for p in g['params']}
     assert not any(id(p) in in_opt for p in frozen.discriminators.parameters())
 
@@ -291,8 +310,13 @@ def test_grl_mode_reverses_the_network_gradient_only():
     lam, index = 0.4, torch.tensor([5, 4, 3, 2, 1, 0])
     grads = {}
     for mode in ('joint', 'grl'):
-        d = build(disc_mode=mode, use_feature_l2=False, use_branch_logit_kd=False, use_self_teacher=False,
-                  use_task_mixup_ce=False)
+        d = build(
+            disc_mode=mode,
+            use_feature_l2=False,
+            use_branch_logit_kd=False,
+            use_self_teacher=False,
+            use_task_mixup_ce=False,
+        )
         fixed_mix(d, lam, index)
         cap = Capture(d)
         loss = d(x, samples, mode='loss')['loss_dis']
@@ -309,8 +333,13 @@ def test_grl_mode_reverses_the_network_gradient_only():
 def test_ablation_switches_and_bad_input():
     x, samples = batch()
     y = labels_of(samples)
-    plain = build(use_task_mixup_ce=False, use_feature_l2=False, use_discriminator=False,
-                  use_branch_logit_kd=False, use_self_teacher=False)
+    plain = build(
+        use_task_mixup_ce=False,
+        use_feature_l2=False,
+        use_discriminator=False,
+        use_branch_logit_kd=False,
+        use_self_teacher=False,
+    )
     assert plain.self_teacher is None and plain.discriminators is None
     cap = Capture(plain)
     losses = plain(x, samples, mode='loss')
@@ -318,8 +347,7 @@ def test_ablation_switches_and_bad_input():
     assert losses['loss_cls'].item() == pytest.approx(sum(ce(z, y) for z in cap.exit_logits).item(), rel=1e-5)
 
     legacy = build(legacy_cifar_script=True)
-    assert set(legacy(x, samples, mode='loss')) == {'loss_cls', 'loss_feat', 'loss_dis', 'loss_b_logit',
-                                                    'loss_f_logit'}
+    assert set(legacy(x, samples, mode='loss')) == {'loss_cls', 'loss_feat', 'loss_dis', 'loss_b_logit', 'loss_f_logit'}
     assert not any(p.requires_grad for p in legacy.self_teacher.parameters())
 
     last_only = build(self_teacher_stages=[-1])
@@ -346,13 +374,16 @@ def test_ablation_switches_and_bad_input():
         build(mixup_alpha=0)
 
 
-@pytest.mark.parametrize('switches', [
-    dict(),
-    dict(legacy_cifar_script=True),
-    dict(train_discriminator=False, disc_mode='grl'),
-    dict(use_task_mixup_ce=False, use_feature_l2=False, use_discriminator=False, use_branch_logit_kd=False),
-    dict(self_teacher_stages=[0]),
-])
+@pytest.mark.parametrize(
+    'switches',
+    [
+        dict(),
+        dict(legacy_cifar_script=True),
+        dict(train_discriminator=False, disc_mode='grl'),
+        dict(use_task_mixup_ce=False, use_feature_l2=False, use_discriminator=False, use_branch_logit_kd=False),
+        dict(self_teacher_stages=[0]),
+    ],
+)
 def test_every_trainable_parameter_gets_a_gradient(switches):
     """So DDP runs without find_unused_parameters in every mode."""
     d = build(**switches)

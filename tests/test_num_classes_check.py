@@ -1,13 +1,14 @@
 """Every distiller checks at build time that its networks, its teacher (whatever the nesting) and its
 data preprocessor agree on ``num_classes``; the error names both values, both config keys and the fix."""
+
 import os.path as osp
 import re
 
 import pytest
 import torch
+from conftest import REPO
 from mmengine.config import Config
 
-from conftest import REPO
 from mmkd.registry import MODELS
 from mmkd.testing import write_random_checkpoints
 
@@ -16,11 +17,14 @@ TINY_CSS = dict(type='CIFARResNet', arch='resnet8')
 
 
 def classifier(num_classes=10, base=4):
-    return dict(type='ImageClassifier',
-                backbone=dict(type='CIFARResNet', depth=8, base_channels=base, stem_channels=base),
-                neck=dict(type='GlobalAveragePooling'),
-                head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=base * 4,
-                          loss=dict(type='CrossEntropyLoss')))
+    return dict(
+        type='ImageClassifier',
+        backbone=dict(type='CIFARResNet', depth=8, base_channels=base, stem_channels=base),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(
+            type='LinearClsHead', num_classes=num_classes, in_channels=base * 4, loss=dict(type='CrossEntropyLoss')
+        ),
+    )
 
 
 def student(num_classes=10):
@@ -38,15 +42,21 @@ def preprocessor(num_classes):
 # name -> model config given the two numbers of classes (a: the student side, b: the other side)
 MODELS_BY_NAME = {
     'kd': lambda a, b: dict(type='KDDistiller', student=student(a), teacher=teacher(b), teacher_ckpt=None),
-    'hssakd': lambda a, b: dict(type='HSSAKDDistiller', student=student(a), teacher_ckpt=None,
-                                teacher=dict(type='SSADNet', student=teacher(b))),
-    'sskd': lambda a, b: dict(type='SSKDDistiller', student=student(a), teacher_ckpt=None,
-                              teacher=dict(type='SSKDTeacher', student=teacher(b))),
+    'hssakd': lambda a, b: dict(
+        type='HSSAKDDistiller', student=student(a), teacher_ckpt=None, teacher=dict(type='SSADNet', student=teacher(b))
+    ),
+    'sskd': lambda a, b: dict(
+        type='SSKDDistiller',
+        student=student(a),
+        teacher_ckpt=None,
+        teacher=dict(type='SSKDTeacher', student=teacher(b)),
+    ),
     'dml': lambda a, b: dict(type='DMLDistiller', peers=[teacher(a), student(b)]),
     'dml3': lambda a, b: dict(type='DMLDistiller', peers=[student(a), student(a), student(b)]),
     'online_hssakd': lambda a, b: dict(type='OnlineHSSAKD', peers=[student(a), student(b)]),
-    'css': lambda a, b: dict(type='CSSDistiller', net1=dict(backbone=TINY_CSS, num_classes=a),
-                             net2=dict(backbone=TINY_CSS, num_classes=b)),
+    'css': lambda a, b: dict(
+        type='CSSDistiller', net1=dict(backbone=TINY_CSS, num_classes=a), net2=dict(backbone=TINY_CSS, num_classes=b)
+    ),
 }
 
 # name -> (config key of side a, config key of side b) in the message
@@ -106,20 +116,36 @@ def test_hssakd_mismatch_with_a_checkpoint_fails_at_build_not_at_the_first_step(
 
 # name -> model config with the given student classes, and the key of the student side
 SINGLE = {
-    'kd': (lambda n, dp: dict(type='KDDistiller', student=student(n), teacher=teacher(n), teacher_ckpt=None,
-                              data_preprocessor=dp), 'model.student.head.num_classes'),
-    'ssadnet': (lambda n, dp: dict(type='SSADNet', student=student(n), data_preprocessor=dp),
-                'model.student.head.num_classes'),
-    'sskd_teacher': (lambda n, dp: dict(type='SSKDTeacher', student=student(n), data_preprocessor=dp),
-                     'model.student.head.num_classes'),
-    'mixskd': (lambda n, dp: dict(type='MixSKDDistiller', student=student(n), data_preprocessor=dp),
-               'model.student.head.num_classes'),
-    'sssd': (lambda n, dp: dict(type='SSSDDistiller', student=student(n), data_preprocessor=dp, probe_size=32),
-             'model.student.head.num_classes'),
-    'dml': (lambda n, dp: dict(type='DMLDistiller', peers=[student(n), student(n)], data_preprocessor=dp),
-            'model.peers[0].head.num_classes'),
-    'css': (lambda n, dp: dict(type='CSSDistiller', net1=dict(backbone=TINY_CSS, num_classes=n),
-                               data_preprocessor=dp), 'model.net1.num_classes'),
+    'kd': (
+        lambda n, dp: dict(
+            type='KDDistiller', student=student(n), teacher=teacher(n), teacher_ckpt=None, data_preprocessor=dp
+        ),
+        'model.student.head.num_classes',
+    ),
+    'ssadnet': (
+        lambda n, dp: dict(type='SSADNet', student=student(n), data_preprocessor=dp),
+        'model.student.head.num_classes',
+    ),
+    'sskd_teacher': (
+        lambda n, dp: dict(type='SSKDTeacher', student=student(n), data_preprocessor=dp),
+        'model.student.head.num_classes',
+    ),
+    'mixskd': (
+        lambda n, dp: dict(type='MixSKDDistiller', student=student(n), data_preprocessor=dp),
+        'model.student.head.num_classes',
+    ),
+    'sssd': (
+        lambda n, dp: dict(type='SSSDDistiller', student=student(n), data_preprocessor=dp, probe_size=32),
+        'model.student.head.num_classes',
+    ),
+    'dml': (
+        lambda n, dp: dict(type='DMLDistiller', peers=[student(n), student(n)], data_preprocessor=dp),
+        'model.peers[0].head.num_classes',
+    ),
+    'css': (
+        lambda n, dp: dict(type='CSSDistiller', net1=dict(backbone=TINY_CSS, num_classes=n), data_preprocessor=dp),
+        'model.net1.num_classes',
+    ),
 }
 
 
@@ -147,18 +173,21 @@ def test_data_preprocessor_of_the_student_config_is_checked_too():
 def test_sssd_demo_config_checks_num_clusters_against_the_preprocessor():
     """SSSD stage 3 predicts cluster ids: its head and its data preprocessor both take num_clusters."""
     from mmkd.apis.runner import model_config
+
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'demo', 'sssd_resnet18-w16_fashion-mnist.py'))
     model_cfg = model_config(cfg)
     assert model_cfg['data_preprocessor']['num_classes'] == cfg.num_clusters != 10
     model_cfg['data_preprocessor']['num_classes'] = 10
     with pytest.raises(ValueError) as err:
         MODELS.build(model_cfg)
-    assert_names(str(err.value), ('data_preprocessor.num_classes', 10),
-                 ('model.student.head.num_classes', cfg.num_clusters))
+    assert_names(
+        str(err.value), ('data_preprocessor.num_classes', 10), ('model.student.head.num_classes', cfg.num_clusters)
+    )
 
 
 def test_num_classes_and_key_finds_every_head(tmp_path):
     from mmkd.models.distillers.base import num_classes_and_key
+
     torch.manual_seed(0)
     cases = [
         (MODELS.build(student(6)), ('model.head.num_classes', 6)),

@@ -1,21 +1,28 @@
 """setup.py declares the version ranges mmkd accepts at import (no exact pins), and the license it names."""
+
 import ast
 import os.path as osp
 
 from conftest import REPO
+
 from mmkd.utils.version_check import OPTIONAL, SUPPORTED
 
 
 def setup_keywords() -> dict:
     tree = ast.parse(open(osp.join(REPO, 'setup.py')).read())
-    call = next(node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, 'id', '') == 'setup')
+    call = next(
+        node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, 'id', '') == 'setup'
+    )
     found = {}
     for kw in call.keywords:
         if kw.arg == 'install_requires':
             found['install_requires'] = ast.literal_eval(kw.value)
         elif kw.arg == 'extras_require':  # every value but 'tests' (read from a file) is a literal list
-            found['extras'] = {ast.literal_eval(k): ast.literal_eval(v) for k, v in zip(kw.value.keys, kw.value.values)
-                               if isinstance(v, ast.List)}
+            found['extras'] = {
+                ast.literal_eval(k): ast.literal_eval(v)
+                for k, v in zip(kw.value.keys, kw.value.values)
+                if isinstance(v, ast.List)
+            }
     return found
 
 

@@ -1,5 +1,6 @@
 """tools/train.py --dry-run / --preflight: one training and one validation step on two samples, nothing written;
 and a failed run leaves no empty log folder behind."""
+
 import glob
 import math
 import os
@@ -7,9 +8,9 @@ import os.path as osp
 import tempfile
 
 import pytest
+from conftest import REPO, make_fashion_like, run_tool, write_tiny_config
 from mmengine.config import Config
 
-from conftest import REPO, make_fashion_like, run_tool, write_tiny_config
 from mmkd.apis.preflight import dry_run
 from mmkd.testing import write_random_checkpoints
 
@@ -56,11 +57,16 @@ def _point_at(node, data_root, ann_file):
 @pytest.mark.parametrize('path', DEMO_CONFIGS)
 def test_dry_run_of_every_demo_config(path, data, tmp_path, own_tmp):
     from mmkd.datasets.pseudo_label_dataset import write_pseudo_labels
+
     cfg = Config.fromfile(osp.join(REPO, path))
     ann = str(tmp_path / 'pseudo_labels.json')
     num_clusters = cfg.get('num_clusters', 10)
-    write_pseudo_labels(ann, [i % num_clusters for i in range(32)], num_clusters,
-                        dict(cluster_to_class=[i % 10 for i in range(num_clusters)]))
+    write_pseudo_labels(
+        ann,
+        [i % num_clusters for i in range(32)],
+        num_clusters,
+        dict(cluster_to_class=[i % 10 for i in range(num_clusters)]),
+    )
     _point_at(cfg._cfg_dict, data, ann)
     cfg.data_root = data  # the facts the datasets follow when the runner finalises the config
     if 'ann_file' in cfg:
@@ -98,8 +104,9 @@ def test_dry_run_passes_without_writing_and_preflight_then_trains(data, tmp_path
 
 
 def test_dry_run_fails_fast_with_the_error_of_the_full_run(data, tmp_path):
-    cfg = write_tiny_config(tmp_path, BASELINE, data, extra=NO_PACK_INPUTS, max_epochs=5, batch_size=8,
-                            num_train=32, num_test=16)
+    cfg = write_tiny_config(
+        tmp_path, BASELINE, data, extra=NO_PACK_INPUTS, max_epochs=5, batch_size=8, num_train=32, num_test=16
+    )
     work = str(tmp_path / 'work')
     dry = run_tool('train.py', cfg, '--preflight', check=False)
     assert dry.returncode == 1

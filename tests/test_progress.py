@@ -1,4 +1,5 @@
 """Progress output outside the runner (mmkd.utils.progress) and the linear probe's --device."""
+
 import argparse
 import io
 import json
@@ -88,6 +89,7 @@ class _TinyNet(torch.nn.Module):
     def __init__(self):
         super().__init__()
         from mmpretrain.models import ClsDataPreprocessor
+
         torch.manual_seed(0)
         self.data_preprocessor = ClsDataPreprocessor(mean=[0.0] * 3, std=[255.0] * 3)
         self.backbone = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU())
@@ -97,13 +99,19 @@ def test_feature_extraction_identical_with_progress(capsys):
     from mmpretrain.structures import DataSample
 
     from mmkd.apis.features import extract_features
+
     rng = np.random.default_rng(0)
-    data = [dict(inputs=torch.as_tensor(rng.integers(0, 255, size=(3, 8, 8)), dtype=torch.uint8),
-                 data_samples=DataSample().set_gt_label(i % 3)) for i in range(10)]
+    data = [
+        dict(
+            inputs=torch.as_tensor(rng.integers(0, 255, size=(3, 8, 8)), dtype=torch.uint8),
+            data_samples=DataSample().set_gt_label(i % 3),
+        )
+        for i in range(10)
+    ]
     model = _TinyNet().eval()
-    (a, ), ya = extract_features(model, data, batch_size=4, progress=False)
+    (a,), ya = extract_features(model, data, batch_size=4, progress=False)
     assert capsys.readouterr() == ('', '')
-    (b, ), yb = extract_features(model, data, batch_size=4, desc='embed demo', progress='lines')
+    (b,), yb = extract_features(model, data, batch_size=4, desc='embed demo', progress='lines')
     err = capsys.readouterr().err
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(ya, yb)
@@ -116,8 +124,9 @@ def test_linear_probe_training_identical_with_progress_and_on_cpu(capsys):
     x, y = rng.normal(size=(40, 6)).astype(np.float32), rng.integers(0, 3, size=40)
     a = probe_tool.train_linear_probe(x, y, 3, epochs=5, batch_size=16, progress=False)
     assert capsys.readouterr() == ('', '')
-    b = probe_tool.train_linear_probe(x, y, 3, epochs=5, batch_size=16, device=torch.device('cpu'),
-                                      progress='lines', desc='probe demo')
+    b = probe_tool.train_linear_probe(
+        x, y, 3, epochs=5, batch_size=16, device=torch.device('cpu'), progress='lines', desc='probe demo'
+    )
     err = capsys.readouterr().err
     assert torch.equal(a.weight, b.weight) and torch.equal(a.bias, b.bias)
     assert 'probe demo: 0/5 epoch' in err and 'probe demo: 5/5 epoch (100%)' in err
@@ -142,14 +151,30 @@ def test_linear_probe_tool_on_cpu_reports_device(tmp_path, fashion_root, capsys,
     from mmengine.config import Config
 
     from mmkd.registry import MODELS
-    cfg_path = write_tiny_config(tmp_path, 'configs/demo/baseline_resnet18-w16_fashion-mnist.py', fashion_root,
-                                 num_train=48, num_test=24)
+
+    cfg_path = write_tiny_config(
+        tmp_path, 'configs/demo/baseline_resnet18-w16_fashion-mnist.py', fashion_root, num_train=48, num_test=24
+    )
     model = MODELS.build(Config.fromfile(cfg_path).model)
     ckpt = str(tmp_path / 'model.pth')
     torch.save(dict(state_dict=model.state_dict()), ckpt)
-    args = argparse.Namespace(config=cfg_path, checkpoint=ckpt, train_split='train', test_split='test', epochs=3,
-                              lr=0.1, weight_decay=0.0, probe_batch_size=16, batch_size=16, num_workers=0, seed=0,
-                              backbone_only=False, device='cpu', cfg_options=None, progress='lines')
+    args = argparse.Namespace(
+        config=cfg_path,
+        checkpoint=ckpt,
+        train_split='train',
+        test_split='test',
+        epochs=3,
+        lr=0.1,
+        weight_decay=0.0,
+        probe_batch_size=16,
+        batch_size=16,
+        num_workers=0,
+        seed=0,
+        backbone_only=False,
+        device='cpu',
+        cfg_options=None,
+        progress='lines',
+    )
     results = probe_tool.linear_probe(args)
     out, err = capsys.readouterr()
     assert set(results) == {'backbone'} and 0 <= results['backbone'] <= 100
@@ -167,17 +192,21 @@ def test_linear_probe_tool_on_cpu_reports_device(tmp_path, fashion_root, capsys,
 
 def test_dataset_preparation_progress(tmp_path, capsys):
     from mmkd.datasets import compose_detection_split
+
     rng = np.random.default_rng(0)
     objs, labels = rng.integers(0, 255, size=(6, 28, 28)).astype(np.uint8), np.arange(6) % 3
-    a = compose_detection_split(objs, labels, ['a', 'b', 'c'], str(tmp_path / 'a'), 'train', 5, canvas=96,
-                                progress=False)
+    a = compose_detection_split(
+        objs, labels, ['a', 'b', 'c'], str(tmp_path / 'a'), 'train', 5, canvas=96, progress=False
+    )
     assert capsys.readouterr() == ('', '')
-    b = compose_detection_split(objs, labels, ['a', 'b', 'c'], str(tmp_path / 'b'), 'train', 5, canvas=96,
-                                progress='lines')
+    b = compose_detection_split(
+        objs, labels, ['a', 'b', 'c'], str(tmp_path / 'b'), 'train', 5, canvas=96, progress='lines'
+    )
     assert 'compose train (detection): 5/5 img (100%)' in capsys.readouterr().err
     with open(a) as fa, open(b) as fb:
         assert json.load(fa) == json.load(fb)
     from mmkd.datasets.composed_segmentation import compose_segmentation_split
+
     compose_segmentation_split(objs, labels, str(tmp_path / 's'), 'val', 3, canvas=96, progress='lines')
     assert 'compose val (segmentation): 3/3 img (100%)' in capsys.readouterr().err
     tiny_tool.make_tiny_datasets(str(tmp_path / 't'), ['ade20k'], num=2, size=(80, 80), progress='lines')

@@ -5,6 +5,7 @@ knows: http from a loopback server started here (127.0.0.1, port 0), the other s
 their URL lists / file backends at it. Every load must raise ``UnsafeCheckpointError`` and leave no
 marker.
 """
+
 import argparse
 import functools
 import http.server
@@ -25,8 +26,13 @@ import torch
 from conftest import REPO, write_tiny_config
 
 import mmkd.utils.checkpoint as safe
-from mmkd.utils.checkpoint import (CheckpointDownloadError, LastCheckpointError, NotACheckpointError,
-                                   TruncatedCheckpointError, UnsafeCheckpointError)
+from mmkd.utils.checkpoint import (
+    CheckpointDownloadError,
+    LastCheckpointError,
+    NotACheckpointError,
+    TruncatedCheckpointError,
+    UnsafeCheckpointError,
+)
 
 
 class Payload:
@@ -40,15 +46,17 @@ class Payload:
 
 
 def tiny_classifier(num_classes=5):
-    return dict(type='ImageClassifier',
-                backbone=dict(type='ResNet_CIFAR', depth=18, base_channels=8, stem_channels=8),
-                neck=dict(type='GlobalAveragePooling'),
-                head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=64,
-                          loss=dict(type='CrossEntropyLoss')))
+    return dict(
+        type='ImageClassifier',
+        backbone=dict(type='ResNet_CIFAR', depth=18, base_channels=8, stem_channels=8),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=64, loss=dict(type='CrossEntropyLoss')),
+    )
 
 
 def build(cfg):
     from mmkd.registry import MODELS
+
     return MODELS.build(cfg)
 
 
@@ -69,6 +77,7 @@ def evil(tmp_path, marker):
 @pytest.fixture
 def server(tmp_path, evil, monkeypatch):
     """``http://127.0.0.1:PORT`` serving ``tmp_path/www``; a fresh hub cache; bounded requests."""
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         timeout = 10
 
@@ -93,8 +102,19 @@ def test_the_payload_is_real(evil, marker):
 
 
 # --------------------------------------------------------------------------- every scheme
-MMENGINE_PREFIXES = {'', 'http://', 'https://', 'modelzoo://', 'torchvision://', 'open-mmlab://', 'openmmlab://',
-                     'mmcls://', 'pavi://', r'(\S+\:)?s3://', r'(\S+\:)?petrel://'}
+MMENGINE_PREFIXES = {
+    '',
+    'http://',
+    'https://',
+    'modelzoo://',
+    'torchvision://',
+    'open-mmlab://',
+    'openmmlab://',
+    'mmcls://',
+    'pavi://',
+    r'(\S+\:)?s3://',
+    r'(\S+\:)?petrel://',
+}
 
 
 def test_every_registered_scheme_is_an_mmkd_loader():
@@ -102,6 +122,7 @@ def test_every_registered_scheme_is_an_mmkd_loader():
     import mmpretrain.apis  # noqa: F401
     import mmseg.apis  # noqa: F401
     from mmengine.runner.checkpoint import CheckpointLoader
+
     # a scheme added later must get a case in test_malicious_pickle_is_refused_for_every_scheme
     assert set(CheckpointLoader._schemes) == MMENGINE_PREFIXES
     for prefix, loader in CheckpointLoader._schemes.items():
@@ -115,22 +136,32 @@ def _fake_pavi(monkeypatch, evil):
 
         def download(self, path):
             shutil.copy(evil, path)
-    monkeypatch.setitem(sys.modules, 'pavi', types.SimpleNamespace(modelcloud=types.SimpleNamespace(
-        get=lambda path: Model())))
+
+    monkeypatch.setitem(
+        sys.modules, 'pavi', types.SimpleNamespace(modelcloud=types.SimpleNamespace(get=lambda path: Model()))
+    )
 
 
 def _fake_file_backend(monkeypatch, evil):
     import mmengine.fileio
+
     data = evil.read_bytes()
-    monkeypatch.setattr(mmengine.fileio, 'get_file_backend',
-                        lambda *args, **kwargs: types.SimpleNamespace(get=lambda filename: data))
+    monkeypatch.setattr(
+        mmengine.fileio, 'get_file_backend', lambda *args, **kwargs: types.SimpleNamespace(get=lambda filename: data)
+    )
 
 
 def scheme_url(scheme, url, evil, monkeypatch, tmp_path):
     """The checkpoint name for ``scheme`` whose bytes are ``evil``, after pointing the scheme at it."""
     from mmengine.runner import checkpoint as mmengine_checkpoint
-    lists = {'torchvision': 'get_torchvision_models', 'modelzoo': 'get_torchvision_models',
-             'open-mmlab': 'get_external_models', 'openmmlab': 'get_external_models', 'mmcls': 'get_mmcls_models'}
+
+    lists = {
+        'torchvision': 'get_torchvision_models',
+        'modelzoo': 'get_torchvision_models',
+        'open-mmlab': 'get_external_models',
+        'openmmlab': 'get_external_models',
+        'mmcls': 'get_mmcls_models',
+    }
     if scheme == 'local':
         return str(evil)
     if scheme == 'http':
@@ -140,8 +171,10 @@ def scheme_url(scheme, url, evil, monkeypatch, tmp_path):
 
         def urlopen(request, *args, **kwargs):
             target = request.full_url.replace('https://models.example', url)
-            return real_urlopen(safe.urllib.request.Request(target, headers=dict(request.header_items())),
-                                *args, **kwargs)
+            return real_urlopen(
+                safe.urllib.request.Request(target, headers=dict(request.header_items())), *args, **kwargs
+            )
+
         monkeypatch.setattr(safe.urllib.request, 'urlopen', urlopen)
         return 'https://models.example/evil.pth'
     if scheme == 'open-mmlab-local':  # a model list entry that is a file under MMENGINE_HOME
@@ -160,14 +193,28 @@ def scheme_url(scheme, url, evil, monkeypatch, tmp_path):
     raise KeyError(scheme)
 
 
-SCHEMES = ['local', 'http', 'https', 'torchvision', 'modelzoo', 'open-mmlab', 'openmmlab', 'open-mmlab-local',
-           'mmcls', 'pavi', 's3', 'petrel', 'open-mmlab:s3']
+SCHEMES = [
+    'local',
+    'http',
+    'https',
+    'torchvision',
+    'modelzoo',
+    'open-mmlab',
+    'openmmlab',
+    'open-mmlab-local',
+    'mmcls',
+    'pavi',
+    's3',
+    'petrel',
+    'open-mmlab:s3',
+]
 
 
 @pytest.mark.parametrize('scheme', SCHEMES)
 def test_malicious_pickle_is_refused_for_every_scheme(scheme, server, evil, marker, monkeypatch, tmp_path):
     from mmengine.runner import load_checkpoint
     from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
+
     name = scheme_url(scheme, server, evil, monkeypatch, tmp_path)
     with pytest.raises(UnsafeCheckpointError, match=r'Refused to load checkpoint .*evil.*io\.open'):
         _load_checkpoint(name, map_location='cpu')
@@ -191,7 +238,8 @@ def test_scheme_registered_later_runs_with_weights_only(evil, marker):
     from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
     def load_from_plugin(filename, map_location=None):
-        return torch.load(filename[len('plugin://'):], map_location=map_location, weights_only=False)
+        return torch.load(filename[len('plugin://') :], map_location=map_location, weights_only=False)
+
     CheckpointLoader.register_scheme('plugin://', load_from_plugin)
     try:
         with pytest.raises(UnsafeCheckpointError, match='plugin://'):
@@ -204,9 +252,15 @@ def test_scheme_registered_later_runs_with_weights_only(evil, marker):
 
 def test_runner_load_from_and_resume_from_a_url_are_refused(server, marker, tmp_path):
     from mmengine.runner import Runner
+
     for resume in (False, True):
-        runner = Runner(model=build(tiny_classifier()), work_dir=str(tmp_path / f'work{resume}'),
-                        load_from=f'{server}/evil.pth', resume=resume, default_scope='mmkd')
+        runner = Runner(
+            model=build(tiny_classifier()),
+            work_dir=str(tmp_path / f'work{resume}'),
+            load_from=f'{server}/evil.pth',
+            resume=resume,
+            default_scope='mmkd',
+        )
         with pytest.raises(UnsafeCheckpointError):
             runner.load_or_resume()
     assert not marker.exists()
@@ -214,8 +268,16 @@ def test_runner_load_from_and_resume_from_a_url_are_refused(server, marker, tmp_
 
 def test_pretrained_init_cfg_from_a_url_is_refused(server, marker):
     from mmkd.registry import MODELS
-    backbone = MODELS.build(dict(type='ResNet_CIFAR', depth=18, base_channels=8, stem_channels=8,
-                                 init_cfg=dict(type='Pretrained', checkpoint=f'{server}/evil.pth')))
+
+    backbone = MODELS.build(
+        dict(
+            type='ResNet_CIFAR',
+            depth=18,
+            base_channels=8,
+            stem_channels=8,
+            init_cfg=dict(type='Pretrained', checkpoint=f'{server}/evil.pth'),
+        )
+    )
     with pytest.raises(UnsafeCheckpointError):
         backbone.init_weights()
     assert not marker.exists()
@@ -223,11 +285,22 @@ def test_pretrained_init_cfg_from_a_url_is_refused(server, marker):
 
 def test_backbone_load_check_hook_is_refused(server, marker):
     from mmengine.runner import BaseLoop, EpochBasedTrainLoop
+
     from mmkd.registry import MODELS
     from mmkd.transfer import BackboneLoadCheckHook
-    model = MODELS.build(dict(tiny_classifier(), backbone=dict(
-        type='ResNet_CIFAR', depth=18, base_channels=8, stem_channels=8,
-        init_cfg=dict(type='Pretrained', checkpoint=f'{server}/evil.pth', prefix='backbone.'))))
+
+    model = MODELS.build(
+        dict(
+            tiny_classifier(),
+            backbone=dict(
+                type='ResNet_CIFAR',
+                depth=18,
+                base_channels=8,
+                stem_channels=8,
+                init_cfg=dict(type='Pretrained', checkpoint=f'{server}/evil.pth', prefix='backbone.'),
+            ),
+        )
+    )
     runner = types.SimpleNamespace(model=model, _train_loop=BaseLoop.__new__(EpochBasedTrainLoop), logger=None)
     with pytest.raises(UnsafeCheckpointError):
         BackboneLoadCheckHook().before_run(runner)
@@ -242,16 +315,20 @@ def test_failed_download_leaves_no_file_in_the_cache(server, tmp_path):
 
 # --------------------------------------------------------------------------- nothing stored is executed
 def _cfg_with_code(marker):
-    return (f"import builtins\nbuiltins.open({str(marker)!r}, 'w')\n"
-            f"model = dict(type='ImageClassifier', backbone=dict(type='ResNet_CIFAR', depth=18, base_channels=8, "
-            f"stem_channels=8), neck=dict(type='GlobalAveragePooling'), head=dict(type='LinearClsHead', "
-            f"num_classes=5, in_channels=64))\n"
-            f"train_cfg = dict(max_epochs=__import__('os').system('touch {marker}'))\n")
+    return (
+        f"import builtins\nbuiltins.open({str(marker)!r}, 'w')\n"
+        f"model = dict(type='ImageClassifier', backbone=dict(type='ResNet_CIFAR', depth=18, base_channels=8, "
+        f"stem_channels=8), neck=dict(type='GlobalAveragePooling'), head=dict(type='LinearClsHead', "
+        f"num_classes=5, in_channels=64))\n"
+        f"train_cfg = dict(max_epochs=__import__('os').system('touch {marker}'))\n"
+    )
 
 
 def test_stored_config_code_is_not_run_by_export(tmp_path, marker):
     from mmengine.config import Config
+
     from mmkd.apis import export_student
+
     text = _cfg_with_code(marker)
     ckpt = tmp_path / 'epoch_1.pth'
     torch.save({'state_dict': build(tiny_classifier()).state_dict(), 'meta': {'cfg': text}}, ckpt)
@@ -266,6 +343,7 @@ def test_stored_config_code_is_not_run_by_export(tmp_path, marker):
 
 def test_stored_config_code_is_not_run_by_css_export(tmp_path, marker):
     from mmkd.models.distillers.css import export_css
+
     text = f"model = dict(type='CSSDistiller', net1=__import__('builtins').open({str(marker)!r}, 'w'))\n"
     ckpt = tmp_path / 'css.pth'
     torch.save({'state_dict': {'nets.0.x': torch.zeros(1)}, 'meta': {'cfg': text}}, ckpt)
@@ -276,6 +354,7 @@ def test_stored_config_code_is_not_run_by_css_export(tmp_path, marker):
 
 def test_model_cfg_without_literal_model_is_left_out_and_said(tmp_path, marker):
     from mmkd.apis import export_student
+
     ckpt = tmp_path / 'old.pth'
     text = f"model = dict(type=__import__('builtins').open({str(marker)!r}, 'w'))\n"
     torch.save({'state_dict': build(tiny_classifier()).state_dict(), 'meta': {'cfg': text}}, ckpt)
@@ -290,12 +369,23 @@ def dml_run(tmp_path_factory, fashion_root):
     """A 1-epoch DML run (eval_peer=1) of the demo config with ModelCfgMetaHook."""
     from mmengine.config import Config
     from mmengine.runner import Runner
+
     tmp = tmp_path_factory.mktemp('dml')
-    extra = ("custom_hooks = [dict(type='ModelCfgMetaHook')]\n"
-             "default_hooks = dict(checkpoint=dict(save_best=None))\n"
-             "val_dataloader = None\nval_cfg = None\nval_evaluator = None\n")
-    cfg = Config.fromfile(write_tiny_config(tmp, 'configs/demo/dml_resnet18-w32_resnet18-w16_fashion-mnist.py',
-                                            fashion_root, extra, num_train=16, batch_size=8))
+    extra = (
+        "custom_hooks = [dict(type='ModelCfgMetaHook')]\n"
+        "default_hooks = dict(checkpoint=dict(save_best=None))\n"
+        "val_dataloader = None\nval_cfg = None\nval_evaluator = None\n"
+    )
+    cfg = Config.fromfile(
+        write_tiny_config(
+            tmp,
+            'configs/demo/dml_resnet18-w32_resnet18-w16_fashion-mnist.py',
+            fashion_root,
+            extra,
+            num_train=16,
+            batch_size=8,
+        )
+    )
     cfg.work_dir = str(tmp / 'work')
     Runner.from_cfg(cfg).train()
     return tmp, osp.join(cfg.work_dir, 'epoch_1.pth'), cfg
@@ -303,6 +393,7 @@ def dml_run(tmp_path_factory, fashion_root):
 
 def test_checkpoint_carries_the_model_config_as_data(dml_run):
     from mmkd.apis import model_config
+
     _, ckpt, cfg = dml_run
     meta = torch.load(ckpt, weights_only=True)['meta']
     assert meta['mmkd_model_cfg'] == model_config(cfg)
@@ -327,11 +418,14 @@ def test_online_export_defaults_to_the_evaluated_peer_and_says_so(dml_run, capsy
 def test_exported_student_is_plain_data_and_rebuilds(dml_run):
     tmp, ckpt, _ = dml_run
     from mmkd.apis import export_student
+
     out = osp.join(str(tmp), 'plain.pth')
     export_student(ckpt, out, force=True)
     # a fresh interpreter without mmkd (so without its allow-list) loads it with weights_only=True
-    code = ('import sys, torch; m = torch.load(sys.argv[1], weights_only=True)["meta"]; '
-            'print(m["model_cfg"]["type"], m["dataset_meta"]["classes"][0], m["model_cfg"]["data_preprocessor"]["type"])')
+    code = (
+        'import sys, torch; m = torch.load(sys.argv[1], weights_only=True)["meta"]; '
+        'print(m["model_cfg"]["type"], m["dataset_meta"]["classes"][0], m["model_cfg"]["data_preprocessor"]["type"])'
+    )
     proc = subprocess.run([sys.executable, '-c', code, out], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ['ImageClassifier', 'T-shirt/top', 'ClsDataPreprocessor']
@@ -343,11 +437,15 @@ def test_exported_student_is_plain_data_and_rebuilds(dml_run):
 
 def test_explicit_peer_and_fallback_peer(tmp_path):
     from mmkd.apis import export_student
+
     peers = {f'peers.{k}.{key}': v for k in (0, 1) for key, v in build(tiny_classifier()).state_dict().items()}
     ckpt = tmp_path / 'bare.pth'
     torch.save({'state_dict': peers}, ckpt)
-    with pytest.warns(UserWarning, match=r'bare\.pth carries no readable model config.*peer 0 \(fallback\)'
-                      r'.*--peer K'):
+    with pytest.warns(
+        UserWarning,
+        match=r'bare\.pth carries no readable model config.*peer 0 \(fallback\)'
+        r'.*--peer K',
+    ):
         meta = export_student(str(ckpt), str(tmp_path / 'a.pth'))
     assert meta['peer'] == 0 and meta['peer_choice'] == 'fallback peer 0: eval_peer unknown'
     with warnings.catch_warnings():
@@ -358,11 +456,14 @@ def test_explicit_peer_and_fallback_peer(tmp_path):
 
 def test_css_default_net_follows_eval_mode():
     from mmkd.models.distillers.css import default_css_net
+
     assert default_css_net(dict(type='CSSDistiller', eval_mode='net2_agg'))[0] == 2
     assert default_css_net(dict(type='CSSDistiller'))[0] == 1
     with pytest.warns(UserWarning, match=r'eval_mode=ensemble.*net 1 \(fallback\)'):
         assert default_css_net(dict(type='CSSDistiller', eval_mode='ensemble')) == (
-            1, 'fallback net 1: eval_mode=ensemble')
+            1,
+            'fallback net 1: eval_mode=ensemble',
+        )
 
 
 # --------------------------------------------------------------------------- clear errors
@@ -375,10 +476,14 @@ def good_ckpt(tmp_path):
 
 def test_truncated_and_empty_checkpoints(good_ckpt, tmp_path):
     from mmengine.runner import load_checkpoint
+
     cut = tmp_path / 'cut.pth'
     cut.write_bytes(good_ckpt.read_bytes()[:5000])
-    with pytest.raises(TruncatedCheckpointError, match=r'cut\.pth is truncated or corrupt .*earlier complete '
-                       r'checkpoint .*or copy / download the file again'):
+    with pytest.raises(
+        TruncatedCheckpointError,
+        match=r'cut\.pth is truncated or corrupt .*earlier complete '
+        r'checkpoint .*or copy / download the file again',
+    ):
         load_checkpoint(torch.nn.Linear(1, 1), str(cut))
     empty = tmp_path / 'empty.pth'
     empty.write_bytes(b'')
@@ -391,37 +496,63 @@ def test_truncated_and_empty_checkpoints(good_ckpt, tmp_path):
         safe.safe_load(str(legacy))
 
 
-@pytest.mark.parametrize('content,kind', [(b'teacher weights are in /data\n', 'looks like a text file'),
-                                          (b'\x89PNG\r\n\x1a\n' + bytes(64), 'looks like an image')])
+@pytest.mark.parametrize(
+    'content,kind',
+    [
+        (b'teacher weights are in /data\n', 'looks like a text file'),
+        (b'\x89PNG\r\n\x1a\n' + bytes(64), 'looks like an image'),
+    ],
+)
 def test_non_checkpoint_file_as_teacher(tmp_path, content, kind):
     bad = tmp_path / 'teacher.pth'
     bad.write_bytes(content)
-    with pytest.raises(NotACheckpointError, match=rf'teacher\.pth is not a PyTorch checkpoint \(it {kind}\)\. '
-                       r'Pass a \.pth file written by tools/train\.py'):
+    with pytest.raises(
+        NotACheckpointError,
+        match=rf'teacher\.pth is not a PyTorch checkpoint \(it {kind}\)\. '
+        r'Pass a \.pth file written by tools/train\.py',
+    ):
         build(dict(type='KDDistiller', student=tiny_classifier(), teacher=tiny_classifier(), teacher_ckpt=str(bad)))
 
 
 def _train_args(**kwargs):
-    args = dict(launcher='none', work_dir=None, amp=False, resume='auto', no_validate=False, auto_scale_lr=False,
-                no_pin_memory=False, no_persistent_workers=False)
+    args = dict(
+        launcher='none',
+        work_dir=None,
+        amp=False,
+        resume='auto',
+        no_validate=False,
+        auto_scale_lr=False,
+        no_pin_memory=False,
+        no_persistent_workers=False,
+    )
     args.update(kwargs)
     return argparse.Namespace(**args)
 
 
-@pytest.mark.parametrize('content,problem', [('', 'is empty'), ('{work}/epoch_9.pth', 'points to .*epoch_9.pth, '
-                                             'which does not exist'),
-                                             ('{work}/epoch_2.pth', 'points to .*epoch_2.pth, which is truncated')])
+@pytest.mark.parametrize(
+    'content,problem',
+    [
+        ('', 'is empty'),
+        ('{work}/epoch_9.pth', 'points to .*epoch_9.pth, which does not exist'),
+        ('{work}/epoch_2.pth', 'points to .*epoch_2.pth, which is truncated'),
+    ],
+)
 def test_broken_last_checkpoint_on_resume(tmp_path, good_ckpt, content, problem):
     from mmengine.config import Config
+
     from mmkd.apis import prepare_train_cfg
+
     work = tmp_path / 'work'
     work.mkdir()
     shutil.copy(good_ckpt, work / 'epoch_1.pth')
     (work / 'epoch_2.pth').write_bytes(good_ckpt.read_bytes()[:3000])
     (work / 'last_checkpoint').write_text(content.format(work=work))
     cfg = Config(dict(model=tiny_classifier(), train_dataloader=None))
-    with pytest.raises(LastCheckpointError, match=rf'cannot auto-resume: .*last_checkpoint {problem} .*'
-                       rf'--resume {re.escape(str(work / "epoch_1.pth"))}.*delete .*last_checkpoint'):
+    with pytest.raises(
+        LastCheckpointError,
+        match=rf'cannot auto-resume: .*last_checkpoint {problem} .*'
+        rf'--resume {re.escape(str(work / "epoch_1.pth"))}.*delete .*last_checkpoint',
+    ):
         prepare_train_cfg(cfg, _train_args(work_dir=str(work)))
     (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
     assert prepare_train_cfg(cfg, _train_args(work_dir=str(work))).resume is True
@@ -455,8 +586,9 @@ def test_export_onto_an_existing_file(good_ckpt, tmp_path, monkeypatch):
 
 def test_export_onto_a_directory(good_ckpt, tmp_path, monkeypatch):
     msg = run_export_tool(monkeypatch, good_ckpt, tmp_path)
-    assert msg == (f'export_student: output {tmp_path} is a directory; give a file path such as '
-                   f'{tmp_path / "student.pth"}')
+    assert msg == (
+        f'export_student: output {tmp_path} is a directory; give a file path such as {tmp_path / "student.pth"}'
+    )
 
 
 @pytest.fixture
@@ -476,7 +608,7 @@ def read_only_dir(tmp_path):
 def test_export_into_a_read_only_directory(good_ckpt, read_only_dir, monkeypatch):
     out = read_only_dir / 'student.pth'
     msg = run_export_tool(monkeypatch, good_ckpt, out)
-    assert msg.startswith(f'export_student: [Errno 1') or msg.startswith(f'export_student: [Errno 13')
+    assert msg.startswith('export_student: [Errno 1') or msg.startswith('export_student: [Errno 13')
     assert f'cannot write {out}: the directory {read_only_dir} is not writable' in msg
     assert 'choose an output path in a writable directory' in msg
     assert os.listdir(read_only_dir) == []
@@ -484,6 +616,7 @@ def test_export_into_a_read_only_directory(good_ckpt, read_only_dir, monkeypatch
 
 def test_unsafe_checkpoint_advice_works(good_ckpt, tmp_path):
     from mmkd.apis import export_student
+
     bad = tmp_path / 'old.pth'
     state = torch.load(good_ckpt, weights_only=True)
     state['meta']['args'] = argparse.Namespace(lr=0.1)
@@ -494,8 +627,9 @@ def test_unsafe_checkpoint_advice_works(good_ckpt, tmp_path):
     assert 'argparse.Namespace' in msg and 'never run it on a file you do not trust' in msg
     assert 'tools/export_student.py' in msg and 're-save' not in msg
     command = next(line.strip() for line in msg.splitlines() if line.strip().startswith('python -c '))
-    proc = subprocess.run(command.replace('python', f'{sys.executable}', 1), shell=True, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        command.replace('python', f'{sys.executable}', 1), shell=True, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     converted = tmp_path / 'old.tensors.pth'
     assert f'then use {converted} instead' in msg

@@ -5,9 +5,10 @@ predictions on a generated batch are handed to the config's own evaluator, and t
 selection key (``'auto'``: the first key, as mmengine's CheckpointHook takes it) is located, with the
 prediction fields it reads. Real training steps on that batch follow (the
 config's optimizer wrapper and ``train_step``); within a few, those fields of the predictions must change
-(a continuous score at the first step, a per-sample hit once the batch is fitted). A frozen classifier scored by ``accuracy/top1`` fails here: its predictions never
-change, so "best" would stay the first epoch's checkpoint.
+(a continuous score at the first step, a per-sample hit once the batch is fitted). A frozen classifier
+scored by ``accuracy/top1`` fails here: its predictions never change, so "best" would stay the first epoch's checkpoint.
 """
+
 import copy
 import glob
 import os.path as osp
@@ -15,9 +16,9 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from conftest import REPO
 from mmengine.config import Config
 
-from conftest import REPO
 from mmkd.apis.config import finalize_config
 from mmkd.apis.runner import model_config
 from mmkd.registry import MODELS
@@ -29,8 +30,11 @@ def _save_best(path):
     return ((cfg.get('default_hooks') or {}).get('checkpoint') or {}).get('save_best')
 
 
-ALL = sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
-             if '_base_' not in p and f'{osp.sep}transfer{osp.sep}' not in p)
+ALL = sorted(
+    osp.relpath(p, REPO)
+    for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p and f'{osp.sep}transfer{osp.sep}' not in p
+)
 SELECTING = [p for p in ALL if _save_best(p) is not None]
 MAX_STEPS = 30
 
@@ -93,6 +97,7 @@ def _unmoved_selection_keys(path, tmp_path, **options):
     """The selection keys of ``path`` (with ``options``) whose predictions training leaves unchanged."""
     from mmengine.evaluator import Evaluator
     from mmengine.optim import build_optim_wrapper
+
     cfg = Config.fromfile(osp.join(REPO, path))
     cfg.merge_from_dict(options)
     cfg = finalize_config(cfg)
@@ -132,12 +137,15 @@ def _unmoved_selection_keys(path, tmp_path, **options):
 @pytest.mark.parametrize('path', SELECTING)
 def test_selection_metric_moves_when_the_model_trains(path, tmp_path):
     still = _unmoved_selection_keys(path, tmp_path)
-    assert not still, (f'{path}: save_best={still[0]!r} is computed from predictions that {MAX_STEPS} training steps '
-                       'leave unchanged (a frozen network): "best" would stay the first checkpoint')
+    assert not still, (
+        f'{path}: save_best={still[0]!r} is computed from predictions that {MAX_STEPS} training steps '
+        'leave unchanged (a frozen network): "best" would stay the first checkpoint'
+    )
 
 
 def test_a_frozen_classifier_scored_by_its_accuracy_is_caught(tmp_path):
     path = 'configs/demo/hssakd-teacher_resnet18-w32_fashion-mnist.py'
     assert _unmoved_selection_keys(path, tmp_path) == []  # as shipped: the branches' joint accuracy moves
-    assert _unmoved_selection_keys(path, tmp_path, **{'default_hooks.checkpoint.save_best': 'accuracy/top1'}) == \
-        ['accuracy/top1']
+    assert _unmoved_selection_keys(path, tmp_path, **{'default_hooks.checkpoint.save_best': 'accuracy/top1'}) == [
+        'accuracy/top1'
+    ]

@@ -1,10 +1,12 @@
 """SSKD: similarity matrix, selective transfer, loss terms, the two stages' freezing, export, real runs."""
+
 import math
 import os.path as osp
 
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import REPO
 from mmengine.optim import build_optim_wrapper
 from mmpretrain.structures import DataSample
 
@@ -12,24 +14,34 @@ import mmkd.models  # noqa: F401
 import mmkd.models.distillers.sskd as sskd  # registers SSKDTeacher / SSKDDistiller
 from mmkd.apis.export import export_student, extract_student
 from mmkd.models.distillers import build_classifier
-from mmkd.models.distillers.sskd import (SSKDDistiller, SSKDTeacher, colour_drop, colour_jitter,
-                                         random_resized_crop, random_rotation, sskd_copies)
+from mmkd.models.distillers.sskd import (
+    SSKDDistiller,
+    SSKDTeacher,
+    colour_drop,
+    colour_jitter,
+    random_resized_crop,
+    random_rotation,
+    sskd_copies,
+)
 from mmkd.models.heads.ss_projection_head import SSProjectionHead, contrastive_similarity, contrastive_targets
 from mmkd.models.losses.sskd_losses import error_levels, masked_kl_div, selective_transfer_mask
 from mmkd.models.utils import jigsaw_stack
-from conftest import REPO
 
 NUM_CLASSES = 4
-PREPROCESSOR = dict(type='ClsDataPreprocessor', num_classes=NUM_CLASSES, mean=[120.0, 110.0, 100.0],
-                    std=[60.0, 55.0, 50.0])
+PREPROCESSOR = dict(
+    type='ClsDataPreprocessor', num_classes=NUM_CLASSES, mean=[120.0, 110.0, 100.0], std=[60.0, 55.0, 50.0]
+)
 
 
 def classifier(depth=8, base=4, num_classes=NUM_CLASSES):
-    return dict(type='ImageClassifier',
-                backbone=dict(type='CIFARResNet', depth=depth, base_channels=base, stem_channels=base),
-                neck=dict(type='GlobalAveragePooling'),
-                head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=base * 4,
-                          loss=dict(type='CrossEntropyLoss')))
+    return dict(
+        type='ImageClassifier',
+        backbone=dict(type='CIFARResNet', depth=depth, base_channels=base, stem_channels=base),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(
+            type='LinearClsHead', num_classes=num_classes, in_channels=base * 4, loss=dict(type='CrossEntropyLoss')
+        ),
+    )
 
 
 def save_state(module, path):
@@ -42,8 +54,13 @@ def samples(labels):
 
 
 def sgd(model, lr=0.1):
-    return build_optim_wrapper(model, dict(optimizer=dict(type='SGD', lr=lr, momentum=0.9, weight_decay=5e-4),
-                                           constructor='DistillOptimWrapperConstructor'))
+    return build_optim_wrapper(
+        model,
+        dict(
+            optimizer=dict(type='SGD', lr=lr, momentum=0.9, weight_decay=5e-4),
+            constructor='DistillOptimWrapperConstructor',
+        ),
+    )
 
 
 @pytest.fixture(scope='module')
@@ -66,8 +83,13 @@ def teacher_ckpt(classifier_ckpt, tmp_path_factory):
 
 def distiller(teacher_ckpt, **kwargs):
     torch.manual_seed(5)
-    return SSKDDistiller(student=classifier(), teacher=dict(type='SSKDTeacher', student=classifier(depth=14, base=8)),
-                         teacher_ckpt=teacher_ckpt, data_preprocessor=PREPROCESSOR, **kwargs)
+    return SSKDDistiller(
+        student=classifier(),
+        teacher=dict(type='SSKDTeacher', student=classifier(depth=14, base=8)),
+        teacher_ckpt=teacher_ckpt,
+        data_preprocessor=PREPROCESSOR,
+        **kwargs,
+    )
 
 
 # ----------------------------------------------------------------------------- similarity
@@ -77,7 +99,7 @@ def test_similarity_matrix_and_targets_match_explicit_loop():
     z = torch.randn(n * m, d, dtype=torch.float64)
     sim = contrastive_similarity(z, m)
     target = contrastive_targets(n, m)
-    assert sim.shape == (n * (m - 1), n) and target.shape == (n * (m - 1), )
+    assert sim.shape == (n * (m - 1), n) and target.shape == (n * (m - 1),)
     for i in range(n):
         for r in range(1, m):
             row = (m - 1) * i + r - 1
@@ -95,22 +117,25 @@ def test_projection_head_is_two_layer_mlp():
     kinds = [type(layer) for layer in head.layers]
     assert kinds == [torch.nn.Linear, torch.nn.ReLU, torch.nn.Linear]
     x = torch.randn(2, 6)
-    expected = F.linear(F.relu(F.linear(x, head.layers[0].weight, head.layers[0].bias)), head.layers[2].weight,
-                        head.layers[2].bias)
-    assert torch.allclose(head((x, )), expected)
+    expected = F.linear(
+        F.relu(F.linear(x, head.layers[0].weight, head.layers[0].bias)), head.layers[2].weight, head.layers[2].bias
+    )
+    assert torch.allclose(head((x,)), expected)
     with pytest.raises(ValueError, match=r'\(N, 6\)'):
         head(torch.randn(2, 5))
 
 
 # ----------------------------------------------------------------------------- selective transfer
 def test_error_levels_by_hand_with_ties():
-    scores = torch.tensor([
-        [5.0, 1.0, 2.0, 3.0],  # target 0 is the max -> 0
-        [1.0, 5.0, 4.0, 0.0],  # target 2, one score above -> 1
-        [4.0, 3.0, 2.0, 1.0],  # target 3, three above -> 3
-        [2.0, 2.0, 1.0, 0.0],  # target 1 ties the max -> 0 (ties count for the target)
-        [3.0, 1.0, 3.0, 3.0],  # target 1, three strictly above -> 3
-    ])
+    scores = torch.tensor(
+        [
+            [5.0, 1.0, 2.0, 3.0],  # target 0 is the max -> 0
+            [1.0, 5.0, 4.0, 0.0],  # target 2, one score above -> 1
+            [4.0, 3.0, 2.0, 1.0],  # target 3, three above -> 3
+            [2.0, 2.0, 1.0, 0.0],  # target 1 ties the max -> 0 (ties count for the target)
+            [3.0, 1.0, 3.0, 3.0],  # target 1, three strictly above -> 3
+        ]
+    )
     target = torch.tensor([0, 2, 3, 1, 1])
     assert error_levels(scores, target).tolist() == [0, 1, 3, 0, 3]
 
@@ -135,7 +160,16 @@ def test_selective_mask_hand_built_batch():
         assert got == expected, ratio
     # 0.75 * 6 = 4.5 -> 4 rows: all three level-1 rows and the first level-2 row (a tie broken by index)
     assert selective_transfer_mask(scores, target, 0.75).tolist() == [
-        True, True, True, True, True, True, False, False, True]
+        True,
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        True,
+    ]
 
 
 def test_selective_mask_all_correct_and_all_wrong():
@@ -227,7 +261,7 @@ def reference_kept_kl(s, t, target, ratio, tau):
     levels = reference_levels(t, target).tolist()
     correct = [i for i, e in enumerate(levels) if e == 0]
     wrong = sorted((e, i) for i, e in enumerate(levels) if e > 0)
-    kept = sorted(correct + [i for _, i in wrong[:int(ratio * len(wrong))]])
+    kept = sorted(correct + [i for _, i in wrong[: int(ratio * len(wrong))]])
     p_t = torch.softmax(t[kept] / tau, 1)
     kl = (p_t * (p_t.log() - torch.log_softmax(s[kept] / tau, 1))).sum(1).mean()
     return tau**2 * kl, len(kept)
@@ -268,8 +302,10 @@ def test_stage2_loss_terms_match_independent_formulas(teacher_ckpt):
     assert losses['kept_tf'].item() == pytest.approx(kept_tf / (3 * n))
 
     def sim(z):
-        return torch.stack([torch.stack([F.cosine_similarity(z[row], z[4 * k], dim=0) for k in range(n)])
-                            for row in transformed])
+        return torch.stack(
+            [torch.stack([F.cosine_similarity(z[row], z[4 * k], dim=0) for k in range(n)]) for row in transformed]
+        )
+
     own = torch.tensor([i for i in range(n) for _ in range(3)])
     ss, kept_ss = reference_kept_kl(sim(s_z), sim(t_z), own, 0.5, 0.5)
     assert losses['loss_ss'].item() == pytest.approx(2.0 * ss.item(), rel=1e-4)
@@ -290,7 +326,11 @@ def test_weight_presets_components_and_bad_values(teacher_ckpt):
     kd_only = distiller(teacher_ckpt, components='kd')
     assert kd_only.ss_head is None and set(kd_only(x, samples(y), mode='loss')) == {'loss_ce', 'loss_kd'}
     assert set(distiller(teacher_ckpt, components='kd+tf')(x, samples(y), mode='loss')) == {
-        'loss_ce', 'loss_kd', 'loss_tf', 'kept_tf'}
+        'loss_ce',
+        'loss_kd',
+        'loss_tf',
+        'kept_tf',
+    }
     assert set(distiller(teacher_ckpt, components='ss_only')(x, samples(y), mode='loss')) == {'loss_ss', 'kept_ss'}
 
     with pytest.raises(ValueError, match='loss_weights'):
@@ -302,9 +342,13 @@ def test_weight_presets_components_and_bad_values(teacher_ckpt):
     with pytest.raises(ValueError, match='components'):
         distiller(teacher_ckpt, components=('ce', 'crd'))
     with pytest.raises(TypeError, match='SSKDTeacher'):
-        SSKDDistiller(student=classifier(), teacher=classifier(depth=14, base=8),
-                      teacher_ckpt=save_state(build_classifier(classifier(depth=14, base=8)),
-                                              osp.join(osp.dirname(teacher_ckpt), 'plain.pth')))
+        SSKDDistiller(
+            student=classifier(),
+            teacher=classifier(depth=14, base=8),
+            teacher_ckpt=save_state(
+                build_classifier(classifier(depth=14, base=8)), osp.join(osp.dirname(teacher_ckpt), 'plain.pth')
+            ),
+        )
 
 
 def test_pretext_ss_tasks_stage1_and_stage2(classifier_ckpt, tmp_path):
@@ -321,13 +365,18 @@ def test_pretext_ss_tasks_stage1_and_stage2(classifier_ckpt, tmp_path):
             return model.ss_head(model.student.neck(model.student.backbone(stacked))[-1])
 
     for task, stacked, target in (
-            ('rotation', torch.stack([torch.rot90(x[i], j, dims=(1, 2)) for i in range(n) for j in range(4)]),
-             torch.tensor([0, 1, 2, 3] * n)),
-            ('jigsaw', jigsaw_stack(x), torch.tensor([0, 1, 2, 3] * n)),
-            ('exemplar', None, torch.tensor([5 + i for i in range(n) for _ in range(4)]))):
+        (
+            'rotation',
+            torch.stack([torch.rot90(x[i], j, dims=(1, 2)) for i in range(n) for j in range(4)]),
+            torch.tensor([0, 1, 2, 3] * n),
+        ),
+        ('jigsaw', jigsaw_stack(x), torch.tensor([0, 1, 2, 3] * n)),
+        ('exemplar', None, torch.tensor([5 + i for i in range(n) for _ in range(4)])),
+    ):
         kwargs = dict(num_instances=10, transform_set='rotation3') if task == 'exemplar' else {}
-        stage1 = SSKDTeacher(student=classifier(depth=14, base=8), classifier_ckpt=classifier_ckpt, ss_task=task,
-                             **kwargs)
+        stage1 = SSKDTeacher(
+            student=classifier(depth=14, base=8), classifier_ckpt=classifier_ckpt, ss_task=task, **kwargs
+        )
         assert stage1.ss_head.out_channels == (10 if task == 'exemplar' else 4)
         if stacked is None:
             stacked = torch.stack([torch.rot90(x[i], j, dims=(1, 2)) for i in range(n) for j in range(4)])
@@ -335,10 +384,18 @@ def test_pretext_ss_tasks_stage1_and_stage2(classifier_ckpt, tmp_path):
         assert loss.item() == pytest.approx(F.cross_entropy(head_outputs(stage1, stacked), target).item(), rel=1e-5)
 
     ckpt = save_state(stage1, tmp_path / 'exemplar.pth')  # the exemplar teacher, for stage 2
-    student = SSKDDistiller(student=classifier(), teacher=dict(type='SSKDTeacher', student=classifier(depth=14, base=8),
-                                                               ss_task='exemplar', num_instances=10,
-                                                               transform_set='rotation3'),
-                            teacher_ckpt=ckpt, selective_ratios=dict(ss=0.5))
+    student = SSKDDistiller(
+        student=classifier(),
+        teacher=dict(
+            type='SSKDTeacher',
+            student=classifier(depth=14, base=8),
+            ss_task='exemplar',
+            num_instances=10,
+            transform_set='rotation3',
+        ),
+        teacher_ckpt=ckpt,
+        selective_ratios=dict(ss=0.5),
+    )
     assert student.ss_head.out_channels == 10 and student.transform_set == 'rotation3'
     student.eval()  # BN running statistics: the reference below sees the same numbers
     losses = student(x, data, mode='loss')
@@ -359,18 +416,21 @@ def test_pretext_ss_tasks_stage1_and_stage2(classifier_ckpt, tmp_path):
 
 # ----------------------------------------------------------------------------- freezing
 def test_stage1_step_updates_only_the_ss_head(classifier_ckpt):
-    model = SSKDTeacher(student=classifier(depth=14, base=8), classifier_ckpt=classifier_ckpt,
-                        data_preprocessor=PREPROCESSOR)
+    model = SSKDTeacher(
+        student=classifier(depth=14, base=8), classifier_ckpt=classifier_ckpt, data_preprocessor=PREPROCESSOR
+    )
     wrapper = sgd(model)
     assert {id(p) for g in wrapper.optimizer.param_groups for p in g['params']} == {
-        id(p) for p in model.ss_head.parameters()}
+        id(p) for p in model.ss_head.parameters()
+    }
     before = {k: v.clone() for k, v in model.state_dict().items()}
     model.init_weights()  # as Runner.train() does: must not re-draw the loaded classifier
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items() if not k.startswith('ss_head.'))
     model.train()
     assert model.ss_head.training and not any(m.training for m in model.student.modules())
-    data = dict(inputs=[torch.randint(0, 256, (3, 16, 16), dtype=torch.uint8) for _ in range(6)],
-                data_samples=samples(range(6)))
+    data = dict(
+        inputs=[torch.randint(0, 256, (3, 16, 16), dtype=torch.uint8) for _ in range(6)], data_samples=samples(range(6))
+    )
     log = model.train_step(data, wrapper)
     assert set(log) >= {'loss', 'loss_ss_head', 'acc_ss'}
     after = model.state_dict()
@@ -405,10 +465,12 @@ def test_stage2_teacher_frozen_and_ss_head_trained_only_by_loss_ss(teacher_ckpt)
 
     wrapper = sgd(model)
     assert not {id(p) for p in model.teacher.parameters()} & {
-        id(p) for g in wrapper.optimizer.param_groups for p in g['params']}
+        id(p) for g in wrapper.optimizer.param_groups for p in g['params']
+    }
     teacher_before = {k: v.clone() for k, v in model.teacher.state_dict().items()}
-    data = dict(inputs=[torch.randint(0, 256, (3, 16, 16), dtype=torch.uint8) for _ in range(4)],
-                data_samples=samples(range(4)))
+    data = dict(
+        inputs=[torch.randint(0, 256, (3, 16, 16), dtype=torch.uint8) for _ in range(4)], data_samples=samples(range(4))
+    )
     model.train_step(data, wrapper)
     assert all(torch.equal(v, model.teacher.state_dict()[k]) for k, v in teacher_before.items())
 
@@ -432,7 +494,7 @@ def blobs(n, size=16, seed=0):
     labels = torch.arange(n) % NUM_CLASSES
     mid = size // 2
     for img, c in zip(imgs, labels.tolist()):
-        img[:, mid - c - 1:mid + c + 1, mid - c - 1:mid + c + 1] = 255
+        img[:, mid - c - 1 : mid + c + 1, mid - c - 1 : mid + c + 1] = 255
     return imgs.clamp(0, 255).to(torch.uint8), labels
 
 
@@ -459,8 +521,12 @@ def test_two_stage_run_loss_goes_down(tmp_path):
     head = train_steps(stage1, imgs, labels, 40, 'loss_ss_head')
     assert sum(head[-5:]) < 0.9 * sum(head[:5]), head
 
-    stage2 = SSKDDistiller(student=classifier(), teacher=dict(type='SSKDTeacher', student=classifier(depth=14, base=8)),
-                           teacher_ckpt=save_state(stage1, tmp_path / 'stage1.pth'), data_preprocessor=PREPROCESSOR)
+    stage2 = SSKDDistiller(
+        student=classifier(),
+        teacher=dict(type='SSKDTeacher', student=classifier(depth=14, base=8)),
+        teacher_ckpt=save_state(stage1, tmp_path / 'stage1.pth'),
+        data_preprocessor=PREPROCESSOR,
+    )
     total = train_steps(stage2, imgs, labels, 40, 'loss')
     assert sum(total[-5:]) < 0.8 * sum(total[:5]), total
 
@@ -496,6 +562,7 @@ def train_config(path):
     """What tools/train.py does, in-process (a subprocess per stage costs more than the stage)."""
     from mmengine.config import Config
     from mmengine.runner import Runner
+
     Runner.from_cfg(Config.fromfile(path)).train()
 
 
@@ -506,9 +573,15 @@ def test_config_chain_stage1_stage2_export(tmp_path, fashion_root):
     student = classifier(depth=8, base=4, num_classes=10)
     cls_ckpt = save_state(build_classifier(teacher), tmp_path / 'classifier.pth')
     stage1_work = str(tmp_path / 'work1')
-    train_config(tiny_config(tmp_path / 'stage1.py', 'configs/sskd/sskd-teacher_vgg13_cifar100.py', fashion_root,
-                             stage1_work, dict(student=dict(_delete_=True, **teacher), ss_head=dict(in_channels=32),
-                                               classifier_ckpt=cls_ckpt)))
+    train_config(
+        tiny_config(
+            tmp_path / 'stage1.py',
+            'configs/sskd/sskd-teacher_vgg13_cifar100.py',
+            fashion_root,
+            stage1_work,
+            dict(student=dict(_delete_=True, **teacher), ss_head=dict(in_channels=32), classifier_ckpt=cls_ckpt),
+        )
+    )
     stage1_ckpt = osp.join(stage1_work, 'epoch_1.pth')
     stage1_state = torch.load(stage1_ckpt, map_location='cpu', weights_only=False)['state_dict']
     classifier_state = torch.load(cls_ckpt)['state_dict']
@@ -516,11 +589,20 @@ def test_config_chain_stage1_stage2_export(tmp_path, fashion_root):
     assert all(torch.equal(stage1_state[f'student.{k}'], v) for k, v in classifier_state.items())
 
     stage2_work = str(tmp_path / 'work2')
-    train_config(tiny_config(tmp_path / 'stage2.py', 'configs/sskd/sskd_vgg13_vgg8_cifar100.py', fashion_root,
-                             stage2_work, dict(student=dict(_delete_=True, **student),
-                                               teacher=dict(student=dict(_delete_=True, **teacher),
-                                                            ss_head=dict(in_channels=32)),
-                                               ss_head=dict(in_channels=16), teacher_ckpt=stage1_ckpt)))
+    train_config(
+        tiny_config(
+            tmp_path / 'stage2.py',
+            'configs/sskd/sskd_vgg13_vgg8_cifar100.py',
+            fashion_root,
+            stage2_work,
+            dict(
+                student=dict(_delete_=True, **student),
+                teacher=dict(student=dict(_delete_=True, **teacher), ss_head=dict(in_channels=32)),
+                ss_head=dict(in_channels=16),
+                teacher_ckpt=stage1_ckpt,
+            ),
+        )
+    )
     out = str(tmp_path / 'student.pth')
     export_student(osp.join(stage2_work, 'epoch_1.pth'), out)
     exported = torch.load(out, weights_only=True)['state_dict']

@@ -1,4 +1,5 @@
 """SSSD: MoCo v2 from lightly's blocks, k-means pseudo-labels, BYOT self-distillation, the chain."""
+
 import argparse
 import json
 import math
@@ -10,9 +11,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from mmpretrain.structures import DataSample
-
 from conftest import REPO, make_fashion_like, run_tool
+from mmpretrain.structures import DataSample
 
 import mmkd.datasets.pseudo_label_dataset  # noqa: F401  (registers PseudoLabelDataset)
 import mmkd.engine.hooks.moco_momentum  # noqa: F401
@@ -21,8 +21,14 @@ import mmkd.models.selfsup  # noqa: F401
 from mmkd.apis.export import export_student
 from mmkd.apis.features import extract_features, l2_normalize
 from mmkd.apis.kmeans import cluster_report, run_kmeans
-from mmkd.datasets.pseudo_label_dataset import (PseudoLabelDataset, cluster_majority_accuracy, cluster_purity,
-                                                load_pseudo_labels, majority_mapping, write_pseudo_labels)
+from mmkd.datasets.pseudo_label_dataset import (
+    PseudoLabelDataset,
+    cluster_majority_accuracy,
+    cluster_purity,
+    load_pseudo_labels,
+    majority_mapping,
+    write_pseudo_labels,
+)
 from mmkd.engine.hooks.moco_momentum import MoCoMomentumHook
 from mmkd.evaluation import ExitAccuracy
 from mmkd.models.distillers.sssd import SSSDDistiller
@@ -37,16 +43,26 @@ SMALL_RESNET = dict(type='ResNet_CIFAR', depth=18, base_channels=8, stem_channel
 
 
 def small_moco(queue_size=8, **kwargs):
-    model = LightlyMoCo(backbone=SMALL_RESNET, projection=dict(hidden_dim=32, output_dim=16), queue_size=queue_size,
-                        temperature=0.2, **kwargs)
+    model = LightlyMoCo(
+        backbone=SMALL_RESNET,
+        projection=dict(hidden_dim=32, output_dim=16),
+        queue_size=queue_size,
+        temperature=0.2,
+        **kwargs,
+    )
     model.init_weights()
     return model
 
 
 def small_sssd(num_classes=7, backbone=SMALL_RESNET, in_channels=64, **kwargs):
-    student = dict(type='ImageClassifier', backbone=backbone, neck=dict(type='GlobalAveragePooling'),
-                   head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=in_channels,
-                             loss=dict(type='CrossEntropyLoss')))
+    student = dict(
+        type='ImageClassifier',
+        backbone=backbone,
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(
+            type='LinearClsHead', num_classes=num_classes, in_channels=in_channels, loss=dict(type='CrossEntropyLoss')
+        ),
+    )
     model = SSSDDistiller(student=student, **kwargs)
     model.init_weights()
     return model
@@ -72,6 +88,7 @@ def info_nce(q, k, negatives, t):
 # --------------------------------------------------------------------------- stage 1: MoCo
 def test_ntxent_with_memory_bank_matches_infonce():
     from lightly.loss import NTXentLoss
+
     g = torch.Generator().manual_seed(0)
     q, k = torch.randn(5, 6, generator=g), torch.randn(5, 6, generator=g)
     bank = F.normalize(torch.randn(11, 6, generator=g), dim=1)
@@ -97,8 +114,10 @@ def test_momentum_copies_start_equal_and_follow_the_ema_formula():
         assert torch.allclose(new, 0.9 * old + 0.1 * q)
     # the optimizer never sees the momentum encoder
     from mmengine.optim import build_optim_wrapper
-    wrapper = build_optim_wrapper(model, dict(optimizer=dict(type='SGD', lr=0.1),
-                                              constructor='DistillOptimWrapperConstructor'))
+
+    wrapper = build_optim_wrapper(
+        model, dict(optimizer=dict(type='SGD', lr=0.1), constructor='DistillOptimWrapperConstructor')
+    )
     optimized = {id(p) for group in wrapper.optimizer.param_groups for p in group['params']}
     assert not optimized & {id(p) for p in model.backbone_momentum.parameters()}
     assert {id(p) for p in model.backbone.parameters()} <= optimized
@@ -128,10 +147,16 @@ def test_queue_holds_the_latest_keys_and_wraps():
 def test_moco_loss_matches_mmpretrain_moco_over_two_steps():
     """Same weights, same queue, same views: lightly-built MoCo == mmpretrain's MoCo (loss and queue)."""
     from mmpretrain.models.selfsup import MoCo
+
     torch.manual_seed(0)
-    ref = MoCo(backbone=SMALL_RESNET, neck=dict(type='MoCoV2Neck', in_channels=64, hid_channels=32, out_channels=16),
-               head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
-               queue_len=8, feat_dim=16, momentum=0.01)
+    ref = MoCo(
+        backbone=SMALL_RESNET,
+        neck=dict(type='MoCoV2Neck', in_channels=64, hid_channels=32, out_channels=16),
+        head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
+        queue_len=8,
+        feat_dim=16,
+        momentum=0.01,
+    )
     ours = small_moco(queue_size=8)
     ours.backbone.load_state_dict(ref.backbone.state_dict())
     ours.projection_head.layers[0].load_state_dict(ref.neck.mlp[0].state_dict())
@@ -174,8 +199,9 @@ def test_moco_input_errors_and_export(tmp_path):
 
 def test_momentum_hook_cosine_schedule_and_ddp_unwrap(tmp_path):
     import torch.distributed as dist
-    from mmengine.model import MMDistributedDataParallel
     from mmengine.logging import MessageHub
+    from mmengine.model import MMDistributedDataParallel
+
     model = small_moco(momentum=0.9)
     calls = []
     model.momentum_update = calls.append
@@ -235,14 +261,19 @@ def test_cluster_majority_accuracy_and_purity():
 
 def test_pseudo_label_file_and_dataset_round_trip(tmp_path):
     root = make_fashion_like(str(tmp_path / 'data'), num_train=40, num_test=8)
-    inner = dict(type='FashionMNISTIDX', data_root=root, split='train',
-                 pipeline=[dict(type='GrayToRGB'), dict(type='PackInputs')])
+    inner = dict(
+        type='FashionMNISTIDX',
+        data_root=root,
+        split='train',
+        pipeline=[dict(type='GrayToRGB'), dict(type='PackInputs')],
+    )
     labels = np.random.default_rng(0).integers(0, 5, size=40)
     ann = str(tmp_path / 'pl.json')
     write_pseudo_labels(ann, labels, 5, dict(source='kmeans', cluster_to_class=[0, 1, 2, 3, 4]))
     read, meta = load_pseudo_labels(ann)
     assert read.tolist() == labels.tolist() and meta['num_clusters'] == 5 and meta['source'] == 'kmeans'
     from mmkd.registry import DATASETS
+
     ds = DATASETS.build(dict(type='PseudoLabelDataset', dataset=inner, ann_file=ann))
     assert isinstance(ds, PseudoLabelDataset) and len(ds) == 40
     assert ds.metainfo['classes'] == ('0', '1', '2', '3', '4')
@@ -268,8 +299,9 @@ def test_pseudo_label_file_and_dataset_round_trip(tmp_path):
 
 
 # --------------------------------------------------------------------------- stage 3: self-distillation
-@pytest.mark.parametrize('backbone,size', [(SMALL_RESNET, 16),
-                                           (dict(type='ResNet', depth=18, base_channels=8, stem_channels=8), 72)])
+@pytest.mark.parametrize(
+    'backbone,size', [(SMALL_RESNET, 16), (dict(type='ResNet', depth=18, base_channels=8, stem_channels=8), 72)]
+)
 def test_exits_end_at_the_final_feature_shape(backbone, size):
     model = small_sssd(backbone=backbone)
     feats, logits = model.forward_exits(torch.randn(2, 3, size, size))
@@ -296,9 +328,8 @@ def test_sd_loss_terms_match_formulas():
 
     assert losses['loss_ce'].item() == pytest.approx(ce(logits[3]).item(), rel=1e-5)
     assert losses['loss_ce_exits'].item() == pytest.approx(0.7 * sum(ce(z) for z in logits[:3]).item(), rel=1e-5)
-    assert losses['loss_kd'].item() == pytest.approx(0.3 * sum(kd(z, logits[3]) for z in logits[:3]).item(),
-                                                     rel=1e-4)
-    feat = sum(((f - feats[3])**2).flatten(1).sum(1).mean() for f in feats[:3])
+    assert losses['loss_kd'].item() == pytest.approx(0.3 * sum(kd(z, logits[3]) for z in logits[:3]).item(), rel=1e-4)
+    feat = sum(((f - feats[3]) ** 2).flatten(1).sum(1).mean() for f in feats[:3])
     assert losses['loss_feat'].item() == pytest.approx(0.003 * feat.item(), rel=1e-5)
 
 
@@ -310,7 +341,10 @@ def test_sd_stop_gradients():
     def grads(term):
         model.zero_grad()
         model(x, y, mode='loss')[term].backward()
-        norm = (lambda m: sum(float(p.grad.abs().sum()) for p in m.parameters() if p.grad is not None))
+
+        def norm(m):
+            return sum(float(p.grad.abs().sum()) for p in m.parameters() if p.grad is not None)
+
         return norm(layer4), norm(head), norm(exit0), norm(model.student.backbone.layer1)
 
     l4, h, e, l1 = grads('loss_kd')
@@ -333,8 +367,14 @@ def test_sd_exits_not_exported_and_checks(tmp_path):
     export_student(ckpt, osp.join(str(tmp_path), 'student.pth'))
     exported = torch.load(osp.join(str(tmp_path), 'student.pth'), weights_only=True)['state_dict']
     assert set(exported) == set(model.student.state_dict())
-    plain = MODELS.build(dict(type='ImageClassifier', backbone=SMALL_RESNET, neck=dict(type='GlobalAveragePooling'),
-                              head=dict(type='LinearClsHead', num_classes=7, in_channels=64)))
+    plain = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=SMALL_RESNET,
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=7, in_channels=64),
+        )
+    )
     plain.load_state_dict(exported, strict=True)
     with pytest.raises(ValueError, match='remove model.teacher'):
         small_sssd(teacher=dict(type='ImageClassifier'))
@@ -349,18 +389,20 @@ def test_predict_carries_exit_scores_and_the_metric_scores_them():
     assert torch.allclose(preds[0].exit_scores[-1], preds[0].pred_score)
     assert torch.allclose(preds[0].exit_scores.sum(1), torch.ones(4))
     # two samples, three exits over four clusters
-    s1 = torch.tensor([[.7, .1, .1, .1], [.1, .6, .2, .1], [.1, .5, .3, .1]])
-    s2 = torch.tensor([[.1, .1, .1, .7], [.1, .1, .1, .7], [.4, .2, .2, .2]])
+    s1 = torch.tensor([[0.7, 0.1, 0.1, 0.1], [0.1, 0.6, 0.2, 0.1], [0.1, 0.5, 0.3, 0.1]])
+    s2 = torch.tensor([[0.1, 0.1, 0.1, 0.7], [0.1, 0.1, 0.1, 0.7], [0.4, 0.2, 0.2, 0.2]])
     batch = [dict(exit_scores=s1, gt_label=torch.tensor([1])), dict(exit_scores=s2, gt_label=torch.tensor([3]))]
     metric = ExitAccuracy()
     metric.process(None, batch)
     # argmax exit1: 0, 3; exit2: 1, 3; exit3: 1, 0; mean prob: [.3, .4, .2, .1] -> 1, [.2, .13, .13, .53] -> 3
     assert metric.compute_metrics(metric.results) == pytest.approx(
-        dict(top1_exit1=50.0, top1_exit2=100.0, top1_exit3=50.0, top1_ensemble=100.0))
+        dict(top1_exit1=50.0, top1_exit2=100.0, top1_exit3=50.0, top1_ensemble=100.0)
+    )
     mapped = ExitAccuracy(cluster_to_class=[1, 1, 0, 3])  # clusters 0 and 1 are class 1
     mapped.process(None, batch)
     assert mapped.compute_metrics(mapped.results) == pytest.approx(
-        dict(top1_exit1=100.0, top1_exit2=100.0, top1_exit3=50.0, top1_ensemble=100.0))
+        dict(top1_exit1=100.0, top1_exit2=100.0, top1_exit3=50.0, top1_ensemble=100.0)
+    )
 
 
 # --------------------------------------------------------------------------- the three commands
@@ -401,11 +443,22 @@ def test_three_stage_chain_writes_every_artefact(tmp_path):
     moco_cfg, sd_cfg = str(tmp_path / 'moco.py'), str(tmp_path / 'sd.py')
     ann = str(tmp_path / 'pseudo_labels_k20.json')
     with open(moco_cfg, 'w') as f:
-        f.write(TINY_MOCO.format(base=osp.join(REPO, 'configs/sssd/sssd_moco_resnet18_fashion-mnist.py'), root=root,
-                                 work=str(tmp_path / 'moco')))
+        f.write(
+            TINY_MOCO.format(
+                base=osp.join(REPO, 'configs/sssd/sssd_moco_resnet18_fashion-mnist.py'),
+                root=root,
+                work=str(tmp_path / 'moco'),
+            )
+        )
     with open(sd_cfg, 'w') as f:
-        f.write(TINY_SD.format(base=osp.join(REPO, 'configs/sssd/sssd_sd_resnet18_fashion-mnist.py'), root=root,
-                               ann=ann, work=str(tmp_path / 'sd')))
+        f.write(
+            TINY_SD.format(
+                base=osp.join(REPO, 'configs/sssd/sssd_sd_resnet18_fashion-mnist.py'),
+                root=root,
+                ann=ann,
+                work=str(tmp_path / 'sd'),
+            )
+        )
     # stage 1: MoCo
     proc = run_tool('train.py', moco_cfg)
     moco_ckpt = str(tmp_path / 'moco' / 'epoch_1.pth')
@@ -413,8 +466,19 @@ def test_three_stage_chain_writes_every_artefact(tmp_path):
     assert 'momentum' in proc.stdout + proc.stderr
     assert any(k.startswith('backbone_momentum.') for k in state) and 'criterion.memory_bank.bank' in state
     # stage 2: k-means pseudo-labels (the generated classes are trivially separable)
-    proc = run_tool('kmeans_pseudo_labels.py', moco_cfg, moco_ckpt, '--num-clusters', 20, '--out', ann,
-                    '--eval-split', 'test', '--num-workers', 0)
+    proc = run_tool(
+        'kmeans_pseudo_labels.py',
+        moco_cfg,
+        moco_ckpt,
+        '--num-clusters',
+        20,
+        '--out',
+        ann,
+        '--eval-split',
+        'test',
+        '--num-workers',
+        0,
+    )
     labels, meta = load_pseudo_labels(ann)
     assert len(labels) == 256 and meta['num_clusters'] == 20 and len(meta['cluster_to_class']) == 20
     assert meta['report']['purity'] > 0.8 and meta['report']['test_majority_acc'] > 0.8
@@ -427,9 +491,22 @@ def test_three_stage_chain_writes_every_artefact(tmp_path):
     meta = export_student(sd_ckpt, str(tmp_path / 'student.pth'))
     assert meta['prefix'] == 'student.'
     # evaluation: linear probe of every exit on true labels (in-process)
-    args = argparse.Namespace(config=sd_cfg, checkpoint=sd_ckpt, train_split='train', test_split='test', epochs=5,
-                              lr=0.1, weight_decay=0.0, probe_batch_size=64, batch_size=64, num_workers=0, seed=0,
-                              backbone_only=False, device='cpu', cfg_options=None)
+    args = argparse.Namespace(
+        config=sd_cfg,
+        checkpoint=sd_ckpt,
+        train_split='train',
+        test_split='test',
+        epochs=5,
+        lr=0.1,
+        weight_decay=0.0,
+        probe_batch_size=64,
+        batch_size=64,
+        num_workers=0,
+        seed=0,
+        backbone_only=False,
+        device='cpu',
+        cfg_options=None,
+    )
     results = probe_tool.linear_probe(args)
     assert set(results) == {'exit1', 'exit2', 'exit3', 'exit4', 'ensemble'}
     assert all(0 <= v <= 100 for v in results.values()) and results['ensemble'] > 30  # chance is 10%
@@ -439,11 +516,29 @@ def test_kmeans_tool_refuses_too_many_clusters(tmp_path):
     root = make_fashion_like(str(tmp_path / 'data'), num_train=16, num_test=8)
     cfg = str(tmp_path / 'moco.py')
     with open(cfg, 'w') as f:
-        f.write(TINY_MOCO.format(base=osp.join(REPO, 'configs/sssd/sssd_moco_resnet18_fashion-mnist.py'), root=root,
-                                 work=str(tmp_path / 'w')))
-    args = argparse.Namespace(config=cfg, checkpoint=None, num_clusters=17, out=str(tmp_path / 'pl.json'),
-                              split='train', eval_split=None, batch_size=8, num_workers=0, seed=0, n_init=1,
-                              max_iter=10, random_labels=True, device='cpu', cfg_options=None)
+        f.write(
+            TINY_MOCO.format(
+                base=osp.join(REPO, 'configs/sssd/sssd_moco_resnet18_fashion-mnist.py'),
+                root=root,
+                work=str(tmp_path / 'w'),
+            )
+        )
+    args = argparse.Namespace(
+        config=cfg,
+        checkpoint=None,
+        num_clusters=17,
+        out=str(tmp_path / 'pl.json'),
+        split='train',
+        eval_split=None,
+        batch_size=8,
+        num_workers=0,
+        seed=0,
+        n_init=1,
+        max_iter=10,
+        random_labels=True,
+        device='cpu',
+        cfg_options=None,
+    )
     with pytest.raises(ValueError, match='--num-clusters 17 exceeds the 16 samples'):
         kmeans_tool.pseudo_labels(args)
     assert not osp.exists(tmp_path / 'pl.json')

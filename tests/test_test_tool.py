@@ -3,6 +3,7 @@
 One tiny KD checkpoint (random weights, built in-process, its teacher file deleted) is evaluated through
 its student; two tools/test.py runs cover the switches, the config errors are checked in-process.
 """
+
 import ast
 import json
 import os
@@ -12,7 +13,6 @@ import runpy
 
 import pytest
 import torch
-
 from conftest import REPO, run_tool, write_tiny_config
 
 KD = 'configs/demo/kd_resnet18-w32_resnet18-w16_fashion-mnist.py'
@@ -31,20 +31,25 @@ def kd_ckpt(tmp_path_factory, fashion_root):
     """(tiny KD config, the same with tta_model / tta_pipeline, distiller checkpoint); no teacher file left."""
     from mmengine.config import Config
     from mmengine.runner import save_checkpoint
+
     from mmkd.models.distillers import build_classifier
     from mmkd.registry import MODELS
+
     tmp = tmp_path_factory.mktemp('test_tool')
     teacher_ckpt = str(tmp / 'teacher.pth')
     torch.manual_seed(0)
-    torch.save({'state_dict': build_classifier(Config.fromfile(osp.join(REPO, KD)).model.teacher.to_dict())
-                .state_dict()}, teacher_ckpt)
+    torch.save(
+        {'state_dict': build_classifier(Config.fromfile(osp.join(REPO, KD)).model.teacher.to_dict()).state_dict()},
+        teacher_ckpt,
+    )
     extra = f'model = dict(teacher_ckpt={teacher_ckpt!r})\n'
     cfg_path = write_tiny_config(tmp, KD, fashion_root, extra=extra, num_train=8, num_test=NUM_TEST)
     os.makedirs(tmp / 'tta', exist_ok=True)
     tta_path = write_tiny_config(tmp / 'tta', KD, fashion_root, extra=extra + TTA, num_train=8, num_test=NUM_TEST)
     ckpt = str(tmp / 'epoch_1.pth')
-    save_checkpoint({'state_dict': MODELS.build(Config.fromfile(cfg_path).model).state_dict(),
-                     'meta': dict(epoch=1, iter=1)}, ckpt)
+    save_checkpoint(
+        {'state_dict': MODELS.build(Config.fromfile(cfg_path).model).state_dict(), 'meta': dict(epoch=1, iter=1)}, ckpt
+    )
     os.remove(teacher_ckpt)
     return cfg_path, tta_path, ckpt
 
@@ -52,8 +57,20 @@ def kd_ckpt(tmp_path_factory, fashion_root):
 def test_out_predictions_and_show_dir(kd_ckpt, tmp_path):
     cfg_path, _, ckpt = kd_ckpt
     preds, vis = str(tmp_path / 'preds.pkl'), str(tmp_path / 'vis')
-    proc = run_tool('test.py', cfg_path, ckpt, '--out', preds, '--show-dir', vis, '--interval', 2,
-                    '--no-pin-memory', '--work-dir', str(tmp_path / 'w'))
+    proc = run_tool(
+        'test.py',
+        cfg_path,
+        ckpt,
+        '--out',
+        preds,
+        '--show-dir',
+        vis,
+        '--interval',
+        2,
+        '--no-pin-memory',
+        '--work-dir',
+        str(tmp_path / 'w'),
+    )
     assert "evaluating the student ('student.' keys)" in proc.stdout + proc.stderr
     with open(preds, 'rb') as f:
         samples = pickle.load(f)
@@ -70,9 +87,10 @@ def test_out_predictions_and_show_dir(kd_ckpt, tmp_path):
 
 def test_tta_and_out_metrics(kd_ckpt, tmp_path):
     _, tta_path, ckpt = kd_ckpt
-    metrics, preds = str(tmp_path / 'm.json'), str(tmp_path / 'tta.pkl')
-    proc = run_tool('test.py', tta_path, ckpt, '--tta', '--out', metrics, '--out-item', 'metrics',
-                    '--work-dir', str(tmp_path / 'w'))
+    metrics = str(tmp_path / 'm.json')
+    proc = run_tool(
+        'test.py', tta_path, ckpt, '--tta', '--out', metrics, '--out-item', 'metrics', '--work-dir', str(tmp_path / 'w')
+    )
     assert "evaluating the student ('student.' keys)" in proc.stdout + proc.stderr
     with open(metrics) as f:
         got = json.load(f)
@@ -82,14 +100,18 @@ def test_tta_and_out_metrics(kd_ckpt, tmp_path):
 def test_tta_wraps_the_student_loaded_strictly(kd_ckpt, tmp_path):
     from mmkd.apis import load_config
     from mmkd.apis.evaluate import build_test_runner
+
     _, tta_path, ckpt = kd_ckpt
     cfg = load_config(tta_path)
     cfg.work_dir = str(tmp_path / 'inproc')
     runner = build_test_runner(cfg, ckpt, tta=True)
     assert type(runner.model).__name__ == 'AverageClsScoreTTA'
     assert type(runner.model.module).__name__ == 'ImageClassifier'
-    student = {k[len('student.'):]: v for k, v in torch.load(ckpt, weights_only=True)['state_dict'].items()
-               if k.startswith('student.')}
+    student = {
+        k[len('student.') :]: v
+        for k, v in torch.load(ckpt, weights_only=True)['state_dict'].items()
+        if k.startswith('student.')
+    }
     got = runner.model.module.state_dict()
     assert sorted(got) == sorted(student) and all(torch.equal(got[k], student[k]) for k in student)
     assert cfg.test_dataloader.dataset.pipeline[-1]['type'] == 'TestTimeAug'

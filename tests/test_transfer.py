@@ -6,6 +6,7 @@ Faster R-CNN R-18 (VOC), Cascade R-CNN R-50 (COCO) and DeepLabV3 R-18 (VOC aug) 
 iteration 0 is snapshot by a test-local hook and compared with the exported tensors, and the load check
 (mmkd/transfer/checks.py) is exercised on every kind of checkpoint that does not fit.
 """
+
 import json
 import logging
 import math
@@ -17,10 +18,9 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 import torch
+from conftest import REPO, run_tool, write_tiny_config
 from mmengine.config import Config
 from PIL import Image
-
-from conftest import REPO, run_tool, write_tiny_config
 
 BASELINE = 'configs/baseline/resnet18_fashion-mnist.py'
 FASTER_R18_VOC = 'configs/transfer/mmdet/faster-rcnn_r18_fpn_8xb2-4e_voc0712.py'
@@ -32,8 +32,11 @@ IMG_SIZE = (160, 128)  # (W, H) of the generated images
 CROP = (96, 96)  # segmentation crop
 # Detector settings that only make the CPU run faster: fewer proposals / RoIs / output boxes.
 FEWER_BOXES = {
-    'model.train_cfg.rpn_proposal.nms_pre': 200, 'model.train_cfg.rpn_proposal.max_per_img': 100,
-    'model.test_cfg.rpn.nms_pre': 200, 'model.test_cfg.rpn.max_per_img': 100, 'model.test_cfg.rcnn.max_per_img': 20,
+    'model.train_cfg.rpn_proposal.nms_pre': 200,
+    'model.train_cfg.rpn_proposal.max_per_img': 100,
+    'model.test_cfg.rpn.nms_pre': 200,
+    'model.test_cfg.rpn.max_per_img': 100,
+    'model.test_cfg.rcnn.max_per_img': 20,
     # an untrained detector scores below mmdet's 0.05 threshold; keep its boxes so the metric sees them
     'model.test_cfg.rcnn.score_thr': 0.0,
 }
@@ -73,15 +76,21 @@ def distilled(tmp_path_factory, fashion_root):
     """A short KD run (ResNet-18 teacher -> ResNet-18 student) through tools/train.py, then
     tools/export_student.py. Returns (un-exported distiller checkpoint, exported student checkpoint)."""
     from mmkd.models.distillers import build_classifier
+
     tmp = tmp_path_factory.mktemp('kd')
-    r18 = dict(type='ImageClassifier', backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
-               neck=dict(type='GlobalAveragePooling'),
-               head=dict(type='LinearClsHead', num_classes=10, in_channels=512, loss=dict(type='CrossEntropyLoss')))
+    r18 = dict(
+        type='ImageClassifier',
+        backbone=dict(type='ResNet', depth=18, out_indices=(3,)),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=10, in_channels=512, loss=dict(type='CrossEntropyLoss')),
+    )
     teacher_ckpt = str(tmp / 'teacher.pth')  # how good the teacher is does not matter for transfer
     torch.manual_seed(0)
     torch.save({'state_dict': build_classifier(r18).state_dict()}, teacher_ckpt)
-    extra = (f"model = dict(_delete_=True, type='KDDistiller', student={r18!r}, teacher={r18!r}, "
-             f"teacher_ckpt={teacher_ckpt!r}, tau=4.0)\n")
+    extra = (
+        f"model = dict(_delete_=True, type='KDDistiller', student={r18!r}, teacher={r18!r}, "
+        f"teacher_ckpt={teacher_ckpt!r}, tau=4.0)\n"
+    )
     run_tool('train.py', write_tiny_config(tmp, BASELINE, fashion_root, extra=extra, num_train=32, num_test=16))
     kd_ckpt = str(tmp / 'work' / 'epoch_1.pth')
     student = str(tmp / 'resnet18_student.pth')
@@ -93,13 +102,20 @@ def distilled(tmp_path_factory, fashion_root):
 def resnet50_student(tmp_path_factory):
     """A freshly built mmpretrain ResNet-50 classifier saved as an mmengine checkpoint, then exported."""
     from mmengine.runner import save_checkpoint
+
     from mmkd.apis import export_student
     from mmkd.registry import MODELS
+
     tmp = str(tmp_path_factory.mktemp('r50'))
     torch.manual_seed(1)
-    clf = MODELS.build(dict(type='ImageClassifier', backbone=dict(type='ResNet', depth=50),
-                            neck=dict(type='GlobalAveragePooling'),
-                            head=dict(type='LinearClsHead', num_classes=10, in_channels=2048)))
+    clf = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(type='ResNet', depth=50),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=10, in_channels=2048),
+        )
+    )
     save_checkpoint({'state_dict': clf.state_dict(), 'meta': dict(epoch=1, iter=1)}, osp.join(tmp, 'epoch_1.pth'))
     out = osp.join(tmp, 'resnet50_student.pth')
     export_student(osp.join(tmp, 'epoch_1.pth'), out)
@@ -138,12 +154,13 @@ def _shrink(node, data_dir: str):
     if isinstance(node, (list, tuple)):
         return type(node)(_shrink(v, data_dir) for v in node)
     if isinstance(node, str) and node.startswith('data/'):
-        return osp.join(data_dir, node[len('data/'):])
+        return osp.join(data_dir, node[len('data/') :])
     return node
 
 
-def tiny_transfer_config(tmp_path, config: str, data_dir: str, checkpoint: str, snapshot: str = None,
-                         options: dict = None) -> str:
+def tiny_transfer_config(
+    tmp_path, config: str, data_dir: str, checkpoint: str, snapshot: str = None, options: dict = None
+) -> str:
     """The real transfer config with tiny images, paths into ``data_dir`` and ``options`` (dotted keys,
     as ``--cfg-options``) for a 1-2 iteration schedule."""
     cfg = Config.fromfile(osp.join(REPO, config))
@@ -171,8 +188,17 @@ def train_and_test(tmp_path, cfg_path: str, ckpt_name: str, metrics_out: str) ->
     ckpt = str(tmp_path / 'work' / ckpt_name)
     assert osp.isfile(ckpt), log[-3000:]
     # The backbone checkpoint is not needed to test a trained model: a missing one must not matter.
-    run_tool('test.py', cfg_path, ckpt, '--out', metrics_out, '--work-dir', str(tmp_path / 'test'),
-             '--cfg-options', 'model.backbone.init_cfg.checkpoint=/nonexistent/student.pth')
+    run_tool(
+        'test.py',
+        cfg_path,
+        ckpt,
+        '--out',
+        metrics_out,
+        '--work-dir',
+        str(tmp_path / 'test'),
+        '--cfg-options',
+        'model.backbone.init_cfg.checkpoint=/nonexistent/student.pth',
+    )
     with open(metrics_out) as f:
         return json.load(f)
 
@@ -180,7 +206,7 @@ def train_and_test(tmp_path, cfg_path: str, ckpt_name: str, metrics_out: str) ->
 def backbone_tensors(path: str) -> dict:
     sd = torch.load(path, map_location='cpu', weights_only=True)
     sd = sd.get('state_dict', sd)
-    return {k[len('backbone.'):]: v for k, v in sd.items() if k.startswith('backbone.')}
+    return {k[len('backbone.') :]: v for k, v in sd.items() if k.startswith('backbone.')}
 
 
 def assert_equal_tensors(got: dict, want: dict):
@@ -191,6 +217,7 @@ def assert_equal_tensors(got: dict, want: dict):
 
 def build_backbone(config: str):
     from mmengine.registry import MODELS, DefaultScope
+
     cfg = Config.fromfile(osp.join(REPO, config))
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         return MODELS.build(cfg.model).backbone
@@ -200,29 +227,46 @@ def build_backbone(config: str):
 def test_tiny_datasets_follow_the_real_layouts(data_dir):
     from mmdet.datasets import CocoDataset, VOCDataset
     from mmseg.datasets import ADE20KDataset, PascalVOCDataset
+
     voc = osp.join(data_dir, 'VOCdevkit')
     for year, split, n in (('VOC2007', 'trainval', 2), ('VOC2007', 'test', 2), ('VOC2012', 'trainval', 6)):
-        ds = VOCDataset(data_root=voc, ann_file=f'{year}/ImageSets/Main/{split}.txt',
-                        data_prefix=dict(sub_data_root=f'{year}/'), test_mode=True, pipeline=[])
+        ds = VOCDataset(
+            data_root=voc,
+            ann_file=f'{year}/ImageSets/Main/{split}.txt',
+            data_prefix=dict(sub_data_root=f'{year}/'),
+            test_mode=True,
+            pipeline=[],
+        )
         assert len(ds) == n and ds.metainfo['dataset_type'] == year
         assert all(len(ds[i]['instances']) >= 1 for i in range(n))
-    coco = CocoDataset(data_root=osp.join(data_dir, 'coco'), ann_file='annotations/instances_val2017.json',
-                       data_prefix=dict(img='val2017/'), test_mode=True, pipeline=[])
+    coco = CocoDataset(
+        data_root=osp.join(data_dir, 'coco'),
+        ann_file='annotations/instances_val2017.json',
+        data_prefix=dict(img='val2017/'),
+        test_mode=True,
+        pipeline=[],
+    )
     assert len(coco) == 2 and all(len(coco[i]['instances']) >= 1 for i in range(2))
     assert {i['bbox_label'] for i in coco[0]['instances']} <= set(range(80))
-    seg = PascalVOCDataset(data_root=osp.join(voc, 'VOC2012'), ann_file='ImageSets/Segmentation/aug.txt',
-                           data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug'),
-                           pipeline=[])
+    seg = PascalVOCDataset(
+        data_root=osp.join(voc, 'VOC2012'),
+        ann_file='ImageSets/Segmentation/aug.txt',
+        data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug'),
+        pipeline=[],
+    )
     assert len(seg) == 4 and all(osp.isfile(seg[i]['seg_map_path']) for i in range(4))
-    ade = ADE20KDataset(data_root=osp.join(data_dir, 'ade', 'ADEChallengeData2016'),
-                        data_prefix=dict(img_path='images/validation', seg_map_path='annotations/validation'),
-                        pipeline=[])
+    ade = ADE20KDataset(
+        data_root=osp.join(data_dir, 'ade', 'ADEChallengeData2016'),
+        data_prefix=dict(img_path='images/validation', seg_map_path='annotations/validation'),
+        pipeline=[],
+    )
     assert len(ade) == 2 and ade[0]['reduce_zero_label']
 
 
 def test_tiny_boxes_are_the_tight_bounds_of_the_masks(data_dir):
     """VOC2012 images carry both an XML (boxes) and a SegmentationClass PNG (masks): they must agree."""
     from mmdet.datasets import VOCDataset
+
     classes = VOCDataset.METAINFO['classes']
     root = osp.join(data_dir, 'VOCdevkit', 'VOC2012')
     names = open(osp.join(root, 'ImageSets', 'Segmentation', 'trainval.txt')).read().split()
@@ -233,10 +277,10 @@ def test_tiny_boxes_are_the_tight_bounds_of_the_masks(data_dir):
         for obj in ET.parse(osp.join(root, 'Annotations', f'{name}.xml')).findall('object'):
             label = classes.index(obj.find('name').text) + 1
             x0, y0, x1, y1 = (int(obj.find('bndbox').find(t).text) - 1 for t in ('xmin', 'ymin', 'xmax', 'ymax'))
-            inside = mask[y0:y1 + 1, x0:x1 + 1] == label
+            inside = mask[y0 : y1 + 1, x0 : x1 + 1] == label
             # every edge of the box touches the object: the box is tight
             assert inside[0].any() and inside[-1].any() and inside[:, 0].any() and inside[:, -1].any()
-            covered[y0:y1 + 1, x0:x1 + 1] |= inside
+            covered[y0 : y1 + 1, x0 : x1 + 1] |= inside
         assert np.array_equal(covered, mask > 0), name  # no labelled pixel outside a box
     img = Image.open(osp.join(root, 'JPEGImages', f'{names[0]}.jpg'))
     assert img.size == IMG_SIZE
@@ -245,6 +289,7 @@ def test_tiny_boxes_are_the_tight_bounds_of_the_masks(data_dir):
 # ----------------------------------------------------------------------------- load check
 def test_load_check_accepts_the_exported_student_with_zero_key_errors(distilled):
     from mmkd.transfer import check_backbone_checkpoint
+
     _, student = distilled
     for config in (FASTER_R18_VOC, DEEPLAB_R18_VOC):
         backbone = build_backbone(config)
@@ -256,16 +301,26 @@ def test_load_check_explains_checkpoints_that_do_not_fit(distilled, resnet50_stu
     from mmkd.apis import export_student
     from mmkd.registry import MODELS
     from mmkd.transfer import BackboneCheckpointError, check_backbone_checkpoint
+
     kd_ckpt, student = distilled
     backbone = build_backbone(FASTER_R18_VOC)
 
-    with pytest.raises(BackboneCheckpointError, match=r'un-exported distiller.*student\.\*.*'
-                       r'export it with tools/export_student\.py first'):
+    with pytest.raises(
+        BackboneCheckpointError,
+        match=r'un-exported distiller.*student\.\*.*'
+        r'export it with tools/export_student\.py first',
+    ):
         check_backbone_checkpoint(backbone, kd_ckpt)
 
     def cifar_student(backbone_cfg, in_channels):
-        clf = MODELS.build(dict(type='ImageClassifier', backbone=backbone_cfg, neck=dict(type='GlobalAveragePooling'),
-                                head=dict(type='LinearClsHead', num_classes=100, in_channels=in_channels)))
+        clf = MODELS.build(
+            dict(
+                type='ImageClassifier',
+                backbone=backbone_cfg,
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(type='LinearClsHead', num_classes=100, in_channels=in_channels),
+            )
+        )
         raw, out = str(tmp_path / 'cifar_raw.pth'), str(tmp_path / f'cifar_{backbone_cfg["type"]}.pth')
         torch.save({'state_dict': clf.state_dict()}, raw)
         export_student(raw, out)
@@ -275,8 +330,9 @@ def test_load_check_explains_checkpoints_that_do_not_fit(distilled, resnet50_stu
     with pytest.raises(BackboneCheckpointError, match=r"CIFAR backbones are not transferable.*'stem\.\*'"):
         check_backbone_checkpoint(backbone, zoo)
     stem3x3 = cifar_student(dict(type='mmpretrain.ResNet_CIFAR', depth=18), 512)
-    with pytest.raises(BackboneCheckpointError,
-                       match=r'CIFAR backbones are not transferable.*\(64, 3, 3, 3\).*\(64, 3, 7, 7\)'):
+    with pytest.raises(
+        BackboneCheckpointError, match=r'CIFAR backbones are not transferable.*\(64, 3, 3, 3\).*\(64, 3, 7, 7\)'
+    ):
         check_backbone_checkpoint(backbone, stem3x3)
     declared = torch.load(student, weights_only=True)  # keys that fit, but the meta names a CIFAR backbone
     declared['meta']['backbone_type'] = 'WideResNet'
@@ -293,8 +349,11 @@ def test_load_check_explains_checkpoints_that_do_not_fit(distilled, resnet50_stu
     msg = str(err.value)
     assert 'holds ResNet-50' in msg and 'builds ResNet-18' in msg
     assert re.search(r'\d+ unexpected keys: .*layer1\.0\.conv3\.weight', msg)
-    assert re.search(r'\d+ mis-shaped keys: layer1\.0\.conv1\.weight: checkpoint \(64, 64, 1, 1\) vs backbone '
-                     r'\(64, 64, 3, 3\)', msg)
+    assert re.search(
+        r'\d+ mis-shaped keys: layer1\.0\.conv1\.weight: checkpoint \(64, 64, 1, 1\) vs backbone '
+        r'\(64, 64, 3, 3\)',
+        msg,
+    )
     with pytest.raises(BackboneCheckpointError) as err:  # the other way round: missing keys are named
         check_backbone_checkpoint(build_backbone(FASTER_R50_VOC), student)
     assert re.search(r'\d+ missing keys: .*layer1\.0\.conv3\.weight', str(err.value))
@@ -312,6 +371,7 @@ def test_hook_checks_only_training_runs(distilled, resnet50_student):
     from types import SimpleNamespace
 
     from mmengine.runner import BaseLoop
+
     from mmkd.transfer import BackboneCheckpointError, BackboneLoadCheckHook
 
     class Loop(BaseLoop):
@@ -324,10 +384,14 @@ def test_hook_checks_only_training_runs(distilled, resnet50_student):
     model.backbone = backbone
 
     def runner(train: bool, checkpoint):
-        backbone.init_cfg = None if checkpoint is None else dict(type='Pretrained', checkpoint=checkpoint,
-                                                                  prefix='backbone.')
-        return SimpleNamespace(model=model, _train_loop=Loop(None, []) if train else dict(type='Loop'),
-                               logger=logging.getLogger('test_transfer'))
+        backbone.init_cfg = (
+            None if checkpoint is None else dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.')
+        )
+        return SimpleNamespace(
+            model=model,
+            _train_loop=Loop(None, []) if train else dict(type='Loop'),
+            logger=logging.getLogger('test_transfer'),
+        )
 
     hook = BackboneLoadCheckHook()
     hook.before_run(runner(False, resnet50_student))  # test / val: not checked, even when it does not fit
@@ -342,9 +406,11 @@ def test_hook_checks_only_training_runs(distilled, resnet50_student):
 
 
 def test_hook_resolves_in_the_mmdet_and_mmseg_scopes():
-    import mmkd.transfer  # noqa: F401  (what custom_imports does)
     from mmengine.registry import HOOKS, DefaultScope
+
+    import mmkd.transfer  # noqa: F401  (what custom_imports does)
     from mmkd.transfer import BackboneLoadCheckHook
+
     for scope in ('mmdet', 'mmseg', 'mmkd'):
         with DefaultScope.overwrite_default_scope(scope):
             assert type(HOOKS.build(dict(type='BackboneLoadCheckHook'))) is BackboneLoadCheckHook
@@ -365,7 +431,12 @@ def test_train_stops_before_the_first_step_on_an_unexported_checkpoint(distilled
 def test_faster_rcnn_r18_voc_from_the_distilled_student(distilled, data_dir, tmp_path, snapshot_hook):
     _, student = distilled
     cfg = tiny_transfer_config(
-        tmp_path, FASTER_R18_VOC, data_dir, student, snapshot_hook, {
+        tmp_path,
+        FASTER_R18_VOC,
+        data_dir,
+        student,
+        snapshot_hook,
+        {
             'train_cfg.max_epochs': 1,
             # one VOC07 + one VOC12 image: two iterations at batch 1
             'train_dataloader.batch_size': 1,
@@ -373,7 +444,8 @@ def test_faster_rcnn_r18_voc_from_the_distilled_student(distilled, data_dir, tmp
             'train_dataloader.dataset.datasets.1.indices': 1,
             'model.train_cfg.rcnn.sampler.num': 64,
             **FEWER_BOXES,
-        })
+        },
+    )
     metrics = train_and_test(tmp_path, cfg, 'epoch_1.pth', str(tmp_path / 'metrics.json'))
     assert math.isfinite(metrics['pascal_voc/mAP']) and 0.0 <= metrics['pascal_voc/mAP'] <= 1.0 + 1e-6
     exported = backbone_tensors(student)
@@ -387,12 +459,18 @@ def test_faster_rcnn_r18_voc_from_the_distilled_student(distilled, data_dir, tmp
 
 def test_cascade_rcnn_r50_coco_from_an_exported_resnet50(resnet50_student, data_dir, tmp_path, snapshot_hook):
     cfg = tiny_transfer_config(
-        tmp_path, CASCADE_R50_COCO, data_dir, resnet50_student, snapshot_hook, {
+        tmp_path,
+        CASCADE_R50_COCO,
+        data_dir,
+        resnet50_student,
+        snapshot_hook,
+        {
             'train_cfg.max_epochs': 1,
             'train_dataloader.dataset.indices': 2,  # two iterations at the paper's 1 image per GPU
             **FEWER_BOXES,
             **{f'model.train_cfg.rcnn.{stage}.sampler.num': 64 for stage in range(3)},
-        })
+        },
+    )
     metrics = train_and_test(tmp_path, cfg, 'epoch_1.pth', str(tmp_path / 'metrics.json'))
     for key in ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/bbox_mAP_75'):  # no small boxes here: _s is -1
         assert math.isfinite(metrics[key]) and 0.0 <= metrics[key] <= 1.0, (key, metrics)
@@ -402,8 +480,13 @@ def test_cascade_rcnn_r50_coco_from_an_exported_resnet50(resnet50_student, data_
 def test_deeplabv3_r18_voc_aug_from_the_distilled_student(distilled, data_dir, tmp_path, snapshot_hook):
     _, student = distilled
     cfg = tiny_transfer_config(
-        tmp_path, DEEPLAB_R18_VOC, data_dir, student, snapshot_hook, {
-            'train_cfg.max_iters': 2, 'train_cfg.val_interval': 100, 'default_hooks.checkpoint.interval': 2})
+        tmp_path,
+        DEEPLAB_R18_VOC,
+        data_dir,
+        student,
+        snapshot_hook,
+        {'train_cfg.max_iters': 2, 'train_cfg.val_interval': 100, 'default_hooks.checkpoint.interval': 2},
+    )
     metrics = train_and_test(tmp_path, cfg, 'iter_2.pth', str(tmp_path / 'metrics.json'))
     for key in ('mIoU', 'aAcc'):
         assert math.isfinite(metrics[key]) and 0.0 <= metrics[key] <= 100.0, (key, metrics)
@@ -417,6 +500,7 @@ def test_deeplabv3_r18_voc_aug_from_the_distilled_student(distilled, data_dir, t
 def test_ade20k_config_reads_the_tiny_ade20k(data_dir):
     """The ADE20K transfer config's own dataset settings load the generated layout (labels 0 -> 255)."""
     from mmengine.registry import DATASETS, DefaultScope
+
     cfg = Config(_shrink(Config.fromfile(osp.join(REPO, DEEPLAB_R18_ADE)).to_dict(), data_dir))
     with DefaultScope.overwrite_default_scope('mmseg'):
         train = DATASETS.build(cfg.train_dataloader.dataset)

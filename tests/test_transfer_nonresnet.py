@@ -6,6 +6,7 @@ with mmkd.apis.export_student. The transfer configs build the backbone through t
 widths (widen_factor, FPN / head in_channels) are read from the export. In process: build, load check (zero
 missing / unexpected / mis-shaped keys), init_weights, backbone tensors == exported tensors, one loss step.
 """
+
 import logging
 import math
 import os.path as osp
@@ -13,7 +14,6 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-
 from conftest import REPO
 
 STUDENTS = {'MobileNetV2': 1280, 'ShuffleNetV2': 1024}  # backbone -> classifier head in_channels (width 0.5)
@@ -23,8 +23,10 @@ CONFIGS = {
     ('ShuffleNetV2', 'det'): 'configs/transfer/mmdet/faster-rcnn_shufflenetv2-w0.5_fpn_fmnist-composed.py',
     ('ShuffleNetV2', 'seg'): 'configs/transfer/mmseg/deeplabv3_shufflenetv2-w0.5_fmnist-composed.py',
 }
-BASELINES = {'MobileNetV2': 'configs/baseline/mobilenetv2-w0.5_fashion-mnist.py',
-             'ShuffleNetV2': 'configs/baseline/shufflenetv2-w0.5_fashion-mnist.py'}
+BASELINES = {
+    'MobileNetV2': 'configs/baseline/mobilenetv2-w0.5_fashion-mnist.py',
+    'ShuffleNetV2': 'configs/baseline/shufflenetv2-w0.5_fashion-mnist.py',
+}
 SIZE = 64  # tiny images
 
 
@@ -33,8 +35,10 @@ def students(tmp_path_factory):
     """{backbone: exported width-0.5 student}, built from the classification configs' model."""
     from mmengine.config import Config
     from mmengine.runner import save_checkpoint
+
     from mmkd.apis import export_student
     from mmkd.registry import MODELS
+
     tmp = tmp_path_factory.mktemp('nonresnet')
     out = {}
     for i, kind in enumerate(STUDENTS):
@@ -54,7 +58,9 @@ def students(tmp_path_factory):
 
 def build(config: str, options: dict):
     from mmengine.registry import MODELS, DefaultScope
+
     from mmkd.apis import load_config
+
     cfg = load_config(osp.join(REPO, config), options)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         return cfg, MODELS.build(cfg.model)
@@ -72,18 +78,27 @@ def fake_runner(model):
 
 def exported_backbone(path: str) -> dict:
     sd = torch.load(path, map_location='cpu', weights_only=True)['state_dict']
-    return {k[len('backbone.'):]: v for k, v in sd.items() if k.startswith('backbone.')}
+    return {k[len('backbone.') :]: v for k, v in sd.items() if k.startswith('backbone.')}
 
 
 def det_batch(model):
     from mmdet.structures import DetDataSample
     from mmengine.structures import InstanceData
+
     samples = []
     for i in range(2):
-        s = DetDataSample(metainfo=dict(img_shape=(SIZE, SIZE), ori_shape=(SIZE, SIZE), pad_shape=(SIZE, SIZE),
-                                        scale_factor=(1.0, 1.0), batch_input_shape=(SIZE, SIZE)))
-        s.gt_instances = InstanceData(bboxes=torch.tensor([[8.0, 8.0, 40.0, 44.0 - 4 * i]]),
-                                      labels=torch.tensor([i + 1]))
+        s = DetDataSample(
+            metainfo=dict(
+                img_shape=(SIZE, SIZE),
+                ori_shape=(SIZE, SIZE),
+                pad_shape=(SIZE, SIZE),
+                scale_factor=(1.0, 1.0),
+                batch_input_shape=(SIZE, SIZE),
+            )
+        )
+        s.gt_instances = InstanceData(
+            bboxes=torch.tensor([[8.0, 8.0, 40.0, 44.0 - 4 * i]]), labels=torch.tensor([i + 1])
+        )
         samples.append(s)
     inputs = [torch.randint(0, 255, (3, SIZE, SIZE), dtype=torch.uint8) for _ in samples]
     return model.data_preprocessor(dict(inputs=inputs, data_samples=samples), True)
@@ -92,6 +107,7 @@ def det_batch(model):
 def seg_batch(model):
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
+
     samples = []
     for i in range(2):  # two: the ASPP image-pool BN needs more than one value in training
         s = SegDataSample(metainfo=dict(img_shape=(SIZE, SIZE), ori_shape=(SIZE, SIZE)))
@@ -107,8 +123,10 @@ def seg_batch(model):
 @pytest.mark.parametrize('kind', list(STUDENTS))
 def test_student_loads_with_zero_key_errors_and_trains_one_step(kind, task, students):
     from mmengine.registry import DefaultScope
+
     from mmkd.transfer import BackboneLoadCheckHook
     from mmkd.transfer.widths import mobile_stage_channels
+
     config = CONFIGS[kind, task]
     options = {'student_checkpoint': students[kind]}
     if task == 'seg':
@@ -152,8 +170,7 @@ def test_student_loads_with_zero_key_errors_and_trains_one_step(kind, task, stud
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         batch = det_batch(model) if task == 'det' else seg_batch(model)
         losses = model(**batch, mode='loss')
-    total = sum(v.sum() if torch.is_tensor(v) else sum(x.sum() for x in v)
-                for k, v in losses.items() if 'loss' in k)
+    total = sum(v.sum() if torch.is_tensor(v) else sum(x.sum() for x in v) for k, v in losses.items() if 'loss' in k)
     assert math.isfinite(total.item()) and total.item() > 0
     total.backward()
     assert backbone.conv1.conv.weight.grad is not None  # the loss reaches the transferred stem
@@ -161,10 +178,13 @@ def test_student_loads_with_zero_key_errors_and_trains_one_step(kind, task, stud
 
 def test_read_backbone_widths_of_mobile_students(students, tmp_path):
     from mmengine.runner import save_checkpoint
+
     from mmkd.registry import MODELS
     from mmkd.transfer.widths import MobileWidths, mobile_stage_channels, read_backbone_widths
+
     assert read_backbone_widths(students['MobileNetV2']) == MobileWidths(
-        'MobileNetV2', 0.5, (8, 16, 16, 32, 48, 80, 160, 1280))
+        'MobileNetV2', 0.5, (8, 16, 16, 32, 48, 80, 160, 1280)
+    )
     assert read_backbone_widths(students['ShuffleNetV2']) == MobileWidths('ShuffleNetV2', 0.5, (48, 96, 192, 1024))
     assert mobile_stage_channels('MobileNetV2', 1.0) == (16, 24, 32, 64, 96, 160, 320, 1280)
     assert mobile_stage_channels('ShuffleNetV2', 1.0) == (116, 232, 464, 1024)
@@ -178,8 +198,10 @@ def test_read_backbone_widths_of_mobile_students(students, tmp_path):
 def test_a_student_of_another_width_sets_the_widen_factor(tmp_path):
     """The config's widen_factor=0.5 is only the default: a ShuffleNetV2 1.0x export builds a 1.0x detector."""
     from mmengine.runner import save_checkpoint
+
     from mmkd.registry import MODELS
     from mmkd.transfer import check_backbone_checkpoint
+
     net = MODELS.build(dict(type='ShuffleNetV2', widen_factor=1.0))
     path = str(tmp_path / 'shv2_1x.pth')
     save_checkpoint({'state_dict': {'backbone.' + k: v for k, v in net.state_dict().items()}}, path)
@@ -192,6 +214,7 @@ def test_a_student_of_another_width_sets_the_widen_factor(tmp_path):
 def test_the_load_check_refuses_a_student_of_another_kind(students):
     """A ShuffleNetV2 export into the MobileNetV2 config (or the other way round) is named key by key."""
     from mmkd.transfer import BackboneCheckpointError, check_backbone_checkpoint
+
     for kind, other in (('MobileNetV2', 'ShuffleNetV2'), ('ShuffleNetV2', 'MobileNetV2')):
         _, model = build(CONFIGS[kind, 'det'], {'student_checkpoint': students[other]})  # widths stay as configured
         with pytest.raises(BackboneCheckpointError, match=rf'does not fit the {kind} backbone[\s\S]*missing keys'):
@@ -200,7 +223,9 @@ def test_the_load_check_refuses_a_student_of_another_kind(students):
 
 def test_baseline_configs_build_the_imagenet_style_backbones():
     from mmengine.config import Config
+
     from mmkd.registry import MODELS
+
     for kind, width in STUDENTS.items():
         clf = MODELS.build(Config.fromfile(osp.join(REPO, BASELINES[kind])).model).eval()
         assert type(clf.backbone).__module__.startswith('mmpretrain.') and type(clf.backbone).__name__ == kind

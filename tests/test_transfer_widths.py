@@ -5,6 +5,7 @@ width-1/4 one (base 16) and a standard one (base 64). Each config must take its 
 checkpoint, load it with zero missing / unexpected / mis-shaped backbone keys, and carry the load check,
 which must refuse the other student.
 """
+
 import glob
 import logging
 import os.path as osp
@@ -13,11 +14,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-
 from conftest import REPO
 
-TRANSFER_CONFIGS = sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', 'transfer', '**', '*.py'),
-                                                                  recursive=True) if '_base_' not in p)
+TRANSFER_CONFIGS = sorted(
+    osp.relpath(p, REPO)
+    for p in glob.glob(osp.join(REPO, 'configs', 'transfer', '**', '*.py'), recursive=True)
+    if '_base_' not in p
+)
 # configs whose backbone is mmpretrain's MobileNetV2 / ShuffleNetV2 (tests/test_transfer_nonresnet.py builds them
 # around students of their own kind); the rest are ResNet configs, built here around the ResNet-18 students
 MOBILE_CONFIGS = [c for c in TRANSFER_CONFIGS if any(k in osp.basename(c) for k in ('mobilenetv2', 'shufflenetv2'))]
@@ -34,16 +37,22 @@ DEEPLAB_R18 = 'configs/transfer/mmseg/deeplabv3_r18-d8_8xb2-40k_voc12aug-512x512
 def students(tmp_path_factory):
     """{base width: exported ResNet-18 student}."""
     from mmengine.runner import save_checkpoint
+
     from mmkd.apis import export_student
     from mmkd.registry import MODELS
+
     tmp = tmp_path_factory.mktemp('students')
     out = {}
     for width in WIDTHS:
         torch.manual_seed(width)
-        clf = MODELS.build(dict(type='ImageClassifier',
-                                backbone=dict(type='ResNet', depth=18, base_channels=width, stem_channels=width),
-                                neck=dict(type='GlobalAveragePooling'),
-                                head=dict(type='LinearClsHead', num_classes=10, in_channels=8 * width)))
+        clf = MODELS.build(
+            dict(
+                type='ImageClassifier',
+                backbone=dict(type='ResNet', depth=18, base_channels=width, stem_channels=width),
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(type='LinearClsHead', num_classes=10, in_channels=8 * width),
+            )
+        )
         raw = str(tmp / f'w{width}_epoch_1.pth')
         save_checkpoint({'state_dict': clf.state_dict(), 'meta': dict(epoch=1, iter=1)}, raw)
         out[width] = str(tmp / f'w{width}_student.pth')
@@ -53,7 +62,9 @@ def students(tmp_path_factory):
 
 def build(config: str, options: dict):
     from mmengine.registry import MODELS, DefaultScope
+
     from mmkd.apis import load_config
+
     cfg = load_config(osp.join(REPO, config), options)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         return cfg, MODELS.build(cfg.model)
@@ -79,6 +90,7 @@ def test_the_glob_finds_every_kind_of_transfer_config():
 @pytest.mark.parametrize('config', TRANSFER_CONFIGS)
 def test_config_carries_the_load_check_a_seed_and_no_hand_written_widths(config):
     from mmengine.config import Config
+
     cfg = Config.fromfile(osp.join(REPO, config))
     assert 'BackboneLoadCheckHook' in [h['type'] for h in cfg.custom_hooks]
     assert 'mmkd.transfer' in cfg.custom_imports['imports']
@@ -94,6 +106,7 @@ def test_config_carries_the_load_check_a_seed_and_no_hand_written_widths(config)
 @pytest.mark.parametrize('config', RESNET_CONFIGS)
 def test_widths_follow_the_student_and_the_load_check_passes(config, width, students):
     from mmkd.transfer import BackboneCheckpointError, BackboneLoadCheckHook
+
     cfg, model = build(config, {'student_checkpoint': students[width]})
     backbone = model.backbone
     assert backbone.conv1.out_channels == width and backbone.depth == 18
@@ -121,16 +134,20 @@ def test_widths_follow_the_student_and_the_load_check_passes(config, width, stud
 
 def test_the_mobile_configs_are_found_and_build_mmpretrain_backbones():
     from mmengine.config import Config
+
     assert len(MOBILE_CONFIGS) == 4 and len(RESNET_CONFIGS) >= 11
     for config in MOBILE_CONFIGS:
-        assert Config.fromfile(osp.join(REPO, config)).model.backbone.type in ('mmpretrain.MobileNetV2',
-                                                                               'mmpretrain.ShuffleNetV2')
+        assert Config.fromfile(osp.join(REPO, config)).model.backbone.type in (
+            'mmpretrain.MobileNetV2',
+            'mmpretrain.ShuffleNetV2',
+        )
 
 
 @pytest.mark.parametrize('config', MOBILE_CONFIGS)
 def test_mobile_widths_without_a_checkpoint_come_from_the_widen_factor(config, tmp_path):
     """No file yet: the configured widen_factor (0.5) gives mmpretrain's channels for the out_indices."""
     from mmkd.transfer.widths import mobile_stage_channels
+
     cfg, model = build(config, {'student_checkpoint': str(tmp_path / 'not_exported_yet.pth')})
     m = cfg.model
     kind = m.backbone.type.split('.')[-1]
@@ -147,6 +164,7 @@ def test_mobile_widths_without_a_checkpoint_come_from_the_widen_factor(config, t
 
 def test_a_resnet_student_leaves_a_mobile_config_as_configured_and_the_check_refuses_it(students):
     from mmkd.transfer import BackboneCheckpointError, BackboneLoadCheckHook
+
     cfg, model = build(MOBILE_CONFIGS[0], {'student_checkpoint': students[16]})
     assert 'depth' not in cfg.model.backbone and 'base_channels' not in cfg.model.backbone
     with pytest.raises(BackboneCheckpointError, match=r'missing keys[\s\S]*unexpected keys'):
@@ -176,8 +194,9 @@ def test_without_a_checkpoint_the_widths_come_from_student_width(tmp_path):
     cfg, _ = build(DEEPLAB_R18, {'student_checkpoint': missing})
     assert (cfg.model.decode_head.in_channels, cfg.model.decode_head.channels) == (512, 128)  # mmseg's r18-d8
     assert (cfg.model.auxiliary_head.in_channels, cfg.model.auxiliary_head.channels) == (256, 64)
-    cfg, _ = build('configs/transfer/mmseg/deeplabv3_r50-d8_8xb2-40k_voc12aug-512x512.py',
-                   {'student_checkpoint': missing})
+    cfg, _ = build(
+        'configs/transfer/mmseg/deeplabv3_r50-d8_8xb2-40k_voc12aug-512x512.py', {'student_checkpoint': missing}
+    )
     assert (cfg.model.decode_head.in_channels, cfg.model.decode_head.channels) == (2048, 512)  # mmseg's r50-d8
     assert (cfg.model.auxiliary_head.in_channels, cfg.model.auxiliary_head.channels) == (1024, 256)
     assert cfg.model.backbone.init_cfg.checkpoint == missing  # the load check names it when training starts
@@ -191,6 +210,7 @@ def test_the_checkpoint_beats_a_disagreeing_student_width(students):
 
 def test_read_student_widths_from_tensors(students, tmp_path):
     from mmkd.transfer.widths import StudentWidths, read_student_widths
+
     assert read_student_widths(students[16]) == StudentWidths(18, 16, 16)
     assert read_student_widths(students[64]).stage_channels == (64, 128, 256, 512)
     assert StudentWidths(50, 64, 64).stage_channels == (256, 512, 1024, 2048)
@@ -212,10 +232,13 @@ def tiny_objects(n=40):
 
 def test_composed_segmentation_labels_each_object_pixel_with_its_class(tmp_path):
     import cv2
+
     from mmkd.datasets.composed_segmentation import compose_segmentation_split
+
     images, labels = tiny_objects()
-    ann_dir = compose_segmentation_split(images, labels, str(tmp_path / 'a'), 'train', 6, canvas=64,
-                                         size_range=(16, 24), seed=3)
+    ann_dir = compose_segmentation_split(
+        images, labels, str(tmp_path / 'a'), 'train', 6, canvas=64, size_range=(16, 24), seed=3
+    )
     for name in sorted(glob.glob(osp.join(ann_dir, '*.png'))):
         seg = cv2.imread(name, cv2.IMREAD_UNCHANGED)
         img = cv2.imread(name.replace('ann_dir', 'img_dir'), cv2.IMREAD_GRAYSCALE)
@@ -223,13 +246,16 @@ def test_composed_segmentation_labels_each_object_pixel_with_its_class(tmp_path)
         assert set(np.unique(seg)) - {0} and set(np.unique(seg)) <= set(range(11))
         assert np.array_equal(img[seg > 0], intensity(seg[seg > 0].astype(int) - 1))  # its object's class + 1
         assert (img[seg == 0] < 40).all()  # the rest is background noise
-    again = compose_segmentation_split(images, labels, str(tmp_path / 'b'), 'train', 6, canvas=64,
-                                       size_range=(16, 24), seed=3)
-    other = compose_segmentation_split(images, labels, str(tmp_path / 'c'), 'train', 6, canvas=64,
-                                       size_range=(16, 24), seed=4)
+    again = compose_segmentation_split(
+        images, labels, str(tmp_path / 'b'), 'train', 6, canvas=64, size_range=(16, 24), seed=3
+    )
+    other = compose_segmentation_split(
+        images, labels, str(tmp_path / 'c'), 'train', 6, canvas=64, size_range=(16, 24), seed=4
+    )
 
     def read(d):
         return [cv2.imread(p, cv2.IMREAD_UNCHANGED) for p in sorted(glob.glob(osp.join(d, '*.png')))]
+
     assert all(np.array_equal(x, y) for x, y in zip(read(ann_dir), read(again)))  # seeded
     assert not all(np.array_equal(x, y) for x, y in zip(read(ann_dir), read(other)))
 
@@ -238,11 +264,19 @@ def test_deeplabv3_on_the_composed_set_with_the_w16_student(tmp_path, students):
     """The shipped config reads the set and runs one training forward on one canvas."""
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import DATASETS, DefaultScope
+
     from mmkd.datasets.composed_segmentation import compose_fashion_segmentation
+
     images, labels = tiny_objects()
     root = compose_fashion_segmentation(images, labels, str(tmp_path / 'seg'), num_images=(2, 1)) + '/'
-    cfg, model = build(FMNIST_SEG, {'student_checkpoint': students[16], 'train_dataloader.dataset.data_root': root,
-                                    'val_dataloader.dataset.data_root': root})
+    cfg, model = build(
+        FMNIST_SEG,
+        {
+            'student_checkpoint': students[16],
+            'train_dataloader.dataset.data_root': root,
+            'val_dataloader.dataset.data_root': root,
+        },
+    )
     with DefaultScope.overwrite_default_scope('mmseg'):
         train = DATASETS.build(cfg.train_dataloader.dataset)
         val = DATASETS.build(cfg.val_dataloader.dataset)
@@ -260,10 +294,13 @@ def test_deeplabv3_on_the_composed_set_with_the_w16_student(tmp_path, students):
 def test_faster_rcnn_on_the_composed_set_with_the_w16_student(tmp_path, students):
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import DATASETS, DefaultScope
+
     from mmkd.datasets import compose_detection_split
+
     images, labels = tiny_objects()
     root = str(tmp_path / 'det') + '/'
     from mmkd.datasets import FashionMNISTIDX
+
     compose_detection_split(images, labels, FashionMNISTIDX.METAINFO['classes'], root, 'train', 1, seed=0)
     cfg, model = build(FMNIST_DET, {'student_checkpoint': students[16], 'train_dataloader.dataset.data_root': root})
     with DefaultScope.overwrite_default_scope('mmdet'):

@@ -1,4 +1,5 @@
 """One training run per work_dir: a second run stops at once naming the holder; a killed run's lock is taken over."""
+
 import os
 import os.path as osp
 import signal
@@ -7,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO, make_fashion_like, run_tool, write_tiny_config
+
 from mmkd.utils.work_dir_lock import LOCK_NAME, WorkDirLock, WorkDirLockedError, is_lock_rank
 
 # Holds the lock of argv[1] until killed (the module is loaded by path: no torch import, so it starts fast).
@@ -76,9 +77,17 @@ def test_second_train_run_into_a_busy_work_dir_stops_before_creating_anything(tm
     assert sorted(os.listdir(work)) == [LOCK_NAME]  # no log folder, no config dump: it stopped at once
 
 
-@pytest.mark.parametrize('env, takes', [({}, True), ({'LOCAL_RANK': '0'}, True), ({'LOCAL_RANK': '1'}, False),
-                                        ({'RANK': '0', 'LOCAL_RANK': '0'}, True),
-                                        ({'RANK': '3', 'LOCAL_RANK': '0'}, False), ({'SLURM_PROCID': '2'}, False)])
+@pytest.mark.parametrize(
+    'env, takes',
+    [
+        ({}, True),
+        ({'LOCAL_RANK': '0'}, True),
+        ({'LOCAL_RANK': '1'}, False),
+        ({'RANK': '0', 'LOCAL_RANK': '0'}, True),
+        ({'RANK': '3', 'LOCAL_RANK': '0'}, False),
+        ({'SLURM_PROCID': '2'}, False),
+    ],
+)
 def test_only_rank_zero_takes_the_lock(monkeypatch, env, takes):
     for key in ('RANK', 'SLURM_PROCID', 'OMPI_COMM_WORLD_RANK', 'LOCAL_RANK'):
         monkeypatch.delenv(key, raising=False)

@@ -1,5 +1,9 @@
 # wrn16-2 trained alone on CIFAR-100 (the 'Student'/'Teacher' rows of the KD tables).
-_base_ = ['../_base_/models/wrn16-2.py', '../_base_/datasets/cifar100.py',
-          '../_base_/schedules/cifar_240e.py', '../_base_/default_runtime.py']
+_base_ = [
+    '../_base_/models/wrn16-2.py',
+    '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = {{_base_.wrn16_2}}

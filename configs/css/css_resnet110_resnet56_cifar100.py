@@ -5,6 +5,6 @@ _base_ = ['./css_resnet56_resnet56_cifar100.py']
 model = dict(
     net1=dict(backbone=dict(arch='resnet110_bottleneck')),
     net2=dict(  # _delete_: the base's net2 is None
-        _delete_=True, type='CSSNetwork', backbone=dict(type='CIFARResNet', arch='resnet56_bottleneck'),
-        num_classes=100),
+        _delete_=True, type='CSSNetwork', backbone=dict(type='CIFARResNet', arch='resnet56_bottleneck'), num_classes=100
+    ),
 )

@@ -8,9 +8,11 @@ _base_ = ['../_base_/methods/css.py', '../_base_/datasets/cub_224.py', '../_base
 model = dict(
     net1=dict(
         type='CSSNetwork',
-        backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(3, ), style='pytorch',
-                      zero_init_residual=False),  # branches are fresh copies without zero-init, like the trunk
-        num_classes=200),
+        backbone=dict(
+            type='ResNet', depth=50, num_stages=4, out_indices=(3,), style='pytorch', zero_init_residual=False
+        ),  # branches are fresh copies without zero-init, like the trunk
+        num_classes=200,
+    ),
     mask_layout='code_corners',  # 3x3 corner blocks of the 14x14 trunk output
 )
 

@@ -1,7 +1,10 @@
 # Demo: HSSAKD teacher stage "Teacher*" — the demo teacher and its branches trained jointly from scratch;
 # the checkpoint is selected on the branches' mean joint accuracy.
-_base_ = ['../_base_/models/resnet18-w32.py', '../_base_/datasets/fashion_mnist.py',
-          '../_base_/recipes/hssakd-teacher-joint.py']
+_base_ = [
+    '../_base_/models/resnet18-w32.py',
+    '../_base_/datasets/fashion_mnist.py',
+    '../_base_/recipes/hssakd-teacher-joint.py',
+]
 model = dict(student={{_base_.resnet18_w32}})
-val_evaluator = [dict(type='Accuracy', topk=(1, )), dict(type='BranchAccuracy')]
+val_evaluator = [dict(type='Accuracy', topk=(1,)), dict(type='BranchAccuracy')]
 test_evaluator = val_evaluator

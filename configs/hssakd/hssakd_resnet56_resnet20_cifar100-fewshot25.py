@@ -2,5 +2,5 @@
 _base_ = ['./hssakd_resnet56_resnet20_cifar100.py']
 
 train_dataloader = dict(
-    dataset=dict(_delete_=True, type='FewShotDataset', ratio=0.25, seed=0,
-                 dataset={{_base_.train_dataloader.dataset}}))
+    dataset=dict(_delete_=True, type='FewShotDataset', ratio=0.25, seed=0, dataset={{_base_.train_dataloader.dataset}})
+)

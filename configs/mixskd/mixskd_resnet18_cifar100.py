@@ -1,7 +1,11 @@
 # MixSKD, CIFAR-100, ResNet-18 (paper Table 1: 80.32 +- 0.13). Every switch is spelled out here;
 # see docs/methods/mixskd.md.
-_base_ = ['../_base_/methods/mixskd.py', '../_base_/models/resnet18-cifar.py', '../_base_/datasets/cifar100.py',
-          '../_base_/schedules/mixskd_cifar_205e.py']
+_base_ = [
+    '../_base_/methods/mixskd.py',
+    '../_base_/models/resnet18-cifar.py',
+    '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/mixskd_cifar_205e.py',
+]
 
 model = dict(
     student={{_base_.resnet18_cifar}},

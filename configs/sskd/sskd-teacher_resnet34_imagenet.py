@@ -1,8 +1,12 @@
 # SSKD stage 1: fit the SS projection head of a trained resnet34 on ImageNet.
 # The frozen classifier (model.classifier_ckpt): configs/baseline/resnet34_imagenet.py, or mmpretrain's
 # resnet34_8xb32_in1k checkpoint (its keys load as they are), fetched by hand: nothing is downloaded at run time.
-_base_ = ['../_base_/methods/sskd-teacher.py', '../_base_/models/resnet34.py',
-          '../_base_/datasets/imagenet.py', '../_base_/schedules/sskd_head_60e.py']
+_base_ = [
+    '../_base_/methods/sskd-teacher.py',
+    '../_base_/models/resnet34.py',
+    '../_base_/datasets/imagenet.py',
+    '../_base_/schedules/sskd_head_60e.py',
+]
 
 model = dict(student={{_base_.resnet34}}, ss_head=dict(in_channels=512))
 

@@ -2,8 +2,16 @@
 # The teacher (model.teacher_ckpt) is the last checkpoint of sskd-teacher_resnet34_imagenet.py.
 # ImageNet: no official settings; the HSSAKD ImageNet protocol (100 epochs, lr 0.1, batch 256,
 # plain SGD) - a re-implementation, not the paper's recipe.
-_base_ = ['../_base_/methods/sskd.py', '../_base_/models/resnet34.py', '../_base_/models/resnet18.py',
-          '../_base_/datasets/imagenet.py', '../_base_/schedules/imagenet_100e.py']
+_base_ = [
+    '../_base_/methods/sskd.py',
+    '../_base_/models/resnet34.py',
+    '../_base_/models/resnet18.py',
+    '../_base_/datasets/imagenet.py',
+    '../_base_/schedules/imagenet_100e.py',
+]
 
-model = dict(student={{_base_.resnet18}}, ss_head=dict(in_channels=512),
-             teacher=dict(student={{_base_.resnet34}}, ss_head=dict(in_channels=512)))
+model = dict(
+    student={{_base_.resnet18}},
+    ss_head=dict(in_channels=512),
+    teacher=dict(student={{_base_.resnet34}}, ss_head=dict(in_channels=512)),
+)

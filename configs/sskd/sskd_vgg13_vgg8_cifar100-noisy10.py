@@ -3,5 +3,7 @@
 _base_ = ['./sskd_vgg13_vgg8_cifar100.py']
 
 train_dataloader = dict(
-    dataset=dict(_delete_=True, type='NoisyLabelDataset', noise_ratio=0.1, seed=0,
-                 dataset={{_base_.train_dataloader.dataset}}))
+    dataset=dict(
+        _delete_=True, type='NoisyLabelDataset', noise_ratio=0.1, seed=0, dataset={{_base_.train_dataloader.dataset}}
+    )
+)

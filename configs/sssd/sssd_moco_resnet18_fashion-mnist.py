@@ -1,15 +1,23 @@
 # SSSD stage 1 on Fashion-MNIST, the CPU example of the three-stage chain (docs/methods/sssd.md):
 # MoCo v2 built from lightly's blocks, ResNet-18, on the first 2560 training images for 4 epochs.
-_base_ = ['../_base_/methods/sssd-moco.py', '../_base_/datasets/fashion_mnist.py',
-          '../_base_/schedules/sssd_moco_fashion_short.py']
+_base_ = [
+    '../_base_/methods/sssd-moco.py',
+    '../_base_/datasets/fashion_mnist.py',
+    '../_base_/schedules/sssd_moco_fashion_short.py',
+]
 
 model = dict(
     backbone=dict(type='ResNet', depth=18),
     queue_size=1024,  # well below the 2560 images, so an image's own stale key is rarely a negative
     momentum=0.99,  # 0.999 would leave the key encoder far behind in a run of ~80 iterations
 )
-data_preprocessor = dict(_delete_=True, type='SelfSupDataPreprocessor', mean={{_base_.data_preprocessor.mean}},
-                         std={{_base_.data_preprocessor.std}}, to_rgb={{_base_.data_preprocessor.to_rgb}})
+data_preprocessor = dict(
+    _delete_=True,
+    type='SelfSupDataPreprocessor',
+    mean={{_base_.data_preprocessor.mean}},
+    std={{_base_.data_preprocessor.std}},
+    to_rgb={{_base_.data_preprocessor.to_rgb}},
+)
 
 # The paper's list (crop, colour jitter, flip, grayscale), minus grayscale (a no-op on gray images).
 # Gaussian blur (MoCo v2's, not the paper's) is off: prob 0; docs/methods/sssd.md, "moco_blur".
@@ -25,8 +33,12 @@ train_pipeline = [
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
     dict(type='PackInputs'),
 ]
-train_dataloader = dict(batch_size=128, drop_last=True, collate_fn=dict(type='default_collate'),
-                        dataset=dict(num_samples=2560, pipeline=train_pipeline))
+train_dataloader = dict(
+    batch_size=128,
+    drop_last=True,
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(num_samples=2560, pipeline=train_pipeline),
+)
 val_dataloader = val_evaluator = None
 test_dataloader = dict(dataset=dict(num_samples=2000))  # held-out set of tools/kmeans_pseudo_labels.py --eval-split
 

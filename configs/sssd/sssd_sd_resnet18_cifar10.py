@@ -1,7 +1,10 @@
 # SSSD stage 3 on CIFAR-10: BYOT self-distillation of a ResNet-18 (CIFAR stem) on K=1000 cluster
 # pseudo-labels from stage 2. No true label is used in training. See docs/methods/sssd.md.
-_base_ = ['../_base_/methods/sssd-resnet18.py', '../_base_/datasets/sssd_cifar10.py',
-          '../_base_/schedules/sssd_sd_cifar_200e.py']
+_base_ = [
+    '../_base_/methods/sssd-resnet18.py',
+    '../_base_/datasets/sssd_cifar10.py',
+    '../_base_/schedules/sssd_sd_cifar_200e.py',
+]
 
 # The facts of this stage (see ../_base_/methods/sssd.py): the clusters the model predicts, the pseudo-labels.
 num_clusters = 1000
@@ -11,8 +14,11 @@ ann_file = 'work_dirs/sssd_moco_resnet18_cifar10/pseudo_labels_k{num_clusters}.j
 
 model = dict(student=dict(backbone=dict(type='ResNet_CIFAR'), head=dict(num_classes=num_clusters)))
 
-train_dataloader = dict(dataset=dict(_delete_=True, type='PseudoLabelDataset', ann_file=ann_file,
-                                     dataset={{_base_.train_dataloader.dataset}}))
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True, type='PseudoLabelDataset', ann_file=ann_file, dataset={{_base_.train_dataloader.dataset}}
+    )
+)
 # Validation on the test set with true labels: each exit's cluster is mapped to its majority class
 # (stored by stage 2); "ensemble" averages the exits' softmax.
 val_evaluator = dict(_delete_=True, type='ExitAccuracy', cluster_to_class=ann_file)

@@ -14,6 +14,7 @@ stage's folder (``<work_dir>/<stage>/config.py``), so each stage can be rerun by
 
 The stage graph of every method lives in :data:`METHODS` and nowhere else.
 """
+
 import copy
 import hashlib
 import json
@@ -36,12 +37,26 @@ DATASETS = osp.join(REPO, 'configs', '_base_', 'datasets')
 DET_CONFIG = osp.join(REPO, 'configs', 'transfer', 'mmdet', 'faster-rcnn_r18-w16_fpn_fmnist-composed.py')
 SEG_CONFIG = osp.join(REPO, 'configs', 'transfer', 'mmseg', 'deeplabv3_r18-w16-d8_fmnist-composed.py')
 # transfer task -> the model it trains, the composed data folder, its headline metric
-TRANSFERS = dict(det=dict(label='Faster R-CNN', data='fmnist_det', metric='coco/bbox_mAP'),
-                 seg=dict(label='DeepLabV3', data='fmnist_seg', metric='mIoU'))
+TRANSFERS = dict(
+    det=dict(label='Faster R-CNN', data='fmnist_det', metric='coco/bbox_mAP'),
+    seg=dict(label='DeepLabV3', data='fmnist_seg', metric='mIoU'),
+)
 FASHION_ROOT = '/usr/share/datasets/fashion-mnist'
 # training-log lines worth echoing while a stage runs
-SHOWN = ('Epoch(train)', 'Epoch(val)', 'Iter(train)', 'Iter(val)', 'Iter(test)', 'Teacher top-1', 'ERROR',
-         'Error', 'bbox_mAP', 'wrote ', 'exported ', 'preflight')
+SHOWN = (
+    'Epoch(train)',
+    'Epoch(val)',
+    'Iter(train)',
+    'Iter(val)',
+    'Iter(test)',
+    'Teacher top-1',
+    'ERROR',
+    'Error',
+    'bbox_mAP',
+    'wrote ',
+    'exported ',
+    'preflight',
+)
 
 
 # ----------------------------------------------------------------------------------------- the stage graph
@@ -88,7 +103,7 @@ class Method:
 
     name: str
     stages: Tuple[Stage, ...]
-    export: Tuple[str, ...] = ('export_student.py', )
+    export: Tuple[str, ...] = ('export_student.py',)
     top1: str = 'accuracy/top1'
 
     @property
@@ -101,38 +116,108 @@ HSSAKD_STUDENT = dict(recipe='hssakd', nets={'model.student': 'student', 'model.
 METHODS = {
     m.name: m
     for m in (
-        Method('baseline', (Stage('baseline', recipe='classifier', nets={'model': 'student'}), )),
-        Method('kd', (TEACHER, Stage('kd', recipe='kd', nets={'model.student': 'student', 'model.teacher': 'teacher'},
-                                     inputs={'model.teacher_ckpt': 'teacher'}))),
-        Method('dml', (Stage('dml', recipe='dml', nets={'model.peers': ['teacher', 'student']}), ),
-               export=('export_student.py', '--peer', '1')),
-        Method('hssakd', (TEACHER,
-                          Stage('hssakd-teacher', recipe='hssakd-teacher', nets={'model.student': 'teacher'},
-                                inputs={'model.classifier_ckpt': 'teacher'}, data='branch_metric'),
-                          Stage('hssakd', inputs={'model.teacher_ckpt': 'hssakd-teacher'}, **HSSAKD_STUDENT))),
-        Method('hssakd-joint', (Stage('hssakd-teacher-joint', recipe='hssakd-teacher-joint',
-                                      nets={'model.student': 'teacher'}, data='branch_metric'),
-                                Stage('hssakd', inputs={'model.teacher_ckpt': 'hssakd-teacher-joint'},
-                                      **HSSAKD_STUDENT))),
-        Method('hssakd-online', (Stage('hssakd-online', recipe='hssakd-online',
-                                       nets={'model.peers': ['teacher', 'student']}), ),
-               export=('export_student.py', '--peer', '1')),
-        Method('sskd', (TEACHER,
-                        Stage('sskd-teacher', recipe='sskd-teacher', nets={'model.student': 'teacher'},
-                              inputs={'model.classifier_ckpt': 'teacher'}),
-                        Stage('sskd', recipe='sskd', nets={'model.student': 'student', 'model.teacher.student': 'teacher'},
-                              inputs={'model.teacher_ckpt': 'sskd-teacher'}))),
-        Method('mixskd', (Stage('mixskd', recipe='mixskd', nets={'model.student': 'student'}), )),
-        Method('css', (Stage('css', recipe='css', nets={'model.net1.backbone': 'student.backbone',
-                                                         'model.net2.backbone': 'teacher.backbone'},
-                             data='css_metric'), ),
-               export=('export_css.py', '--net', '1', '--mode', 'transfer')),
-        Method('sssd', (Stage('sssd-moco', recipe='sssd-moco', nets={'model.backbone': 'student.backbone'},
-                              data='moco_views', test=False),
-                        Stage('sssd-kmeans', kind='kmeans', inputs={'checkpoint': 'sssd-moco'}),
-                        Stage('sssd', recipe='sssd', nets={'model.student': 'student'}, classes='clusters',
-                              inputs={'ann_file': 'sssd-kmeans'}, data='pseudo_labels')),
-               top1='exit/top1_exit*'),
+        Method('baseline', (Stage('baseline', recipe='classifier', nets={'model': 'student'}),)),
+        Method(
+            'kd',
+            (
+                TEACHER,
+                Stage(
+                    'kd',
+                    recipe='kd',
+                    nets={'model.student': 'student', 'model.teacher': 'teacher'},
+                    inputs={'model.teacher_ckpt': 'teacher'},
+                ),
+            ),
+        ),
+        Method(
+            'dml',
+            (Stage('dml', recipe='dml', nets={'model.peers': ['teacher', 'student']}),),
+            export=('export_student.py', '--peer', '1'),
+        ),
+        Method(
+            'hssakd',
+            (
+                TEACHER,
+                Stage(
+                    'hssakd-teacher',
+                    recipe='hssakd-teacher',
+                    nets={'model.student': 'teacher'},
+                    inputs={'model.classifier_ckpt': 'teacher'},
+                    data='branch_metric',
+                ),
+                Stage('hssakd', inputs={'model.teacher_ckpt': 'hssakd-teacher'}, **HSSAKD_STUDENT),
+            ),
+        ),
+        Method(
+            'hssakd-joint',
+            (
+                Stage(
+                    'hssakd-teacher-joint',
+                    recipe='hssakd-teacher-joint',
+                    nets={'model.student': 'teacher'},
+                    data='branch_metric',
+                ),
+                Stage('hssakd', inputs={'model.teacher_ckpt': 'hssakd-teacher-joint'}, **HSSAKD_STUDENT),
+            ),
+        ),
+        Method(
+            'hssakd-online',
+            (Stage('hssakd-online', recipe='hssakd-online', nets={'model.peers': ['teacher', 'student']}),),
+            export=('export_student.py', '--peer', '1'),
+        ),
+        Method(
+            'sskd',
+            (
+                TEACHER,
+                Stage(
+                    'sskd-teacher',
+                    recipe='sskd-teacher',
+                    nets={'model.student': 'teacher'},
+                    inputs={'model.classifier_ckpt': 'teacher'},
+                ),
+                Stage(
+                    'sskd',
+                    recipe='sskd',
+                    nets={'model.student': 'student', 'model.teacher.student': 'teacher'},
+                    inputs={'model.teacher_ckpt': 'sskd-teacher'},
+                ),
+            ),
+        ),
+        Method('mixskd', (Stage('mixskd', recipe='mixskd', nets={'model.student': 'student'}),)),
+        Method(
+            'css',
+            (
+                Stage(
+                    'css',
+                    recipe='css',
+                    nets={'model.net1.backbone': 'student.backbone', 'model.net2.backbone': 'teacher.backbone'},
+                    data='css_metric',
+                ),
+            ),
+            export=('export_css.py', '--net', '1', '--mode', 'transfer'),
+        ),
+        Method(
+            'sssd',
+            (
+                Stage(
+                    'sssd-moco',
+                    recipe='sssd-moco',
+                    nets={'model.backbone': 'student.backbone'},
+                    data='moco_views',
+                    test=False,
+                ),
+                Stage('sssd-kmeans', kind='kmeans', inputs={'checkpoint': 'sssd-moco'}),
+                Stage(
+                    'sssd',
+                    recipe='sssd',
+                    nets={'model.student': 'student'},
+                    classes='clusters',
+                    inputs={'ann_file': 'sssd-kmeans'},
+                    data='pseudo_labels',
+                ),
+            ),
+            top1='exit/top1_exit*',
+        ),
     )
 }
 METHOD_NAMES = ('baseline', 'kd', 'dml', 'hssakd', 'hssakd-online', 'sskd', 'mixskd', 'css', 'sssd')
@@ -143,8 +228,10 @@ def get_method(name: str, hssakd_teacher: str = 'frozen') -> Method:
     if name not in METHOD_NAMES:
         raise ValueError(f'unknown method {name!r}; choose from {list(METHOD_NAMES)}')
     if hssakd_teacher not in ('frozen', 'joint'):
-        raise ValueError(f'hssakd_teacher={hssakd_teacher!r}: choose "frozen" (the trained teacher frozen, '
-                         'branches only) or "joint" (teacher and branches trained together)')
+        raise ValueError(
+            f'hssakd_teacher={hssakd_teacher!r}: choose "frozen" (the trained teacher frozen, '
+            'branches only) or "joint" (teacher and branches trained together)'
+        )
     if name == 'hssakd' and hssakd_teacher == 'joint':
         return METHODS['hssakd-joint']
     return METHODS[name]
@@ -159,8 +246,10 @@ def plan(methods: Sequence[Method], teacher_ckpt: Optional[str] = None) -> List[
             if stage.name == 'teacher' and teacher_ckpt:
                 continue
             if stage.name in seen and seen[stage.name] != stage:
-                raise ValueError(f'methods {[m.name for m in methods]} define two different stages named '
-                                 f'{stage.name!r}; run them in separate work dirs')
+                raise ValueError(
+                    f'methods {[m.name for m in methods]} define two different stages named '
+                    f'{stage.name!r}; run them in separate work dirs'
+                )
             if stage.name not in seen:
                 seen[stage.name] = stage
                 order.append(stage)
@@ -201,22 +290,29 @@ def network_of(cfg: Config, path: str) -> Optional[dict]:
 
 
 def network_names() -> List[str]:
-    return [n for n in available(NETWORKS)
-            if network_of(Config.fromfile(osp.join(NETWORKS, n + '.py')), osp.join(NETWORKS, n + '.py'))]
+    return [
+        n
+        for n in available(NETWORKS)
+        if network_of(Config.fromfile(osp.join(NETWORKS, n + '.py')), osp.join(NETWORKS, n + '.py'))
+    ]
 
 
 def load_network(name: str) -> dict:
     """The classifier dict of ``configs/_base_/models/<name>.py`` (or of a config file path)."""
     path = name if name.endswith('.py') else osp.join(NETWORKS, f'{name}.py')
     if not osp.isfile(path):
-        raise FileNotFoundError(f'network {name!r}: {path} does not exist; available names: '
-                                f'{", ".join(network_names())} (or pass a config file that defines one '
-                                'ImageClassifier dict)')
+        raise FileNotFoundError(
+            f'network {name!r}: {path} does not exist; available names: '
+            f'{", ".join(network_names())} (or pass a config file that defines one '
+            'ImageClassifier dict)'
+        )
     model = network_of(Config.fromfile(path), path)
     if model is None or 'backbone' not in model:
-        raise ValueError(f'network {name!r}: {path} must define one classifier dict, e.g. '
-                         f'{osp.splitext(osp.basename(path))[0].replace("-", "_")} = dict(type="ImageClassifier", '
-                         'backbone=..., neck=..., head=...)')
+        raise ValueError(
+            f'network {name!r}: {path} must define one classifier dict, e.g. '
+            f'{osp.splitext(osp.basename(path))[0].replace("-", "_")} = dict(type="ImageClassifier", '
+            'backbone=..., neck=..., head=...)'
+        )
     return model
 
 
@@ -227,8 +323,10 @@ def resolve_dataset(dataset: str) -> str:
     path = osp.join(DATASETS, dataset if dataset.endswith('.py') else f'{dataset}.py')
     if osp.isfile(path):
         return path
-    raise FileNotFoundError(f'dataset config {dataset!r} does not exist (neither a file nor one of '
-                            f'configs/_base_/datasets/: {", ".join(available(DATASETS))})')
+    raise FileNotFoundError(
+        f'dataset config {dataset!r} does not exist (neither a file nor one of '
+        f'configs/_base_/datasets/: {", ".join(available(DATASETS))})'
+    )
 
 
 def get_key(cfg: dict, key: str):
@@ -287,8 +385,17 @@ def warmup_cosine(epochs: int) -> list:
     """The recipes' schedule for ``epochs``: a 1-epoch linear warm-up, then cosine to 0 (per iteration)."""
     sched = [dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1, convert_to_iter_based=True)]
     if epochs > 1:
-        sched.append(dict(type='CosineAnnealingLR', by_epoch=True, begin=1, end=epochs, T_max=epochs - 1,
-                          eta_min=0.0, convert_to_iter_based=True))
+        sched.append(
+            dict(
+                type='CosineAnnealingLR',
+                by_epoch=True,
+                begin=1,
+                end=epochs,
+                T_max=epochs - 1,
+                eta_min=0.0,
+                convert_to_iter_based=True,
+            )
+        )
     return sched
 
 
@@ -300,25 +407,31 @@ def moco_views(cfg: dict, ctx: dict) -> None:
     """MoCo's data: two augmented views per image, stacked by ``default_collate``, no validation."""
     size = int(cfg.get('input_size') or 32)
     test_pipeline = cfg['test_dataloader']['dataset']['pipeline']
-    views = [dict(type='RandomResizedCrop', scale=size, crop_ratio_range=(0.2, 1.0)),
-             dict(type='RandomApply', transforms=[dict(type='ColorJitter', brightness=0.4, contrast=0.4)], prob=0.8),
-             dict(type='RandomFlip', prob=0.5, direction='horizontal')]
-    pipeline = _without(test_pipeline, ('PackInputs', )) + [
-        dict(type='MultiView', num_views=2, transforms=[views]), dict(type='PackInputs')]
+    views = [
+        dict(type='RandomResizedCrop', scale=size, crop_ratio_range=(0.2, 1.0)),
+        dict(type='RandomApply', transforms=[dict(type='ColorJitter', brightness=0.4, contrast=0.4)], prob=0.8),
+        dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    ]
+    pipeline = _without(test_pipeline, ('PackInputs',)) + [
+        dict(type='MultiView', num_views=2, transforms=[views]),
+        dict(type='PackInputs'),
+    ]
     loader = cfg['train_dataloader']
     loader.update(drop_last=True, collate_fn=dict(type='default_collate'))
     loader['dataset']['pipeline'] = pipeline
     pre = cfg.get('data_preprocessor') or {}
-    cfg['data_preprocessor'] = dict(type='SelfSupDataPreprocessor', mean=pre.get('mean'), std=pre.get('std'),
-                                    to_rgb=pre.get('to_rgb', False))
+    cfg['data_preprocessor'] = dict(
+        type='SelfSupDataPreprocessor', mean=pre.get('mean'), std=pre.get('std'), to_rgb=pre.get('to_rgb', False)
+    )
     cfg['val_dataloader'] = cfg['val_evaluator'] = cfg['val_cfg'] = None
 
 
 def pseudo_labels(cfg: dict, ctx: dict) -> None:
     """SSSD stage 3's data: the training set with k-means pseudo-labels; clusters mapped to classes for val."""
     ann = ctx['ann_file']
-    cfg['train_dataloader']['dataset'] = dict(type='PseudoLabelDataset', ann_file=ann,
-                                              dataset=cfg['train_dataloader']['dataset'])
+    cfg['train_dataloader']['dataset'] = dict(
+        type='PseudoLabelDataset', ann_file=ann, dataset=cfg['train_dataloader']['dataset']
+    )
     cfg['val_evaluator'] = cfg['test_evaluator'] = dict(type='ExitAccuracy', cluster_to_class=ann)
 
 
@@ -332,12 +445,16 @@ def _add_metric(metric: dict) -> Callable:
             if not any(e.get('type') == metric['type'] for e in ev):
                 ev.append(dict(metric))
             cfg[key] = ev
+
     return adapt
 
 
-ADAPTERS = dict(moco_views=moco_views, pseudo_labels=pseudo_labels,
-                branch_metric=_add_metric(dict(type='BranchAccuracy')),
-                css_metric=_add_metric(dict(type='CSSMetric')))
+ADAPTERS = dict(
+    moco_views=moco_views,
+    pseudo_labels=pseudo_labels,
+    branch_metric=_add_metric(dict(type='BranchAccuracy')),
+    css_metric=_add_metric(dict(type='CSSMetric')),
+)
 
 
 @dataclass
@@ -398,11 +515,16 @@ def load_dataset(opts: 'ChainOptions') -> dict:
 
 def dataset_facts(dataset_cfg: dict, opts: ChainOptions) -> Tuple[int, Optional[int]]:
     """(num_classes, num_clusters) from the options, else from the dataset config."""
-    num_classes = opts.num_classes or dataset_cfg.get('num_classes') or \
-        (dataset_cfg.get('data_preprocessor') or {}).get('num_classes')
+    num_classes = (
+        opts.num_classes
+        or dataset_cfg.get('num_classes')
+        or (dataset_cfg.get('data_preprocessor') or {}).get('num_classes')
+    )
     if not num_classes:
-        raise ValueError(f'{opts.dataset}: the dataset config sets no num_classes (top level or '
-                         'data_preprocessor.num_classes); set it there or pass --num-classes N')
+        raise ValueError(
+            f'{opts.dataset}: the dataset config sets no num_classes (top level or '
+            'data_preprocessor.num_classes); set it there or pass --num-classes N'
+        )
     return int(num_classes), opts.num_clusters or dataset_cfg.get('num_clusters')
 
 
@@ -430,11 +552,16 @@ def compose_train_config(stage: Stage, opts: ChainOptions, seed: int, work_dir: 
     k = num_classes
     if stage.classes == 'clusters':
         if not num_clusters:
-            raise ValueError(f'stage {stage.name}: SSSD needs num_clusters (K of k-means); set num_clusters in '
-                             f'{opts.dataset} or pass --num-clusters K')
+            raise ValueError(
+                f'stage {stage.name}: SSSD needs num_clusters (K of k-means); set num_clusters in '
+                f'{opts.dataset} or pass --num-clusters K'
+            )
         k = int(num_clusters)
     set_num_classes(cfg['model'], k)
-    if isinstance(cfg.get('data_preprocessor'), dict) and cfg['data_preprocessor'].get('type') != 'SelfSupDataPreprocessor':
+    if (
+        isinstance(cfg.get('data_preprocessor'), dict)
+        and cfg['data_preprocessor'].get('type') != 'SelfSupDataPreprocessor'
+    ):
         cfg['data_preprocessor']['num_classes'] = k
     # the top-level facts that mmkd.apis.config.finalize_config re-derives from: num_clusters only where
     # the model predicts clusters (elsewhere it would replace num_classes)
@@ -449,9 +576,15 @@ def compose_train_config(stage: Stage, opts: ChainOptions, seed: int, work_dir: 
     if opts.epochs:
         cfg['train_cfg']['max_epochs'] = opts.epochs
         cfg['max_epochs'] = opts.epochs
-        cfg['param_scheduler'] = (warmup_cosine(opts.epochs) if stage.recipe != 'sssd-moco' else
-                                  [dict(type='CosineAnnealingLR', by_epoch=True, T_max=opts.epochs, eta_min=0.0,
-                                        convert_to_iter_based=True)])
+        cfg['param_scheduler'] = (
+            warmup_cosine(opts.epochs)
+            if stage.recipe != 'sssd-moco'
+            else [
+                dict(
+                    type='CosineAnnealingLR', by_epoch=True, T_max=opts.epochs, eta_min=0.0, convert_to_iter_based=True
+                )
+            ]
+        )
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         if cfg.get(loader) is None:
             continue
@@ -500,9 +633,11 @@ def check_selection(stage: Stage, cfg: dict) -> None:
     frozen = model.get('freeze_classifier') or model.get('type') == 'SSKDTeacher'
     save_best = ((cfg.get('default_hooks') or {}).get('checkpoint') or {}).get('save_best')
     if frozen and save_best in ('auto', 'accuracy/top1', 'accuracy/top5'):
-        raise ValueError(f'stage {stage.name}: default_hooks.checkpoint.save_best={save_best!r} selects on the '
-                         'accuracy of a frozen classifier, which never changes; select on a metric the stage '
-                         "trains (e.g. 'branch/joint_acc_mean') or set save_best=None to keep the last checkpoint")
+        raise ValueError(
+            f'stage {stage.name}: default_hooks.checkpoint.save_best={save_best!r} selects on the '
+            'accuracy of a frozen classifier, which never changes; select on a metric the stage '
+            "trains (e.g. 'branch/joint_acc_mean') or set save_best=None to keep the last checkpoint"
+        )
 
 
 def config_text(cfg: dict) -> str:
@@ -521,15 +656,21 @@ def digest(*parts: str) -> str:
 def short_line(line: str, width: int = 200) -> str:
     """A log line without mmengine's date / logger prefix, cut at ``width`` characters."""
     text = re.sub(r'^\d\d/\d\d \d\d:\d\d:\d\d - \w+ - \w+ - ', '', line.rstrip())
-    return text if len(text) <= width else text[:width - 3] + '...'
+    return text if len(text) <= width else text[: width - 3] + '...'
 
 
 def run_logged(cmd: List[str], log_path: str, echo: bool = True) -> None:
     """Run ``cmd`` from the repo root, keep its whole output in ``log_path``, echo progress lines."""
     os.makedirs(osp.dirname(log_path), exist_ok=True)
     with open(log_path, 'w', buffering=1) as log:  # line-buffered: `tail -f` works
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                env=dict(os.environ, PYTHONUNBUFFERED='1'))
+        proc = subprocess.Popen(
+            cmd,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=dict(os.environ, PYTHONUNBUFFERED='1'),
+        )
         for line in proc.stdout:
             log.write(line)
             if echo and any(key in line for key in SHOWN):
@@ -538,8 +679,9 @@ def run_logged(cmd: List[str], log_path: str, echo: bool = True) -> None:
     if proc.returncode != 0:
         with open(log_path) as f:
             tail = f.readlines()[-40:]
-        raise ChainError(f'`{" ".join(cmd)}` failed (exit {proc.returncode}); last lines of {log_path}:\n'
-                         + ''.join(tail))
+        raise ChainError(
+            f'`{" ".join(cmd)}` failed (exit {proc.returncode}); last lines of {log_path}:\n' + ''.join(tail)
+        )
 
 
 class ChainError(RuntimeError):
@@ -585,8 +727,10 @@ def chosen_checkpoint(work_dir: str, cfg: dict) -> Tuple[str, str]:
                     words = line.split('The best checkpoint with', 1)[1].split()
                     save_best = words[1] if len(words) > 1 else save_best
     if best is None:
-        raise ChainError(f'{work_dir}: save_best={save_best!r} is set but the run logged no best checkpoint '
-                         f'(see {log}); is the metric among the evaluator\'s outputs?')
+        raise ChainError(
+            f'{work_dir}: save_best={save_best!r} is set but the run logged no best checkpoint '
+            f'(see {log}); is the metric among the evaluator\'s outputs?'
+        )
     path = best if osp.isabs(best) else osp.join(work_dir, best)
     if not osp.isfile(path):
         raise ChainError(f'{work_dir}: the logged best checkpoint {path} does not exist')
@@ -596,6 +740,7 @@ def chosen_checkpoint(work_dir: str, cfg: dict) -> Tuple[str, str]:
 def val_metrics(work_dir: str) -> Dict[str, Dict[str, float]]:
     """Per validation metric: last and best value and the step of the best (from the json log)."""
     from mmkd.utils.logs import load_scalars
+
     records = [r for r in load_scalars(work_dir) if 'lr' not in r and 'loss' not in r]
     keys = sorted({k for r in records for k in r if k not in ('step', 'time', 'data_time', 'epoch', 'iter')})
     out = {}
@@ -609,7 +754,7 @@ def val_metrics(work_dir: str) -> Dict[str, Dict[str, float]]:
 def top1_of(metrics: dict, key: str) -> Optional[float]:
     """``metrics[key]``; ``'prefix*'`` picks the key with the highest trailing number (SSSD's deepest exit)."""
     if key.endswith('*'):
-        hits = sorted((k for k in metrics if k.startswith(key[:-1])), key=lambda k: int(k[len(key) - 1:] or 0))
+        hits = sorted((k for k in metrics if k.startswith(key[:-1])), key=lambda k: int(k[len(key) - 1 :] or 0))
         key = hits[-1] if hits else key
     value = metrics.get(key)
     return None if value is None else float(value)
@@ -642,8 +787,9 @@ class ChainRunner:
         label (str): printed after the stage name (e.g. ``'seed 1'``).
     """
 
-    def __init__(self, work_dir: str, opts: ChainOptions, seed: int = 0, progress: Optional['Progress'] = None,
-                 label: str = ''):
+    def __init__(
+        self, work_dir: str, opts: ChainOptions, seed: int = 0, progress: Optional['Progress'] = None, label: str = ''
+    ):
         self.work_dir, self.opts, self.seed = osp.abspath(work_dir), opts, seed
         self.progress = progress or Progress(0)
         self.label = label
@@ -657,13 +803,20 @@ class ChainRunner:
             path = osp.abspath(self.opts.teacher_ckpt)
             if not osp.isfile(path):
                 raise FileNotFoundError(f'--teacher-ckpt {self.opts.teacher_ckpt} does not exist')
-            self.records['teacher'] = dict(stage='teacher', kind='given', checkpoint=path, checkpoint_rule='given',
-                                           config_hash=digest(path, str(osp.getmtime(path))))
+            self.records['teacher'] = dict(
+                stage='teacher',
+                kind='given',
+                checkpoint=path,
+                checkpoint_rule='given',
+                config_hash=digest(path, str(osp.getmtime(path))),
+            )
         for stage in stages:
             missing = [s for s in stage.inputs.values() if s not in self.records]
             if missing:
-                raise ValueError(f'stage {stage.name} needs the output of {missing}, which no earlier stage made '
-                                 '(the teacher stage is skipped only with --teacher-ckpt)')
+                raise ValueError(
+                    f'stage {stage.name} needs the output of {missing}, which no earlier stage made '
+                    '(the teacher stage is skipped only with --teacher-ckpt)'
+                )
             method = self.owner.get(stage.name) or self.owner.get(stage.inputs.get('checkpoint'))
             self.records[stage.name] = self.run_stage(stage, method)
         return self.records
@@ -688,12 +841,22 @@ class ChainRunner:
         print(f'{tag} {job["what"]} -> {work}', flush=True)
         start = time.time()
         rec = job['run']()
-        rec.update(stage=stage.name, kind=stage.kind, seed=self.seed, config_hash=config_hash, inputs=inputs,
-                   seconds=round(time.time() - start, 1), finished=time.strftime('%Y-%m-%d %H:%M:%S'))
+        rec.update(
+            stage=stage.name,
+            kind=stage.kind,
+            seed=self.seed,
+            config_hash=config_hash,
+            inputs=inputs,
+            seconds=round(time.time() - start, 1),
+            finished=time.strftime('%Y-%m-%d %H:%M:%S'),
+        )
         write_json(summary_path, rec)
         self.progress.done(stage.name, seconds=rec['seconds'])
-        print(f'{tag} done in {rec["seconds"] / 60:.1f} min (job {self.progress.elapsed() / 60:.1f} min)'
-              f'{self.progress.eta()}', flush=True)
+        print(
+            f'{tag} done in {rec["seconds"] / 60:.1f} min (job {self.progress.elapsed() / 60:.1f} min)'
+            f'{self.progress.eta()}',
+            flush=True,
+        )
         return rec
 
     # ---------------------------------------------------------------- stage kinds
@@ -719,10 +882,17 @@ class ChainRunner:
         with open(osp.join(work, 'last_checkpoint')) as f:
             last = f.read().strip()
         val = val_metrics(work) if cfg.get('val_cfg') is not None and cfg.get('val_dataloader') else {}
-        rec = dict(config=config, command=' '.join(cmd), checkpoint=ckpt, checkpoint_rule=rule, last_checkpoint=last,
-                   val_metrics=val)
-        rec['test_metrics'], rec['test_source'] = (self._test(work, cfg, config, ckpt, last, val) if stage.test
-                                                   else ({}, 'none'))
+        rec = dict(
+            config=config,
+            command=' '.join(cmd),
+            checkpoint=ckpt,
+            checkpoint_rule=rule,
+            last_checkpoint=last,
+            val_metrics=val,
+        )
+        rec['test_metrics'], rec['test_source'] = (
+            self._test(work, cfg, config, ckpt, last, val) if stage.test else ({}, 'none')
+        )
         key = method.top1 if method is not None and stage.name == method.student_stage.name else 'accuracy/top1'
         rec['test_top1'] = top1_of(rec['test_metrics'], key)
         return rec
@@ -733,13 +903,26 @@ class ChainRunner:
             return {}, 'none (no test evaluator)'
         train_cfg = cfg.get('train_cfg') or {}
         final = train_cfg.get('max_epochs') or train_cfg.get('max_iters')
-        same_split = cfg.get('val_dataloader') == cfg.get('test_dataloader') and \
-            cfg.get('val_evaluator') == cfg.get('test_evaluator')
+        same_split = cfg.get('val_dataloader') == cfg.get('test_dataloader') and cfg.get('val_evaluator') == cfg.get(
+            'test_evaluator'
+        )
         if same_split and ckpt == last and val and all(v['last_step'] == final for v in val.values()):
             return {k: v['last'] for k, v in val.items()}, 'final validation (the val split is the test split)'
         out = osp.join(work, 'test_metrics.json')
-        run_logged([sys.executable, osp.join(TOOLS, 'test.py'), config, ckpt, '--work-dir', osp.join(work, 'test'),
-                    '--out', out], osp.join(work, 'test.log'), echo=False)
+        run_logged(
+            [
+                sys.executable,
+                osp.join(TOOLS, 'test.py'),
+                config,
+                ckpt,
+                '--work-dir',
+                osp.join(work, 'test'),
+                '--out',
+                out,
+            ],
+            osp.join(work, 'test.log'),
+            echo=False,
+        )
         with open(out) as f:
             return json.load(f), f'tools/test.py {osp.basename(ckpt)}'
 
@@ -748,11 +931,23 @@ class ChainRunner:
         dataset_cfg = load_dataset(self.opts)
         _, k = dataset_facts(dataset_cfg, self.opts)
         if not k:
-            raise ValueError(f'stage {stage.name}: SSSD needs num_clusters (K of k-means); set num_clusters in '
-                             f'{self.opts.dataset} or pass --num-clusters K')
+            raise ValueError(
+                f'stage {stage.name}: SSSD needs num_clusters (K of k-means); set num_clusters in '
+                f'{self.opts.dataset} or pass --num-clusters K'
+            )
         out = osp.join(work, 'pseudo_labels.json')
-        cmd = [sys.executable, osp.join(TOOLS, 'kmeans_pseudo_labels.py'), moco['config'], inputs['checkpoint'],
-               '--num-clusters', str(k), '--out', out, '--seed', str(self.seed)]
+        cmd = [
+            sys.executable,
+            osp.join(TOOLS, 'kmeans_pseudo_labels.py'),
+            moco['config'],
+            inputs['checkpoint'],
+            '--num-clusters',
+            str(k),
+            '--out',
+            out,
+            '--seed',
+            str(self.seed),
+        ]
         moco_cfg = Config.fromfile(moco['config']) if osp.isfile(moco['config']) else {}
         if moco_cfg.get('test_dataloader'):
             cmd += ['--eval-split', 'test']
@@ -763,15 +958,28 @@ class ChainRunner:
             run_logged(cmd, osp.join(work, 'kmeans.log'))
             with open(out) as f:
                 report = json.load(f).get('metainfo', {}).get('report', {})
-            return dict(command=' '.join(cmd), output=out, checkpoint=None, num_clusters=k, report=report,
-                        test_metrics={k_: v for k_, v in report.items() if k_.endswith('majority_acc')})
+            return dict(
+                command=' '.join(cmd),
+                output=out,
+                checkpoint=None,
+                num_clusters=k,
+                report=report,
+                test_metrics={k_: v for k_, v in report.items() if k_.endswith('majority_acc')},
+            )
 
         return ' '.join(cmd[1:]), dict(what=f'k-means into {k} clusters', run=run)
 
     def _prepare_export(self, stage, work, inputs, method):
         tool, *extra = method.export
         out = osp.join(work, 'student.pth')
-        cmd = [sys.executable, osp.join(TOOLS, tool), inputs['checkpoint'], out, *extra, '--force']  # a rerun replaces it
+        cmd = [
+            sys.executable,
+            osp.join(TOOLS, tool),
+            inputs['checkpoint'],
+            out,
+            *extra,
+            '--force',
+        ]  # a rerun replaces it
 
         def run():
             run_logged(cmd, osp.join(work, 'export.log'))
@@ -782,8 +990,9 @@ class ChainRunner:
     def _prepare_transfer(self, stage, work, inputs, method):
         opts, task = self.opts, stage.name
         data_dir = opts.transfer_data_dir or self.work_dir
-        root = compose_transfer_data(task, opts.det_data_root, osp.join(data_dir, TRANSFERS[task]['data']),
-                                     *opts.det_images)
+        root = compose_transfer_data(
+            task, opts.det_data_root, osp.join(data_dir, TRANSFERS[task]['data']), *opts.det_images
+        )
         cfg = transfer_config(task, opts, root, inputs['student_checkpoint'], self.seed, work)
         text = config_text(cfg)
         config = osp.join(work, 'config.py')
@@ -796,27 +1005,38 @@ class ChainRunner:
             with open(osp.join(work, 'last_checkpoint')) as f:
                 last = f.read().strip()
             val = val_metrics(work)
-            rec = dict(config=config, command=' '.join(cmd), checkpoint=last, checkpoint_rule='last',
-                       last_checkpoint=last, val_metrics=val)
+            rec = dict(
+                config=config,
+                command=' '.join(cmd),
+                checkpoint=last,
+                checkpoint_rule='last',
+                last_checkpoint=last,
+                val_metrics=val,
+            )
             rec['test_metrics'], rec['test_source'] = self._test(work, cfg, config, last, last, val)
             rec['test_metric'] = TRANSFERS[task]['metric']
             rec['test_value'] = rec['test_metrics'].get(TRANSFERS[task]['metric'])
             return rec
 
         iters = (cfg.get('train_cfg') or {}).get('max_iters')
-        return text, dict(what=f'{TRANSFERS[task]["label"]} transfer, {iters} iterations on {opts.det_images[0]} '
-                               'composed canvases', run=run)
+        return text, dict(
+            what=f'{TRANSFERS[task]["label"]} transfer, {iters} iterations on {opts.det_images[0]} composed canvases',
+            run=run,
+        )
 
 
 def _fashion_test_set(data_root: str):
     from mmkd.datasets import read_idx
+
     paths = []
     for name in ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'):
         found = [p for p in (osp.join(data_root, name + '.gz'), osp.join(data_root, name)) if osp.isfile(p)]
         if not found:
-            raise FileNotFoundError(f'transfer: {name}[.gz] is not in {data_root} (the composed detection / '
-                                    'segmentation sets are pasted from the Fashion-MNIST test images); pass '
-                                    '--det-data-root DIR')
+            raise FileNotFoundError(
+                f'transfer: {name}[.gz] is not in {data_root} (the composed detection / '
+                'segmentation sets are pasted from the Fashion-MNIST test images); pass '
+                '--det-data-root DIR'
+            )
         paths.append(found[0])
     return read_idx(paths[0]), read_idx(paths[1])
 
@@ -829,6 +1049,7 @@ def compose_transfer_data(task: str, data_root: str, out: str, num_train: int, n
     imgs, labels = _fashion_test_set(data_root)
     if task == 'det':
         from mmkd.datasets import FashionMNISTIDX, compose_detection_split
+
         classes = FashionMNISTIDX.METAINFO['classes']
         # disjoint object pools: train objects from the first half of the test images, val from the rest
         half = len(imgs) // 2
@@ -836,6 +1057,7 @@ def compose_transfer_data(task: str, data_root: str, out: str, num_train: int, n
         compose_detection_split(imgs[half:], labels[half:], classes, out, 'val', num_val, seed=1)
     else:
         from mmkd.datasets.composed_segmentation import compose_fashion_segmentation
+
         compose_fashion_segmentation(imgs, labels, out, (num_train, num_val), seed=0)
     open(stamp, 'w').close()
     return out + '/'
@@ -845,6 +1067,7 @@ def transfer_config(task: str, opts: 'ChainOptions', root: str, student_ckpt: st
     """The transfer config: the composed set, the exported student as backbone (its widths read from the
     checkpoint, see ``mmkd.transfer.widths``), ``det_iters`` iterations (schedule scaled to them), the seed."""
     from mmkd.apis.runner import load_config
+
     path = opts.det_config if task == 'det' else opts.seg_config
     base = _plain(Config.fromfile(path))
     iters, base_iters = opts.det_iters, base['train_cfg']['max_iters']
@@ -856,9 +1079,16 @@ def transfer_config(task: str, opts: 'ChainOptions', root: str, student_ckpt: st
             sched['end'] = min(sched['end'], max(1, iters // 4))
         if 'milestones' in sched:
             sched['milestones'] = [int(m * iters / base_iters) for m in sched['milestones']]
-    options = {'student_checkpoint': student_ckpt, 'data_root': root, 'train_cfg.max_iters': iters,
-               'train_cfg.val_interval': iters, 'param_scheduler': scheds, 'default_hooks.checkpoint.interval': iters,
-               'randomness.seed': seed, 'work_dir': work}
+    options = {
+        'student_checkpoint': student_ckpt,
+        'data_root': root,
+        'train_cfg.max_iters': iters,
+        'train_cfg.val_interval': iters,
+        'param_scheduler': scheds,
+        'default_hooks.checkpoint.interval': iters,
+        'randomness.seed': seed,
+        'work_dir': work,
+    }
     if task == 'det':
         ann = root + 'annotations/instances_val.json'
         options.update({'val_evaluator.ann_file': ann, 'test_evaluator.ann_file': ann})
@@ -907,16 +1137,25 @@ def seed_dirs(work_dir: str, seeds: Sequence[int], per_seed: bool) -> List[Tuple
     return [(s, osp.join(work_dir, f'seed{s}') if per_seed else work_dir) for s in seeds]
 
 
-def run_chain(method: str, opts: ChainOptions, work_dir: str, seeds: Sequence[int] = (0, ), per_seed: bool = False,
-              hssakd_teacher: str = 'frozen', transfer: Sequence[str] = ()) -> dict:
+def run_chain(
+    method: str,
+    opts: ChainOptions,
+    work_dir: str,
+    seeds: Sequence[int] = (0,),
+    per_seed: bool = False,
+    hssakd_teacher: str = 'frozen',
+    transfer: Sequence[str] = (),
+) -> dict:
     """Run ``method``'s whole chain (and its export, and the ``transfer`` tasks) under every seed.
 
     Returns the summary, also written to ``<work_dir>/summary.json`` and ``summary.md``.
     """
     m = get_method(method, hssakd_teacher)
     if m.name == 'hssakd-joint' and opts.teacher_ckpt:
-        raise ValueError('--teacher-ckpt is the frozen teacher of --hssakd-teacher frozen; the joint variant '
-                         'trains its teacher from scratch')
+        raise ValueError(
+            '--teacher-ckpt is the frozen teacher of --hssakd-teacher frozen; the joint variant '
+            'trains its teacher from scratch'
+        )
     stages = plan([m], opts.teacher_ckpt) + [export_stage(m)] + [transfer_stage(t) for t in transfer]
     if transfer and opts.transfer_data_dir is None:
         opts.transfer_data_dir = osp.abspath(work_dir)  # one composed set for every seed
@@ -927,10 +1166,20 @@ def run_chain(method: str, opts: ChainOptions, work_dir: str, seeds: Sequence[in
     for seed, folder in dirs:
         runner = ChainRunner(folder, opts, seed, progress, label=f'seed {seed}' if per_seed else '')
         runs[str(seed)] = runner.run(stages, [m])
-    summary = dict(method=method, recipe=m.name, dataset=resolve_dataset(opts.dataset), teacher=opts.teacher,
-                   student=opts.student, seeds=list(seeds), stages=[s.name for s in stages], top1_key=m.top1,
-                   teacher_ckpt=osp.abspath(opts.teacher_ckpt) if opts.teacher_ckpt else None,
-                   student_stage=m.student_stage.name, runs=runs, seconds=round(time.time() - start, 1))
+    summary = dict(
+        method=method,
+        recipe=m.name,
+        dataset=resolve_dataset(opts.dataset),
+        teacher=opts.teacher,
+        student=opts.student,
+        seeds=list(seeds),
+        stages=[s.name for s in stages],
+        top1_key=m.top1,
+        teacher_ckpt=osp.abspath(opts.teacher_ckpt) if opts.teacher_ckpt else None,
+        student_stage=m.student_stage.name,
+        runs=runs,
+        seconds=round(time.time() - start, 1),
+    )
     write_summary(work_dir, summary)
     return summary
 
@@ -939,13 +1188,20 @@ def write_summary(work_dir: str, summary: dict) -> None:
     """``summary.json`` (everything) and ``summary.md`` (one table row per seed and stage)."""
     os.makedirs(work_dir, exist_ok=True)
     write_json(osp.join(work_dir, 'summary.json'), summary)
-    lines = [f'# {summary["method"]} on {osp.basename(summary["dataset"])}', '',
-             f'Teacher `{summary["teacher"]}`, student `{summary["student"]}`, seeds {summary["seeds"]}; '
-             f'test top-1 of the student stage is `{summary["top1_key"]}`.', '',
-             *([f'The teacher was given (`--teacher-ckpt`): `{summary["teacher_ckpt"]}`.', '']
-               if summary.get('teacher_ckpt') else []),
-             '| seed | stage | test metric | val (last / best @ step) | checkpoint | minutes | command |',
-             '|---|---|---|---|---|---|---|']
+    lines = [
+        f'# {summary["method"]} on {osp.basename(summary["dataset"])}',
+        '',
+        f'Teacher `{summary["teacher"]}`, student `{summary["student"]}`, seeds {summary["seeds"]}; '
+        f'test top-1 of the student stage is `{summary["top1_key"]}`.',
+        '',
+        *(
+            [f'The teacher was given (`--teacher-ckpt`): `{summary["teacher_ckpt"]}`.', '']
+            if summary.get('teacher_ckpt')
+            else []
+        ),
+        '| seed | stage | test metric | val (last / best @ step) | checkpoint | minutes | command |',
+        '|---|---|---|---|---|---|---|',
+    ]
     for seed, records in summary['runs'].items():
         for name in summary['stages']:
             rec = records.get(name, {})
@@ -960,11 +1216,15 @@ def write_summary(work_dir: str, summary: dict) -> None:
             elif rec.get('kind') == 'transfer' and rec.get('test_metric'):
                 # mmdet scores nothing when a short run detects nothing
                 test = f'{rec["test_metric"]}: none (no detections; train longer, --det-iters)'
-            val = '; '.join(f'{k} {v["last"]:.2f} / {v["best"]:.2f} @ {v["best_step"]}'
-                            for k, v in sorted((rec.get('val_metrics') or {}).items()))
+            val = '; '.join(
+                f'{k} {v["last"]:.2f} / {v["best"]:.2f} @ {v["best_step"]}'
+                for k, v in sorted((rec.get('val_metrics') or {}).items())
+            )
             ckpt = rec.get('checkpoint') or rec.get('output') or ''
             rule = f' ({rec["checkpoint_rule"]})' if rec.get('checkpoint_rule') else ''
-            lines.append(f'| {seed} | {name} | {test or ""} | {val} | `{ckpt}`{rule} | '
-                         f'{rec.get("seconds", 0) / 60:.1f} | `{rec.get("command", "")}` |')
+            lines.append(
+                f'| {seed} | {name} | {test or ""} | {val} | `{ckpt}`{rule} | '
+                f'{rec.get("seconds", 0) / 60:.1f} | `{rec.get("command", "")}` |'
+            )
     with open(osp.join(work_dir, 'summary.md'), 'w') as f:
         f.write('\n'.join(lines) + '\n')

@@ -66,6 +66,7 @@ Adding a step: write a function ``step(cfg) -> None`` that edits the (already co
 is idempotent and reads nothing but the config, and append it to :data:`FINALIZE_STEPS`. Steps run in
 list order.
 """
+
 import copy
 import logging
 import math
@@ -84,8 +85,14 @@ EVALUATORS = ('val_evaluator', 'test_evaluator')
 # transform type -> its size key, for the input_size fact
 SIZE_KEYS = {'Resize': 'scale', 'RandomResizedCrop': 'scale', 'RandomCrop': 'crop_size', 'CenterCrop': 'crop_size'}
 COSINE = ('CosineAnnealingLR', 'CosineAnnealingMomentum', 'CosineAnnealingParamScheduler')
-WARMUPS = ('LinearLR', 'ConstantLR', 'LinearMomentum', 'ConstantMomentum', 'LinearParamScheduler',
-           'ConstantParamScheduler')
+WARMUPS = (
+    'LinearLR',
+    'ConstantLR',
+    'LinearMomentum',
+    'ConstantMomentum',
+    'LinearParamScheduler',
+    'ConstantParamScheduler',
+)
 
 
 class ConfigFactError(ValueError):
@@ -149,7 +156,8 @@ def _check_overrides(cfg, cfg_options: Optional[dict], written: dict) -> None:
             fact, final = derived[key]
             raise ConfigFactError(
                 f'{_where(cfg)}: --cfg-options {key}={value!r} sets a value derived from the top-level `{fact}` '
-                f'(here {final!r}), which would overwrite it: set `{fact}` instead (--cfg-options {fact}={value!r})')
+                f'(here {final!r}), which would overwrite it: set `{fact}` instead (--cfg-options {fact}={value!r})'
+            )
 
 
 def _dataset_nodes(cfg) -> Iterator[Tuple[str, dict]]:
@@ -196,8 +204,11 @@ def data_classes_step(cfg) -> None:
 def pseudo_label_step(cfg) -> None:
     """``ann_file`` / ``num_clusters`` -> every ``PseudoLabelDataset`` and ``ExitAccuracy``."""
     datasets = [(p, n) for p, n in _dataset_nodes(cfg) if _type_name(n) == 'PseudoLabelDataset']
-    evaluators = [(p, n) for p, n in _evaluator_nodes(cfg)
-                  if _type_name(n) == 'ExitAccuracy' and isinstance(n.get('cluster_to_class'), str)]
+    evaluators = [
+        (p, n)
+        for p, n in _evaluator_nodes(cfg)
+        if _type_name(n) == 'ExitAccuracy' and isinstance(n.get('cluster_to_class'), str)
+    ]
     num_clusters = cfg.get('num_clusters')
     if num_clusters is not None and datasets:
         _propagate(cfg, 'num_clusters', num_clusters, [(p, n, 'num_clusters') for p, n in datasets])
@@ -208,8 +219,10 @@ def pseudo_label_step(cfg) -> None:
         raise ConfigFactError(f'{_where(cfg)}: ann_file must be a path, got {ann_file!r}')
     if '{num_clusters}' in ann_file:
         if num_clusters is None:
-            raise ConfigFactError(f'{_where(cfg)}: ann_file {ann_file!r} names {{num_clusters}} but the config '
-                                  'sets no num_clusters; set num_clusters = K')
+            raise ConfigFactError(
+                f'{_where(cfg)}: ann_file {ann_file!r} names {{num_clusters}} but the config '
+                'sets no num_clusters; set num_clusters = K'
+            )
         ann_file = ann_file.replace('{num_clusters}', str(num_clusters))
     slots = [(p, n, 'ann_file') for p, n in datasets] + [(p, n, 'cluster_to_class') for p, n in evaluators]
     _propagate(cfg, 'ann_file', ann_file, slots)
@@ -226,8 +239,10 @@ def data_root_step(cfg) -> None:
     if not slots:
         return
     if value is None:
-        raise ConfigFactError(f'{_where(cfg)}: {", ".join(p + ".data_root" for p, _, _ in slots)} is None (it '
-                              'follows the top-level data_root) but the config sets no data_root; set data_root')
+        raise ConfigFactError(
+            f'{_where(cfg)}: {", ".join(p + ".data_root" for p, _, _ in slots)} is None (it '
+            'follows the top-level data_root) but the config sets no data_root; set data_root'
+        )
     _propagate(cfg, 'data_root', value, slots)
 
 
@@ -244,17 +259,22 @@ def input_size_step(cfg) -> None:
     value = cfg.get('input_size')
     if value is None:
         return
-    slots = [(p, n, SIZE_KEYS[_type_name(n)]) for p, n in _dataset_nodes(cfg)
-             if _type_name(n) in SIZE_KEYS and SIZE_KEYS[_type_name(n)] in n]
+    slots = [
+        (p, n, SIZE_KEYS[_type_name(n)])
+        for p, n in _dataset_nodes(cfg)
+        if _type_name(n) in SIZE_KEYS and SIZE_KEYS[_type_name(n)] in n
+    ]
     if not slots:
         return
     sizes = {_square(n[k]) for _, n, k in slots}
     if len(sizes) > 1 or None in sizes:
         if value not in sizes:
-            _warn(f'{_where(cfg)}: input_size={value} is not applied to the pipelines: their resize / crop sizes '
-                  f'differ ({", ".join(f"{p}.{k}={n[k]!r}" for p, n, k in slots)}); edit the pipelines')
+            _warn(
+                f'{_where(cfg)}: input_size={value} is not applied to the pipelines: their resize / crop sizes '
+                f'differ ({", ".join(f"{p}.{k}={n[k]!r}" for p, n, k in slots)}); edit the pipelines'
+            )
         return
-    (size, ) = sizes
+    (size,) = sizes
     if size == value:
         return
     for path, node, key in slots:
@@ -279,8 +299,7 @@ def _schedulers(cfg) -> List[Tuple[str, dict]]:
     if isinstance(schedulers, dict):
         return [(f'param_scheduler ({_type_name(schedulers)})', schedulers)]
     if isinstance(schedulers, (list, tuple)):
-        return [(f'param_scheduler[{i}] ({_type_name(s)})', s) for i, s in enumerate(schedulers)
-                if isinstance(s, dict)]
+        return [(f'param_scheduler[{i}] ({_type_name(s)})', s) for i, s in enumerate(schedulers) if isinstance(s, dict)]
     return []
 
 
@@ -289,10 +308,16 @@ def _milestones_from_ratios(cfg, name: str, sched: dict, span: int) -> None:
     if 'milestones' in sched:  # a child's explicit milestones over a base's ratios
         _log(f'{name}: explicit milestones {list(sched["milestones"])} used, milestone_ratios {list(ratios)} dropped')
         return
-    if (not isinstance(ratios, (list, tuple)) or not ratios
-            or any(not isinstance(r, (int, float)) or not 0 < r < 1 for r in ratios) or list(ratios) != sorted(ratios)):
-        raise ConfigFactError(f'{_where(cfg)}: {name}.milestone_ratios must be increasing fractions in (0, 1) of '
-                              f'the scheduler span, got {ratios!r}')
+    if (
+        not isinstance(ratios, (list, tuple))
+        or not ratios
+        or any(not isinstance(r, (int, float)) or not 0 < r < 1 for r in ratios)
+        or list(ratios) != sorted(ratios)
+    ):
+        raise ConfigFactError(
+            f'{_where(cfg)}: {name}.milestone_ratios must be increasing fractions in (0, 1) of '
+            f'the scheduler span, got {ratios!r}'
+        )
     # floor, so that a ratio below 1 never lands on the end; 1e-9 absorbs float noise (0.3 * 100)
     milestones = [max(1, math.floor(r * span + 1e-9)) for r in ratios]
     sched['milestones'] = [m for m in milestones if m < span]
@@ -305,8 +330,11 @@ def _param_kind(sched: dict) -> str:
 
 def _is_warmup(sched: dict, later: List[Tuple[str, dict]]) -> bool:
     """A linear / constant ramp from the start that another scheduler of the same parameter follows."""
-    return _type_name(sched) in WARMUPS and sched.get('begin', 0) == 0 and any(
-        _param_kind(s) == _param_kind(sched) for _, s in later)
+    return (
+        _type_name(sched) in WARMUPS
+        and sched.get('begin', 0) == 0
+        and any(_param_kind(s) == _param_kind(sched) for _, s in later)
+    )
 
 
 def schedule_step(cfg) -> None:
@@ -328,15 +356,21 @@ def schedule_step(cfg) -> None:
             sched['end'] = length
         end = sched['end']
         if begin >= length:
-            raise ConfigFactError(f'{_where(cfg)}: {name}.begin={begin} is not before {knob}={length}: the scheduler '
-                                  'would never run; lower begin')
-        if end > length and _is_warmup(sched, schedulers[index + 1:]):
-            _warn(f'{_where(cfg)}: {name} is a warm-up that ends at {end}, after {knob}={length}: '
-                  f'clamped to {length} (the run is all warm-up)')
+            raise ConfigFactError(
+                f'{_where(cfg)}: {name}.begin={begin} is not before {knob}={length}: the scheduler '
+                'would never run; lower begin'
+            )
+        if end > length and _is_warmup(sched, schedulers[index + 1 :]):
+            _warn(
+                f'{_where(cfg)}: {name} is a warm-up that ends at {end}, after {knob}={length}: '
+                f'clamped to {length} (the run is all warm-up)'
+            )
             sched['end'] = end = length
         if end > length:
-            raise ConfigFactError(f'{_where(cfg)}: {name}.end={end} lies beyond {knob}={length}; leave end unset '
-                                  f'(it then follows {knob}) or lower it')
+            raise ConfigFactError(
+                f'{_where(cfg)}: {name}.end={end} lies beyond {knob}={length}; leave end unset '
+                f'(it then follows {knob}) or lower it'
+            )
         if 'milestone_ratios' in sched:
             _milestones_from_ratios(cfg, name, sched, end - begin)
         for m in sched.get('milestones', ()):
@@ -344,22 +378,28 @@ def schedule_step(cfg) -> None:
                 raise ConfigFactError(
                     f'{_where(cfg)}: {name}.milestones has {m} (step {begin + m} counted from begin={begin}), not '
                     f'before the end of the run ({knob}={length}, scheduler end={end}): that decay would never happen. '
-                    'Lower the milestones, or write them as milestone_ratios=[...] so they follow the run')
+                    'Lower the milestones, or write them as milestone_ratios=[...] so they follow the run'
+                )
         if _type_name(sched) in COSINE and sched.get('T_max') is not None:
             t_max = sched['T_max']
             if begin + t_max > length:
                 raise ConfigFactError(
                     f'{_where(cfg)}: {name}.T_max={t_max} lies beyond {knob}={length} (begin={begin}): the cosine '
-                    f'would never reach its minimum. Leave T_max unset (it then is end - begin) or lower it')
+                    f'would never reach its minimum. Leave T_max unset (it then is end - begin) or lower it'
+                )
             if t_max < end - begin:
-                _warn(f'{_where(cfg)}: {name}.T_max={t_max} is shorter than its span end - begin = {end - begin}: '
-                      f'the value rises again after {t_max} {unit}; leave T_max unset to follow the span')
+                _warn(
+                    f'{_where(cfg)}: {name}.T_max={t_max} is shorter than its span end - begin = {end - begin}: '
+                    f'the value rises again after {t_max} {unit}; leave T_max unset to follow the span'
+                )
         kind = _param_kind(sched)
         last_end[kind] = max(last_end.get(kind, 0), end)
     for kind, end in last_end.items():
         if end < length:
-            _warn(f'{_where(cfg)}: the last {kind} scheduler ends at {end} but {knob}={length}: the {kind} stays '
-                  f'constant for the last {length - end} {unit}; leave its end unset to follow {knob}')
+            _warn(
+                f'{_where(cfg)}: the last {kind} scheduler ends at {end} but {knob}={length}: the {kind} stays '
+                f'constant for the last {length - end} {unit}; leave its end unset to follow {knob}'
+            )
 
 
 def interval_step(cfg) -> None:
@@ -370,20 +410,26 @@ def interval_step(cfg) -> None:
     by_epoch, length, knob = run
     train_cfg = cfg.train_cfg
     if train_cfg.get('val_begin', 1) > length and cfg.get('val_dataloader') is not None:
-        raise ConfigFactError(f'{_where(cfg)}: train_cfg.val_begin={train_cfg.val_begin} lies beyond {knob}={length}: '
-                              'the run would never validate; lower val_begin')
+        raise ConfigFactError(
+            f'{_where(cfg)}: train_cfg.val_begin={train_cfg.val_begin} lies beyond {knob}={length}: '
+            'the run would never validate; lower val_begin'
+        )
     interval = train_cfg.get('val_interval')
     if isinstance(interval, int) and interval > length:
         train_cfg['val_interval'] = length
-        _warn(f'{_where(cfg)}: train_cfg.val_interval={interval} exceeds {knob}={length}: clamped to {length} '
-              '(validation at the end of the run)')
+        _warn(
+            f'{_where(cfg)}: train_cfg.val_interval={interval} exceeds {knob}={length}: clamped to {length} '
+            '(validation at the end of the run)'
+        )
     ckpt = (cfg.get('default_hooks') or {}).get('checkpoint')
     if isinstance(ckpt, dict) and bool(ckpt.get('by_epoch', True)) == by_epoch:
         interval = ckpt.get('interval')
         if isinstance(interval, int) and interval > length:
             ckpt['interval'] = length
-            _warn(f'{_where(cfg)}: default_hooks.checkpoint.interval={interval} exceeds {knob}={length}: clamped to '
-                  f'{length} (a checkpoint at the end of the run)')
+            _warn(
+                f'{_where(cfg)}: default_hooks.checkpoint.interval={interval} exceeds {knob}={length}: clamped to '
+                f'{length} (a checkpoint at the end of the run)'
+            )
 
 
 #: The finalising steps, in order; each is ``step(cfg) -> None`` (see the module docstring to add one).

@@ -14,6 +14,7 @@ With ``tta=True`` the model chosen above is wrapped in the config's ``tta_model`
 The checkpoint must fit exactly: missing, unexpected and mis-shaped keys are an error that names
 them, never a randomly initialised model that gets scored.
 """
+
 import copy
 import os.path as osp
 from typing import List, Optional, Tuple
@@ -26,8 +27,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 from .runner import model_config
 
-__all__ = ['CheckpointMismatchError', 'evaluation_model', 'load_strictly', 'apply_tta', 'build_test_runner',
-           'evaluate']
+__all__ = ['CheckpointMismatchError', 'evaluation_model', 'load_strictly', 'apply_tta', 'build_test_runner', 'evaluate']
 
 # metrics that read what a distiller adds to its predictions, not a plain classifier's
 DISTILLER_METRICS = ('BranchAccuracy', 'CSSMetric', 'ExitAccuracy')
@@ -40,6 +40,7 @@ class CheckpointMismatchError(ValueError):
 def _distiller_class(model_cfg: dict):
     from mmkd.models.distillers.base import BaseDistiller
     from mmkd.registry import MODELS
+
     kind = model_cfg.get('type')
     cls = MODELS.get(kind) if isinstance(kind, str) else None
     return cls if isinstance(cls, type) and issubclass(cls, BaseDistiller) else None
@@ -101,14 +102,16 @@ def evaluation_model(cfg: Config, state: dict) -> Tuple[dict, str, bool]:
         raise CheckpointMismatchError(
             f'the checkpoint holds the peers {peers} of an online distiller but {cfg.filename} is a single '
             'model config: evaluate it with the distiller config, or export one peer first with '
-            '`python tools/export_student.py CKPT OUT.pth --peer K`')
+            '`python tools/export_student.py CKPT OUT.pth --peer K`'
+        )
     student, prefix = _student_cfg(model_cfg)
     whole = student is None or (model_cfg.get('teacher') is None and 'peers' not in model_cfg)
     if layout == 'plain':  # an exported student
         if student is None:
             raise CheckpointMismatchError(
                 f'{cfg.filename} is a {model_cfg["type"]} config without a student classifier config, and the '
-                'checkpoint is not one of its training checkpoints; evaluate the training checkpoint instead')
+                'checkpoint is not one of its training checkpoints; evaluate the training checkpoint instead'
+            )
         return student, '', True
     if whole:
         return _without_build_checkpoints(model_cfg), '', False
@@ -133,17 +136,20 @@ def load_strictly(model: nn.Module, state_dict: dict, checkpoint: str, prefix: s
         int: the number of tensors loaded.
     """
     if prefix:
-        state_dict = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+        state_dict = {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
     own = model.state_dict()
     missing = sorted(own.keys() - state_dict.keys())
     unexpected = sorted(state_dict.keys() - own.keys())
-    mis_shaped = [f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(own[k].shape)}'
-                  for k in sorted(own.keys() & state_dict.keys())
-                  if hasattr(state_dict[k], 'shape') and tuple(state_dict[k].shape) != tuple(own[k].shape)]
+    mis_shaped = [
+        f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(own[k].shape)}'
+        for k in sorted(own.keys() & state_dict.keys())
+        if hasattr(state_dict[k], 'shape') and tuple(state_dict[k].shape) != tuple(own[k].shape)
+    ]
     if missing or unexpected or mis_shaped:
         where = f" (keys under '{prefix}')" if prefix else ''
-        lines = [f'checkpoint {checkpoint}{where} does not fit the {type(model).__name__} to evaluate; nothing '
-                 'was scored:']
+        lines = [
+            f'checkpoint {checkpoint}{where} does not fit the {type(model).__name__} to evaluate; nothing was scored:'
+        ]
         for name, keys in (('missing', missing), ('unexpected', unexpected), ('size-mismatched', mis_shaped)):
             if keys:
                 lines.append(f'  {len(keys)} {name} keys: {_preview(keys)}')
@@ -159,8 +165,10 @@ def _export_hint(state: dict, cfg_model: dict) -> str:
     if isinstance(source, str) and source.startswith('peers.') and 'peers' in cfg_model:
         k = int(cfg_model.get('eval_peer', 0))
         if source != f'peers.{k}.':
-            return (f'it was exported from {source[:-1]} but the config evaluates peers.{k} (eval_peer={k}): '
-                    f're-export with --peer {k}, or pass --cfg-options model.eval_peer={source.split(".")[1]}')
+            return (
+                f'it was exported from {source[:-1]} but the config evaluates peers.{k} (eval_peer={k}): '
+                f're-export with --peer {k}, or pass --cfg-options model.eval_peer={source.split(".")[1]}'
+            )
     return ''
 
 
@@ -168,16 +176,20 @@ def _plain_evaluators(cfg: Config) -> None:
     """Drop the distiller-only metrics from the test evaluator of a student evaluated alone."""
     evaluator = cfg.get('test_evaluator')
     metrics = evaluator if isinstance(evaluator, list) else [evaluator]
-    kept = [m for m in metrics if not (isinstance(m, dict) and str(m.get('type', '')).split('.')[-1]
-                                       in DISTILLER_METRICS)]
+    kept = [
+        m for m in metrics if not (isinstance(m, dict) and str(m.get('type', '')).split('.')[-1] in DISTILLER_METRICS)
+    ]
     if len(kept) == len(metrics):
         return
     if not kept:
-        raise ValueError(f'the test_evaluator of {cfg.filename} ({[m.get("type") for m in metrics]}) reads the '
-                         "distiller's own outputs, which the student alone does not give: evaluate the "
-                         'training checkpoint of the distiller instead of an exported student')
-    print_log(f'evaluating the student alone: skipping {[m["type"] for m in metrics if m not in kept]}',
-              logger='current')
+        raise ValueError(
+            f'the test_evaluator of {cfg.filename} ({[m.get("type") for m in metrics]}) reads the '
+            "distiller's own outputs, which the student alone does not give: evaluate the "
+            'training checkpoint of the distiller instead of an exported student'
+        )
+    print_log(
+        f'evaluating the student alone: skipping {[m["type"] for m in metrics if m not in kept]}', logger='current'
+    )
     cfg.test_evaluator = kept
 
 
@@ -190,7 +202,8 @@ def apply_tta(cfg: Config) -> None:
             f'--tta: {cfg.filename} defines no {" and no ".join(lacking)}; add them to the config, e.g. '
             "tta_model = dict(type='mmpretrain.AverageClsScoreTTA') and a tta_pipeline whose last step is "
             "dict(type='TestTimeAug', transforms=[[dict(type='RandomFlip', prob=1.), "
-            "dict(type='RandomFlip', prob=0.)], [dict(type='PackInputs')]])")
+            "dict(type='RandomFlip', prob=0.)], [dict(type='PackInputs')]])"
+        )
     cfg.model = dict(**copy.deepcopy(dict(cfg.tta_model)), module=cfg.model)
     cfg.test_dataloader.dataset.pipeline = copy.deepcopy(cfg.tta_pipeline)
 
@@ -203,6 +216,7 @@ def build_test_runner(cfg: Config, checkpoint: str, tta: bool = False):
     """
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
+
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint} does not exist')
     state = _load_checkpoint(checkpoint, map_location='cpu')
@@ -211,6 +225,7 @@ def build_test_runner(cfg: Config, checkpoint: str, tta: bool = False):
     state_dict = state.get('state_dict', state)
     if cfg.get('student_checkpoint') is not None or cfg.get('student_width') is not None:
         from mmkd.transfer.widths import apply_student_widths
+
         apply_student_widths(cfg, checkpoint=checkpoint)  # widths of the model being evaluated
     distiller_model = model_config(cfg)
     model_cfg, prefix, student_alone = evaluation_model(cfg, state)

@@ -5,6 +5,7 @@ the student's classifier config (when the source checkpoint carries its model co
 ``meta['dataset_meta']`` the classes it was trained on, so it loads with
 ``torch.load(OUT, weights_only=True)``. Nothing stored in the source checkpoint is executed.
 """
+
 import errno
 import os
 import os.path as osp
@@ -36,24 +37,28 @@ def student_prefix(state_dict: dict, peer: Optional[int] = None) -> str:
         return 'student.'
     if any(k.startswith('backbone.') for k in state_dict):
         return ''
-    raise ValueError('the checkpoint holds no student: expected "student.*", "peers.K.*" or '
-                     f'"backbone.*" keys, found e.g. {sorted(state_dict)[:5]}')
+    raise ValueError(
+        'the checkpoint holds no student: expected "student.*", "peers.K.*" or '
+        f'"backbone.*" keys, found e.g. {sorted(state_dict)[:5]}'
+    )
 
 
 def extract_student(state_dict: dict, peer: Optional[int] = None, backbone_only: bool = False) -> OrderedDict:
     """Take the student's ``backbone.*`` (and ``neck.*``, ``head.*``) tensors out of ``state_dict``."""
     prefix = student_prefix(state_dict, peer)
-    parts = ('backbone.', ) if backbone_only else STUDENT_PARTS
+    parts = ('backbone.',) if backbone_only else STUDENT_PARTS
     out = OrderedDict()
     for key, value in state_dict.items():
-        if key.startswith(prefix) and key[len(prefix):].startswith(parts):
-            out[key[len(prefix):]] = value.detach().cpu().clone().contiguous()
+        if key.startswith(prefix) and key[len(prefix) :].startswith(parts):
+            out[key[len(prefix) :]] = value.detach().cpu().clone().contiguous()
     if not any(k.startswith('backbone.') for k in out):
         raise ValueError(f'the student (prefix {prefix!r}) has no backbone.* weights')
     return out
 
 
-def default_peer(state_dict: dict, model_cfg: Optional[dict], ckpt: str = 'the checkpoint') -> Tuple[Optional[int], str]:
+def default_peer(
+    state_dict: dict, model_cfg: Optional[dict], ckpt: str = 'the checkpoint'
+) -> Tuple[Optional[int], str]:
     """``(peer, how it was chosen)``: the peer an online method evaluates (``eval_peer``).
 
     None for a model without peers. Without a readable model config it falls back to peer 0 and
@@ -65,8 +70,10 @@ def default_peer(state_dict: dict, model_cfg: Optional[dict], ckpt: str = 'the c
         peer = model_cfg.get('eval_peer', ONLINE_DEFAULT_PEER)
         if isinstance(peer, int):
             return peer, f'the peer the method evaluates: eval_peer={peer}'
-    warnings.warn(f'{ckpt} carries no readable model config, so the peer the method evaluates (eval_peer) is '
-                  f'unknown: exporting peer {ONLINE_DEFAULT_PEER} (fallback). Pass --peer K to choose.')
+    warnings.warn(
+        f'{ckpt} carries no readable model config, so the peer the method evaluates (eval_peer) is '
+        f'unknown: exporting peer {ONLINE_DEFAULT_PEER} (fallback). Pass --peer K to choose.'
+    )
     return ONLINE_DEFAULT_PEER, f'fallback peer {ONLINE_DEFAULT_PEER}: eval_peer unknown'
 
 
@@ -99,8 +106,7 @@ def check_output(out: str, force: bool = False) -> str:
         IsADirectoryError, FileExistsError, NotADirectoryError, PermissionError.
     """
     if osp.isdir(out):
-        raise IsADirectoryError(f'output {out} is a directory; give a file path such as '
-                                f'{osp.join(out, "student.pth")}')
+        raise IsADirectoryError(f'output {out} is a directory; give a file path such as {osp.join(out, "student.pth")}')
     if osp.lexists(out) and not force:
         raise FileExistsError(f'output {out} already exists; pass --force to replace it, or choose another path')
     out_dir = osp.dirname(osp.abspath(out))
@@ -113,8 +119,11 @@ def check_output(out: str, force: bool = False) -> str:
 
 
 def _not_writable(out: str, out_dir: str, e: OSError) -> PermissionError:
-    return PermissionError(e.errno, f'cannot write {out}: the directory {out_dir} is not writable '
-                           f'({e.strerror}); choose an output path in a writable directory or fix its permissions')
+    return PermissionError(
+        e.errno,
+        f'cannot write {out}: the directory {out_dir} is not writable '
+        f'({e.strerror}); choose an output path in a writable directory or fix its permissions',
+    )
 
 
 def write_checkpoint(obj: dict, out: str, force: bool = False) -> None:
@@ -160,8 +169,9 @@ def _plain_or_note(value, what: str, notes: List[str]):
         return None
 
 
-def export_student(ckpt: str, out: str, peer: Optional[int] = None, backbone_only: bool = False,
-                   force: bool = False) -> dict:
+def export_student(
+    ckpt: str, out: str, peer: Optional[int] = None, backbone_only: bool = False, force: bool = False
+) -> dict:
     """Write the student of ``ckpt`` to ``out``; return the meta written beside the tensors.
 
     Args:
@@ -177,13 +187,15 @@ def export_student(ckpt: str, out: str, peer: Optional[int] = None, backbone_onl
     readable model config).
     """
     from mmkd import __version__
+
     check_output(out, force)
     if '://' not in ckpt and not osp.isfile(ckpt):
         raise FileNotFoundError(f'checkpoint {ckpt} does not exist')
     state = safe_load_checkpoint(ckpt, map_location='cpu')
     if not isinstance(state, dict):
-        raise ValueError(f'{ckpt} holds a {type(state).__name__}, not a checkpoint dict; '
-                         'pass a .pth file written by tools/train.py')
+        raise ValueError(
+            f'{ckpt} holds a {type(state).__name__}, not a checkpoint dict; pass a .pth file written by tools/train.py'
+        )
     state_dict = state.get('state_dict', state)
     src_meta = state.get('meta') if isinstance(state.get('meta'), dict) else {}
     full_cfg, cfg_source = model_cfg_from_meta(src_meta)
@@ -215,8 +227,10 @@ def export_student(ckpt: str, out: str, peer: Optional[int] = None, backbone_onl
         if isinstance(backbone, dict) and isinstance(backbone.get('type'), str):
             meta['backbone_type'] = backbone['type']  # read by mmkd.transfer's load check
     else:
-        notes.append(f'no model_cfg: {ckpt} carries no readable model config (checkpoints written with '
-                     "ModelCfgMetaHook keep it as meta['mmkd_model_cfg']); the tensors are exported alone")
+        notes.append(
+            f'no model_cfg: {ckpt} carries no readable model config (checkpoints written with '
+            "ModelCfgMetaHook keep it as meta['mmkd_model_cfg']); the tensors are exported alone"
+        )
     if isinstance(src_meta.get('dataset_meta'), dict):
         dataset_meta = _plain_or_note(src_meta['dataset_meta'], 'dataset_meta', notes)
         if dataset_meta is not None:

@@ -1,4 +1,5 @@
 """Pooled backbone features of a whole dataset: what SSSD's k-means and the linear probe embed with."""
+
 import copy
 import os.path as osp
 
@@ -8,15 +9,17 @@ from mmengine.dataset import default_collate
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmkd.models.distillers.base import load_frozen_checkpoint
+
 from .export import student_prefix
 from .runner import model_config
 
-LABEL_WRAPPERS = ('PseudoLabelDataset', )  # wrappers that only replace labels: embed what they wrap
+LABEL_WRAPPERS = ('PseudoLabelDataset',)  # wrappers that only replace labels: embed what they wrap
 
 
 def build_eval_dataset(cfg, split: str):
     """``split``'s dataset of ``cfg`` with the test pipeline (no augmentation, one view, true labels)."""
     from mmkd.registry import DATASETS
+
     loader = cfg.get(f'{split}_dataloader')
     if not loader or not loader.get('dataset'):
         raise ValueError(f'{cfg.filename} has no {split}_dataloader.dataset to embed')
@@ -43,6 +46,7 @@ def load_feature_model(cfg, ckpt: str, device: str = 'cpu', with_exits: bool = T
     Returns (model, exits_loaded). The backbone is the model's own, or its ``student``'s.
     """
     from mmkd.registry import MODELS
+
     model = MODELS.build(model_config(cfg))
     if not osp.isfile(ckpt):
         raise FileNotFoundError(f'checkpoint {ckpt} does not exist')
@@ -59,8 +63,16 @@ def load_feature_model(cfg, ckpt: str, device: str = 'cpu', with_exits: bool = T
 
 
 @torch.no_grad()
-def extract_features(model, dataset, batch_size: int = 256, num_workers: int = 0, device: str = 'cpu',
-                     exits: bool = False, desc: str = 'features', progress=True):
+def extract_features(
+    model,
+    dataset,
+    batch_size: int = 256,
+    num_workers: int = 0,
+    device: str = 'cpu',
+    exits: bool = False,
+    desc: str = 'features',
+    progress=True,
+):
     """Pooled features of every image of ``dataset``, in order.
 
     ``progress`` (see :mod:`mmkd.utils.progress`) counts the images embedded; ``False`` is silent.
@@ -69,10 +81,12 @@ def extract_features(model, dataset, batch_size: int = 256, num_workers: int = 0
     backbone's last stage —, (N,) int labels or None when the set has none).
     """
     from mmkd.utils.progress import ProgressReporter
+
     if len(dataset) == 0:
         raise ValueError('the target set is empty: no features to extract')
-    loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
-                                         collate_fn=default_collate)
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers, collate_fn=default_collate
+    )
     root = getattr(model, 'student', model)
     feats, labels = None, []
     with ProgressReporter(len(dataset), desc, 'img', progress) as bar:

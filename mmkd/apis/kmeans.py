@@ -1,4 +1,5 @@
 """k-means pseudo-labels (SSSD stage 2) and how well clusters match labels."""
+
 import contextlib
 import io
 import re
@@ -10,8 +11,15 @@ import numpy as np
 from mmkd.datasets.pseudo_label_dataset import cluster_purity
 
 
-def run_kmeans(feats: np.ndarray, num_clusters: int, seed: int = 0, n_init: int = 3, max_iter: int = 100,
-               batch_size: int = 4096, progress=True):
+def run_kmeans(
+    feats: np.ndarray,
+    num_clusters: int,
+    seed: int = 0,
+    n_init: int = 3,
+    max_iter: int = 100,
+    batch_size: int = 4096,
+    progress=True,
+):
     """scikit-learn ``MiniBatchKMeans`` on ``feats``; returns (fitted estimator, cluster ids).
 
     ``progress`` (see :mod:`mmkd.utils.progress`) reports the ``n_init`` initialisations and the
@@ -22,14 +30,22 @@ def run_kmeans(feats: np.ndarray, num_clusters: int, seed: int = 0, n_init: int 
     from sklearn.cluster import MiniBatchKMeans
 
     from mmkd.utils.progress import progress_mode
+
     n = len(feats)
     if n == 0:
         raise ValueError('the feature set is empty: nothing to cluster')
     if not 1 <= num_clusters <= n:
-        raise ValueError(f'--num-clusters {num_clusters} must be between 1 and the {n} samples of the target set: '
-                         f'lower num_clusters to at most {n}, or cluster a larger split')
-    km = MiniBatchKMeans(n_clusters=num_clusters, random_state=seed, n_init=n_init, max_iter=max_iter,
-                         batch_size=min(n, max(batch_size, 3 * num_clusters)))
+        raise ValueError(
+            f'--num-clusters {num_clusters} must be between 1 and the {n} samples of the target set: '
+            f'lower num_clusters to at most {n}, or cluster a larger split'
+        )
+    km = MiniBatchKMeans(
+        n_clusters=num_clusters,
+        random_state=seed,
+        n_init=n_init,
+        max_iter=max_iter,
+        batch_size=min(n, max(batch_size, 3 * num_clusters)),
+    )
     if progress_mode(progress) == 'off':
         clusters = km.fit_predict(feats)
     else:
@@ -51,6 +67,7 @@ class _KMeansProgress(io.TextIOBase):
 
     Lines it does not recognise go on to the real stdout unchanged.
     """
+
     INIT = re.compile(r'^Init (\d+)/(\d+) with method')
     STEP = re.compile(r'^Minibatch step (\d+)/(\d+):')
     CONVERGED = re.compile(r'^Converged \((.*)\) at step (\d+)/(\d+)')
@@ -75,6 +92,7 @@ class _KMeansProgress(io.TextIOBase):
 
     def _reporter(self, total: int, desc: str, unit: str):
         from mmkd.utils.progress import ProgressReporter
+
         return ProgressReporter(total, desc, unit, self.progress)
 
     def _line(self, line: str) -> None:
@@ -116,9 +134,13 @@ def warn_empty_clusters(clusters: np.ndarray, num_clusters: int) -> int:
     """Warn, with the count, when some of the ``num_clusters`` ids are given to no sample; return the count."""
     empty = int(num_clusters - len(np.unique(clusters)))
     if empty:
-        warnings.warn(f'{empty} of the num_clusters={num_clusters} clusters are empty ({len(clusters)} samples): '
-                      'those pseudo-classes have no training image; lower --num-clusters (a few samples per '
-                      'cluster at least) or cluster a larger split', UserWarning, stacklevel=2)
+        warnings.warn(
+            f'{empty} of the num_clusters={num_clusters} clusters are empty ({len(clusters)} samples): '
+            'those pseudo-classes have no training image; lower --num-clusters (a few samples per '
+            'cluster at least) or cluster a larger split',
+            UserWarning,
+            stacklevel=2,
+        )
     return empty
 
 
@@ -126,11 +148,17 @@ def cluster_report(clusters: np.ndarray, num_clusters: int, labels=None) -> dict
     """Cluster-size statistics, and NMI / purity against ``labels`` when given."""
     sizes = np.bincount(clusters, minlength=num_clusters)
     used = sizes[sizes > 0]
-    report = dict(num_samples=int(len(clusters)), empty_clusters=int((sizes == 0).sum()),
-                  cluster_size_min=int(used.min()), cluster_size_median=float(np.median(used)),
-                  cluster_size_max=int(used.max()), cluster_size_mean=float(used.mean()))
+    report = dict(
+        num_samples=int(len(clusters)),
+        empty_clusters=int((sizes == 0).sum()),
+        cluster_size_min=int(used.min()),
+        cluster_size_median=float(np.median(used)),
+        cluster_size_max=int(used.max()),
+        cluster_size_mean=float(used.mean()),
+    )
     if labels is not None:
         from sklearn.metrics import normalized_mutual_info_score
+
         report['nmi'] = float(normalized_mutual_info_score(labels, clusters))
         report['purity'] = cluster_purity(clusters, labels)
     return report

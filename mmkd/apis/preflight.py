@@ -4,6 +4,7 @@ The run goes through the config's own runner, loops, hooks, data pipelines and e
 pipeline or config fails in seconds with the error the full run would give after its first epoch. It writes
 into a temporary work_dir that is removed afterwards and saves no checkpoint.
 """
+
 import copy
 import os
 import shutil
@@ -27,6 +28,7 @@ def build_runner(cfg: Config) -> Runner:
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     from mmengine.registry import RUNNERS
+
     return RUNNERS.build(cfg)
 
 
@@ -76,8 +78,9 @@ class _StageHook(Hook):
         self.stage = 'training step'
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        self.losses = {k: float(v.detach() if hasattr(v, 'detach') else v)
-                       for k, v in (outputs or {}).items() if 'loss' in k}
+        self.losses = {
+            k: float(v.detach() if hasattr(v, 'detach') else v) for k, v in (outputs or {}).items() if 'loss' in k
+        }
         self.stage = 'after the training step (after_train_iter / after_train_epoch hooks)'
         # both mmengine loops still validate after this step (val_interval=1); the loop then ends
         runner.train_loop.stop_training = True
@@ -97,6 +100,7 @@ def _release_instances(name: str) -> None:
     """Drop the dry run's logger, message hub, visualizer and scope, closing its log file."""
     from mmengine import DefaultScope, MessageHub, MMLogger
     from mmengine.visualization import Visualizer
+
     logger = MMLogger._instance_dict.pop(name, None)
     if logger is not None:
         for handler in list(logger.handlers):
@@ -109,6 +113,7 @@ def _release_instances(name: str) -> None:
         yield cls
         for sub in cls.__subclasses__():
             yield from subclasses(sub)
+
     for cls in subclasses(Visualizer):
         cls._instance_dict.pop(name, None)
 
@@ -129,8 +134,9 @@ def dry_run(cfg: Config, log=print) -> dict:
     """
     work_dir = tempfile.mkdtemp(prefix='mmkd-dry-run-')
     dry_cfg = dry_run_config(cfg, work_dir)
-    validates = bool(dry_cfg.get('val_cfg') is not None and dry_cfg.get('val_dataloader')
-                     and dry_cfg.get('val_evaluator'))
+    validates = bool(
+        dry_cfg.get('val_cfg') is not None and dry_cfg.get('val_dataloader') and dry_cfg.get('val_evaluator')
+    )
     stage = _StageHook()
     stage.stage = 'building the runner (model, hooks, optimizer settings)'
     runner = None
@@ -149,8 +155,10 @@ def dry_run(cfg: Config, log=print) -> dict:
         if stage.losses is None:
             raise RuntimeError(f'dry run: the training loop ran no step (train_cfg={dict(dry_cfg.train_cfg)})')
         if validates and stage.metrics is None:
-            raise RuntimeError('dry run: validation is configured but the training loop ran no validation '
-                               f'after its first iteration (train_cfg={dict(dry_cfg.train_cfg)})')
+            raise RuntimeError(
+                'dry run: validation is configured but the training loop ran no validation '
+                f'after its first iteration (train_cfg={dict(dry_cfg.train_cfg)})'
+            )
     except Exception:
         print(f'dry run: {stage.stage} failed', file=sys.stderr, flush=True)
         raise
@@ -160,6 +168,5 @@ def dry_run(cfg: Config, log=print) -> dict:
         shutil.rmtree(work_dir, ignore_errors=True)
     n = DRY_RUN_SAMPLES * int(os.environ.get('WORLD_SIZE', 1))
     val = f'validation step: {_format(stage.metrics)}' if validates else 'no validation configured'
-    log(f'dry run passed in {time.time() - start:.1f} s on {n} samples: training step: '
-        f'{_format(stage.losses)}; {val}')
+    log(f'dry run passed in {time.time() - start:.1f} s on {n} samples: training step: {_format(stage.losses)}; {val}')
     return dict(losses=stage.losses, metrics=stage.metrics)

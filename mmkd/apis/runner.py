@@ -1,4 +1,5 @@
 """Config handling shared by the tools (train, test, benchmark, feature extraction)."""
+
 import os.path as osp
 from typing import Optional
 
@@ -21,6 +22,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     check_config(cfg, cfg_options)
     if cfg.get('student_checkpoint') is not None or cfg.get('student_width') is not None:
         from mmkd.transfer.widths import apply_student_widths  # transfer configs only: imports mmdet / mmseg
+
         apply_student_widths(cfg)
     return cfg
 
@@ -29,14 +31,17 @@ def check_config(cfg: Config, cfg_options: Optional[dict] = None) -> None:
     """Start-up checks: no unknown top-level key, image-folder splits with the same classes."""
     from mmkd.datasets.checks import check_class_folders
     from mmkd.utils.config_check import check_top_level_keys
+
     check_top_level_keys(cfg, cfg_options)
     check_class_folders(cfg)
 
 
 def model_config(cfg: Config) -> dict:
     """``cfg.model`` as a plain dict, with the config's top-level ``data_preprocessor`` as default."""
+
     def plain(value):
         return value.to_dict() if hasattr(value, 'to_dict') else dict(value)
+
     model_cfg = plain(cfg.model)
     if cfg.get('data_preprocessor') is not None:
         model_cfg.setdefault('data_preprocessor', plain(cfg.data_preprocessor))
@@ -61,6 +66,7 @@ def _cpu_backend(cfg: Config) -> None:
     """
     import torch
     import torch.distributed as dist
+
     if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
         return
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
@@ -92,6 +98,7 @@ def prepare_train_cfg(cfg: Config, args) -> Config:
         cfg.resume, cfg.load_from = True, args.resume
     if cfg.get('resume') and not cfg.get('load_from'):  # mmengine auto-resumes from work_dir/last_checkpoint
         from mmkd.utils.checkpoint import check_last_checkpoint
+
         check_last_checkpoint(cfg.work_dir)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None

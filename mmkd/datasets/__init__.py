@@ -3,15 +3,38 @@ from .composed_detection import compose_detection_split
 from .idx_dataset import FashionMNISTIDX, read_idx, write_idx
 from .image_folder import ImageFolderDataset
 from .label_subsets import FewShotDataset, NoisyLabelDataset, stratified_indices, symmetric_noise
-from .pseudo_label_dataset import (PseudoLabelDataset, cluster_majority_accuracy, cluster_purity, load_pseudo_labels,
-                                   majority_mapping, write_pseudo_labels)
+from .pseudo_label_dataset import (
+    PseudoLabelDataset,
+    cluster_majority_accuracy,
+    cluster_purity,
+    load_pseudo_labels,
+    majority_mapping,
+    write_pseudo_labels,
+)
 from .transforms import GrayToRGB, LoadImageFromFile, UnreadableImageError
 from .unreadable import SkipUnreadableImages
 
 __all__ = [
-    'compose_detection_split',     'FashionMNISTIDX', 'read_idx', 'write_idx', 'GrayToRGB', 'FewShotDataset', 'NoisyLabelDataset',
-    'stratified_indices', 'symmetric_noise', 'PseudoLabelDataset', 'cluster_majority_accuracy', 'cluster_purity',
-    'load_pseudo_labels', 'majority_mapping', 'write_pseudo_labels', 'ClassFolderMismatchError',
-    'EmptyClassFolderError', 'check_class_folders', 'LoadImageFromFile', 'UnreadableImageError', 'SkipUnreadableImages',
-    'ImageFolderDataset'
+    'compose_detection_split',
+    'FashionMNISTIDX',
+    'read_idx',
+    'write_idx',
+    'GrayToRGB',
+    'FewShotDataset',
+    'NoisyLabelDataset',
+    'stratified_indices',
+    'symmetric_noise',
+    'PseudoLabelDataset',
+    'cluster_majority_accuracy',
+    'cluster_purity',
+    'load_pseudo_labels',
+    'majority_mapping',
+    'write_pseudo_labels',
+    'ClassFolderMismatchError',
+    'EmptyClassFolderError',
+    'check_class_folders',
+    'LoadImageFromFile',
+    'UnreadableImageError',
+    'SkipUnreadableImages',
+    'ImageFolderDataset',
 ]

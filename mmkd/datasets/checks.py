@@ -5,6 +5,7 @@ A class folder missing from one split (e.g. an empty folder that was not copied)
 later label of that split without any error; a class folder without images in every split is a
 class the model can never learn. Both are refused here before anything is built.
 """
+
 import inspect
 import os
 import os.path as osp
@@ -26,6 +27,7 @@ def _is_folder_dataset(dataset_type) -> bool:
     from mmpretrain.datasets import CustomDataset
 
     from mmkd.registry import DATASETS
+
     cls = DATASETS.get(dataset_type) if isinstance(dataset_type, str) else dataset_type
     return cls is CustomDataset
 
@@ -65,6 +67,7 @@ def _has_image(folder: str, extensions: Tuple[str, ...]) -> bool:
 
 def _extensions(dataset: dict) -> Tuple[str, ...]:
     from mmpretrain.datasets import CustomDataset
+
     default = inspect.signature(CustomDataset.__init__).parameters['extensions'].default
     return tuple(e.lower() for e in dataset.get('extensions', default))
 
@@ -72,6 +75,7 @@ def _extensions(dataset: dict) -> Tuple[str, ...]:
 def folder_splits(cfg) -> Dict[str, Tuple[List[str], Tuple[str, ...]]]:
     """``{folder: (class folders, extensions)}`` of the config's local image-folder datasets, train first."""
     from mmpretrain.datasets.custom import find_folders
+
     found = {}
     for split in SPLITS:
         loader = cfg.get(f'{split}_dataloader')
@@ -103,14 +107,18 @@ def check_class_folders(cfg) -> None:
     if lines:
         raise ClassFolderMismatchError(
             f'config {cfg.filename}: image-folder splits have different class folders, so their labels would '
-            f'not match (mmpretrain numbers classes by the sorted folder names of each split):\n' +
-            '\n'.join(lines) + '\nMake the folder trees agree: create the missing class folders (an empty folder '
+            f'not match (mmpretrain numbers classes by the sorted folder names of each split):\n'
+            + '\n'.join(lines)
+            + '\nMake the folder trees agree: create the missing class folders (an empty folder '
             'keeps the numbering where a split has no image of that class) or remove the extra ones; or give '
-            'every split an ann_file with explicit labels. Passing classes=[...] does not renumber a folder scan.')
-    empty = [c for c in ref_classes
-             if not any(_has_image(osp.join(folder, c), ext) for folder, (_, ext) in splits.items())]
+            'every split an ann_file with explicit labels. Passing classes=[...] does not renumber a folder scan.'
+        )
+    empty = [
+        c for c in ref_classes if not any(_has_image(osp.join(folder, c), ext) for folder, (_, ext) in splits.items())
+    ]
     if empty:
         raise EmptyClassFolderError(
             f'config {cfg.filename}: class folder(s) {empty} hold no image (extensions '
             f'{sorted(next(iter(splits.values()))[1])}) in any of {list(splits)}: the model would have classes '
-            'it can never learn. Add the images, or delete these folders from every split.')
+            'it can never learn. Add the images, or delete these folders from every split.'
+        )

@@ -4,6 +4,7 @@ canvases), written in the COCO layout so mmdet's ``CocoDataset`` and ``CocoMetri
 The set is *composed*, not collected: it exercises the transfer path (a distilled backbone inside
 Faster R-CNN) on this machine, and its mAP says nothing about natural-image detection.
 """
+
 import json
 import os
 import os.path as osp
@@ -27,9 +28,19 @@ def _place(rng, canvas: int, sizes: Sequence[int], tries: int = 50) -> List[Tupl
     return boxes
 
 
-def compose_detection_split(images: np.ndarray, labels: np.ndarray, classes: Sequence[str], out_dir: str,
-                            split: str, num_images: int, canvas: int = 128, objects: Tuple[int, int] = (1, 3),
-                            size_range: Tuple[int, int] = (28, 56), seed: int = 0, progress=True) -> str:
+def compose_detection_split(
+    images: np.ndarray,
+    labels: np.ndarray,
+    classes: Sequence[str],
+    out_dir: str,
+    split: str,
+    num_images: int,
+    canvas: int = 128,
+    objects: Tuple[int, int] = (1, 3),
+    size_range: Tuple[int, int] = (28, 56),
+    seed: int = 0,
+    progress=True,
+) -> str:
     """Paste random objects from ``images`` onto noisy canvases; write ``<split>/`` images and a COCO json.
 
     Args:
@@ -47,8 +58,10 @@ def compose_detection_split(images: np.ndarray, labels: np.ndarray, classes: Seq
         str: the annotation file path.
     """
     if len(images) == 0 or len(images) != len(labels):
-        raise ValueError(f'compose_detection_split: need matching, non-empty images/labels, got '
-                         f'{len(images)} images and {len(labels)} labels')
+        raise ValueError(
+            f'compose_detection_split: need matching, non-empty images/labels, got '
+            f'{len(images)} images and {len(labels)} labels'
+        )
     rng = np.random.default_rng(seed)
     os.makedirs(osp.join(out_dir, split), exist_ok=True)
     os.makedirs(osp.join(out_dir, 'annotations'), exist_ok=True)
@@ -61,14 +74,21 @@ def compose_detection_split(images: np.ndarray, labels: np.ndarray, classes: Seq
             for x, y, size in _place(rng, canvas, sizes):
                 k = int(rng.integers(len(images)))
                 obj = cv2.resize(images[k], (size, size), interpolation=cv2.INTER_LINEAR)
-                img[y:y + size, x:x + size] = np.maximum(img[y:y + size, x:x + size], obj)
+                img[y : y + size, x : x + size] = np.maximum(img[y : y + size, x : x + size], obj)
                 ys, xs = np.nonzero(obj > 20)  # tight box around the object's visible pixels
                 if len(xs) == 0:
                     continue
                 x0, y0, x1, y1 = x + xs.min(), y + ys.min(), x + xs.max() + 1, y + ys.max() + 1
-                coco['annotations'].append(dict(id=ann_id, image_id=img_id, category_id=int(labels[k]) + 1,
-                                                bbox=[float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
-                                                area=float((x1 - x0) * (y1 - y0)), iscrowd=0))
+                coco['annotations'].append(
+                    dict(
+                        id=ann_id,
+                        image_id=img_id,
+                        category_id=int(labels[k]) + 1,
+                        bbox=[float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
+                        area=float((x1 - x0) * (y1 - y0)),
+                        iscrowd=0,
+                    )
+                )
                 ann_id += 1
             name = f'{img_id:06d}.png'
             cv2.imwrite(osp.join(out_dir, split, name), cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))

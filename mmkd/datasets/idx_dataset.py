@@ -17,12 +17,13 @@ def read_idx(path: str) -> np.ndarray:
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise ValueError(f'{path} is not an unsigned-byte IDX file (bad magic number)')
     ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndim))
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], 'big') for i in range(ndim))
     offset = 4 + 4 * ndim
     expected = int(np.prod(shape))
     if len(data) - offset != expected:
-        raise ValueError(f'{path}: header says shape {shape} ({expected} bytes) but the file holds '
-                         f'{len(data) - offset} bytes')
+        raise ValueError(
+            f'{path}: header says shape {shape} ({expected} bytes) but the file holds {len(data) - offset} bytes'
+        )
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
 
 
@@ -57,8 +58,10 @@ class FashionMNISTIDX(BaseDataset):
         if split not in self.PREFIX:
             raise ValueError(f'FashionMNISTIDX: split must be "train" or "test", got {split!r}')
         if num_samples is not None and (not isinstance(num_samples, int) or num_samples < 1):
-            raise ValueError(f'FashionMNISTIDX: num_samples={num_samples!r} keeps no image; set it to a positive '
-                             'number, or to None for the whole split')
+            raise ValueError(
+                f'FashionMNISTIDX: num_samples={num_samples!r} keeps no image; set it to a positive '
+                'number, or to None for the whole split'
+            )
         self.split = split
         self.num_samples = num_samples
         kwargs.setdefault('test_mode', split == 'test')
@@ -69,9 +72,11 @@ class FashionMNISTIDX(BaseDataset):
             path = osp.join(self.data_root, name)
             if osp.isfile(path):
                 return path
-        raise FileNotFoundError(f'FashionMNISTIDX: {stem}[.gz] not found in {self.data_root!r} '
-                                '(install the Debian package dataset-fashion-mnist, or point data_root '
-                                'at a directory holding the IDX files)')
+        raise FileNotFoundError(
+            f'FashionMNISTIDX: {stem}[.gz] not found in {self.data_root!r} '
+            '(install the Debian package dataset-fashion-mnist, or point data_root '
+            'at a directory holding the IDX files)'
+        )
 
     def load_data_list(self) -> List[dict]:
         prefix = self.PREFIX[self.split]
@@ -80,5 +85,5 @@ class FashionMNISTIDX(BaseDataset):
         if len(imgs) != len(labels):
             raise ValueError(f'FashionMNISTIDX: {len(imgs)} images but {len(labels)} labels in {self.data_root}')
         if self.num_samples is not None:
-            imgs, labels = imgs[:self.num_samples], labels[:self.num_samples]
+            imgs, labels = imgs[: self.num_samples], labels[: self.num_samples]
         return [dict(img=img, gt_label=int(label)) for img, label in zip(imgs, labels)]

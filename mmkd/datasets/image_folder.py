@@ -1,4 +1,5 @@
 """An image-folder data set (``<data_root>/<split>/<class>/*.png``) that knows its number of classes."""
+
 import os.path as osp
 from typing import Optional
 
@@ -25,10 +26,14 @@ class ImageFolderDataset(CustomDataset):
         root, prefix = kwargs.get('data_root', ''), kwargs.get('data_prefix', '')
         if fallback_prefix and isinstance(prefix, str) and not osp.isdir(osp.join(root, prefix)):
             if not osp.isdir(osp.join(root, fallback_prefix)):
-                raise FileNotFoundError(f'neither {osp.join(root, prefix)} nor {osp.join(root, fallback_prefix)} '
-                                        'exists: set data_root to the folder that holds train/ and val/')
-            print_log(f'{osp.join(root, prefix)} does not exist: reading {osp.join(root, fallback_prefix)} instead',
-                      logger='current')
+                raise FileNotFoundError(
+                    f'neither {osp.join(root, prefix)} nor {osp.join(root, fallback_prefix)} '
+                    'exists: set data_root to the folder that holds train/ and val/'
+                )
+            print_log(
+                f'{osp.join(root, prefix)} does not exist: reading {osp.join(root, fallback_prefix)} instead',
+                logger='current',
+            )
             kwargs['data_prefix'] = fallback_prefix
         self.expected_classes = num_classes
         super().__init__(**kwargs)
@@ -37,7 +42,9 @@ class ImageFolderDataset(CustomDataset):
         data_list = super().load_data_list()
         found = self._metainfo.get('classes') or ()
         if self.expected_classes is not None and len(found) != self.expected_classes:
-            raise ValueError(f'{self.img_prefix} holds {len(found)} class folders {list(found)[:10]} but num_classes '
-                             f'is {self.expected_classes}: set num_classes = {len(found)} in the config (or '
-                             '--cfg-options num_classes=...), or fix the folders')
+            raise ValueError(
+                f'{self.img_prefix} holds {len(found)} class folders {list(found)[:10]} but num_classes '
+                f'is {self.expected_classes}: set num_classes = {len(found)} in the config (or '
+                '--cfg-options num_classes=...), or fix the folders'
+            )
         return data_list

@@ -1,4 +1,5 @@
 """Label-budget wrappers reused by every method: few-shot subsets and symmetric label noise."""
+
 import copy
 from typing import Union
 
@@ -11,8 +12,10 @@ def _build(dataset: Union[dict, object]):
     ds = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
     ds.full_init()
     if len(ds) == 0:
-        raise ValueError(f'the dataset to subset or relabel ({type(ds).__name__}) has no samples: check its '
-                         'data_root / data_prefix / ann_file (and num_samples, where it has one)')
+        raise ValueError(
+            f'the dataset to subset or relabel ({type(ds).__name__}) has no samples: check its '
+            'data_root / data_prefix / ann_file (and num_samples, where it has one)'
+        )
     return ds
 
 
@@ -23,6 +26,7 @@ def _labels(ds) -> np.ndarray:
 def stratified_indices(labels: np.ndarray, ratio: float, seed: int = 0) -> np.ndarray:
     """Indices of a class-stratified ``ratio`` of ``labels`` (sklearn's StratifiedShuffleSplit, as HSSAKD)."""
     from sklearn.model_selection import StratifiedShuffleSplit
+
     if not 0 < ratio <= 1:
         raise ValueError(f'few-shot ratio must be in (0, 1], got {ratio}')
     if ratio == 1:

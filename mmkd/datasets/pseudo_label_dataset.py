@@ -7,6 +7,7 @@ The annotation is an mmengine-style JSON file::
                   "cluster_to_class": [...]},            # only when the target set had labels
      "data_list": [{"sample_idx": 0, "gt_label": 17}, ...]}   # one entry per sample, in order
 """
+
 import copy
 import json
 import os
@@ -17,11 +18,11 @@ from typing import Optional, Sequence, Tuple, Union
 import numpy as np
 
 from mmkd.registry import DATASETS
+
 from .label_subsets import RelabelledDataset
 
 
-def write_pseudo_labels(path: str, labels: Sequence[int], num_clusters: int,
-                        metainfo: Optional[dict] = None) -> None:
+def write_pseudo_labels(path: str, labels: Sequence[int], num_clusters: int, metainfo: Optional[dict] = None) -> None:
     """Write ``labels`` (one cluster id per sample, in dataset order) to ``path`` atomically."""
     labels = np.asarray(labels, dtype=np.int64)
     if labels.ndim != 1 or len(labels) == 0:
@@ -29,8 +30,9 @@ def write_pseudo_labels(path: str, labels: Sequence[int], num_clusters: int,
     if labels.min() < 0 or labels.max() >= num_clusters:
         raise ValueError(f'pseudo-labels must lie in [0, {num_clusters}), got [{labels.min()}, {labels.max()}]')
     meta = dict(metainfo or {})
-    meta.update(classes=[str(i) for i in range(num_clusters)], num_clusters=int(num_clusters),
-                num_samples=int(len(labels)))
+    meta.update(
+        classes=[str(i) for i in range(num_clusters)], num_clusters=int(num_clusters), num_samples=int(len(labels))
+    )
     ann = dict(metainfo=meta, data_list=[dict(sample_idx=i, gt_label=int(c)) for i, c in enumerate(labels)])
     out_dir = osp.dirname(osp.abspath(path))
     os.makedirs(out_dir, exist_ok=True)
@@ -47,8 +49,10 @@ def write_pseudo_labels(path: str, labels: Sequence[int], num_clusters: int,
 def load_pseudo_labels(path: str) -> Tuple[np.ndarray, dict]:
     """Read an annotation written by :func:`write_pseudo_labels`; return (labels, metainfo)."""
     if not osp.isfile(path):
-        raise FileNotFoundError(f'pseudo-label file {path} does not exist; write it first with '
-                                'tools/kmeans_pseudo_labels.py CONFIG CKPT --num-clusters K --out PATH')
+        raise FileNotFoundError(
+            f'pseudo-label file {path} does not exist; write it first with '
+            'tools/kmeans_pseudo_labels.py CONFIG CKPT --num-clusters K --out PATH'
+        )
     try:
         with open(path) as f:
             ann = json.load(f)
@@ -59,17 +63,21 @@ def load_pseudo_labels(path: str) -> Tuple[np.ndarray, dict]:
     meta, data_list = ann['metainfo'], ann['data_list']
     num_clusters = meta.get('num_clusters')
     if not isinstance(num_clusters, int) or num_clusters < 1:
-        raise ValueError(f'pseudo-label file {path}: metainfo.num_clusters must be a positive int, '
-                         f'got {num_clusters!r}')
+        raise ValueError(
+            f'pseudo-label file {path}: metainfo.num_clusters must be a positive int, got {num_clusters!r}'
+        )
     labels = np.empty(len(data_list), dtype=np.int64)
     for i, item in enumerate(data_list):
         if item.get('sample_idx', i) != i:
-            raise ValueError(f'pseudo-label file {path}: data_list[{i}] has sample_idx '
-                             f'{item.get("sample_idx")}, expected {i} (entries must follow dataset order)')
+            raise ValueError(
+                f'pseudo-label file {path}: data_list[{i}] has sample_idx '
+                f'{item.get("sample_idx")}, expected {i} (entries must follow dataset order)'
+            )
         labels[i] = item['gt_label']
     if len(labels) and (labels.min() < 0 or labels.max() >= num_clusters):
-        raise ValueError(f'pseudo-label file {path}: labels span [{labels.min()}, {labels.max()}] '
-                         f'but num_clusters is {num_clusters}')
+        raise ValueError(
+            f'pseudo-label file {path}: labels span [{labels.min()}, {labels.max()}] but num_clusters is {num_clusters}'
+        )
     return labels, meta
 
 
@@ -94,14 +102,18 @@ class PseudoLabelDataset(RelabelledDataset):
         self.ann_file = ann_file
         self.labels, ann_meta = load_pseudo_labels(ann_file)
         if len(self.labels) != len(self.dataset):
-            raise ValueError(f'PseudoLabelDataset: {ann_file} holds {len(self.labels)} labels but the dataset '
-                             f'has {len(self.dataset)} samples; write the annotation from the same target '
-                             'set (same split, same num_samples) that is trained on')
+            raise ValueError(
+                f'PseudoLabelDataset: {ann_file} holds {len(self.labels)} labels but the dataset '
+                f'has {len(self.dataset)} samples; write the annotation from the same target '
+                'set (same split, same num_samples) that is trained on'
+            )
         self.num_clusters = ann_meta['num_clusters']
         if num_clusters is not None and num_clusters != self.num_clusters:
-            raise ValueError(f'PseudoLabelDataset: {ann_file} holds K={self.num_clusters} clusters but the config sets '
-                             f'num_clusters={num_clusters}: write the annotation with --num-clusters {num_clusters}, '
-                             f'or set num_clusters = {self.num_clusters}')
+            raise ValueError(
+                f'PseudoLabelDataset: {ann_file} holds K={self.num_clusters} clusters but the config sets '
+                f'num_clusters={num_clusters}: write the annotation with --num-clusters {num_clusters}, '
+                f'or set num_clusters = {self.num_clusters}'
+            )
         self.metainfo = copy.deepcopy(getattr(self.dataset, 'metainfo', {}))
         self.metainfo['classes'] = tuple(str(i) for i in range(self.num_clusters))
         self.metainfo['pseudo_label_file'] = ann_file
@@ -119,8 +131,7 @@ def majority_mapping(clusters: np.ndarray, labels: np.ndarray, num_clusters: int
     return mapping
 
 
-def cluster_majority_accuracy(clusters: np.ndarray, labels: np.ndarray,
-                              mapping: Optional[np.ndarray] = None) -> float:
+def cluster_majority_accuracy(clusters: np.ndarray, labels: np.ndarray, mapping: Optional[np.ndarray] = None) -> float:
     """Accuracy (in [0, 1]) of predicting each sample's class as its cluster's majority class.
 
     ``mapping`` (cluster -> class, e.g. fitted on the training set by :func:`majority_mapping`)

@@ -63,10 +63,12 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
                     "skip such files: dict(type='LoadImageFromFile', skip_unreadable=True) in the train "
                     "pipeline draws another image instead, and wrapping the dataset in "
                     "dict(type='SkipUnreadableImages', dataset=...) drops them when it is built "
-                    '(also for val / test)') from e
+                    '(also for val / test)'
+                ) from e
             self.num_skipped += 1
             if self.num_skipped <= self.log_first or self.num_skipped % 100 == 0:
                 MMLogger.get_current_instance().warning(
                     f'skip_unreadable: skipped {filename} ({type(e).__name__}: {e}); '
-                    f'{self.num_skipped} unreadable image(s) skipped so far by this worker')
+                    f'{self.num_skipped} unreadable image(s) skipped so far by this worker'
+                )
             return None

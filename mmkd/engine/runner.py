@@ -4,9 +4,11 @@ Configs select it with ``runner_type = 'MMKDRunner'`` (set in ``configs/_base_/d
 so every launcher that builds ``RUNNERS.build(cfg)`` when ``runner_type`` is set (mmkd's, mim's and
 mmpretrain's ``tools/train.py``) derives the config's values from its facts the same way.
 """
+
 from mmengine.runner import Runner
 
 from mmkd.registry import RUNNERS
+
 from .hooks.log_interval import AdaptiveLogIntervalHook
 
 
@@ -26,4 +28,5 @@ class MMKDRunner(Runner):
     def from_cfg(cls, cfg) -> 'MMKDRunner':
         """Build the runner from ``finalize_config(cfg)``."""
         from mmkd.apis.config import finalize_config
+
         return super().from_cfg(finalize_config(cfg))

@@ -5,14 +5,14 @@ Importing this package registers :class:`BackboneLoadCheckHook` in mmkd's, mmdet
 ``default_scope='mmdet'`` and ``'mmseg'`` alike (transfer configs import it with
 ``custom_imports=dict(imports=['mmkd.transfer'])``).
 """
+
 import importlib
 
 from mmkd.registry import HOOKS
-from .checks import (BackboneCheckpointError, BackboneLoadCheckHook, check_backbone_checkpoint,
-                     pretrained_init_cfg)
 
-__all__ = ['BackboneCheckpointError', 'BackboneLoadCheckHook', 'check_backbone_checkpoint',
-           'pretrained_init_cfg']
+from .checks import BackboneCheckpointError, BackboneLoadCheckHook, check_backbone_checkpoint, pretrained_init_cfg
+
+__all__ = ['BackboneCheckpointError', 'BackboneLoadCheckHook', 'check_backbone_checkpoint', 'pretrained_init_cfg']
 
 
 def _register_hook() -> None:

@@ -6,6 +6,7 @@ keeps its random init. :func:`check_backbone_checkpoint` refuses such a checkpoi
 says what to do, and :class:`BackboneLoadCheckHook` runs it at the start of ``runner.train()``, before
 the weights are initialised.
 """
+
 import os.path as osp
 import re
 from typing import Dict, Optional, Sequence, Tuple
@@ -17,21 +18,33 @@ from mmengine.runner import BaseLoop
 
 from mmkd.utils.checkpoint import safe_load_checkpoint
 
-__all__ = ['BackboneCheckpointError', 'check_backbone_checkpoint', 'pretrained_init_cfg',
-           'BackboneLoadCheckHook']
+__all__ = ['BackboneCheckpointError', 'check_backbone_checkpoint', 'pretrained_init_cfg', 'BackboneLoadCheckHook']
 
 DISTILLER_PREFIXES = ('student.', 'peers.', 'teacher.')
 # Backbones of the CIFAR KD zoo (mmkd/models/backbones) and mmpretrain's ResNet_CIFAR.
-CIFAR_BACKBONES = ('CIFARResNet', 'WideResNet', 'CIFARVGG', 'CIFARMobileNetV2', 'CIFARShuffleNetV1',
-                   'CIFARShuffleNetV2', 'ResNet_CIFAR')
-CIFAR_HINT = ('CIFAR backbones are not transferable to detection/segmentation: they are built for 32x32 '
-              'inputs (3x3 stem, no max-pool, 3 stages for most) and do not match the ImageNet-style ResNet '
-              'that mmdet/mmseg build. Distil an ImageNet-style student (mmpretrain ResNet, 7x7 stem) and '
-              'export that one.')
+CIFAR_BACKBONES = (
+    'CIFARResNet',
+    'WideResNet',
+    'CIFARVGG',
+    'CIFARMobileNetV2',
+    'CIFARShuffleNetV1',
+    'CIFARShuffleNetV2',
+    'ResNet_CIFAR',
+)
+CIFAR_HINT = (
+    'CIFAR backbones are not transferable to detection/segmentation: they are built for 32x32 '
+    'inputs (3x3 stem, no max-pool, 3 stages for most) and do not match the ImageNet-style ResNet '
+    'that mmdet/mmseg build. Distil an ImageNet-style student (mmpretrain ResNet, 7x7 stem) and '
+    'export that one.'
+)
 # (block type, blocks per stage) -> ResNet depth, as in mmpretrain / mmdet / mmseg arch_settings.
-RESNET_DEPTHS = {('BasicBlock', (2, 2, 2, 2)): 18, ('BasicBlock', (3, 4, 6, 3)): 34,
-                 ('Bottleneck', (3, 4, 6, 3)): 50, ('Bottleneck', (3, 4, 23, 3)): 101,
-                 ('Bottleneck', (3, 8, 36, 3)): 152}
+RESNET_DEPTHS = {
+    ('BasicBlock', (2, 2, 2, 2)): 18,
+    ('BasicBlock', (3, 4, 6, 3)): 34,
+    ('Bottleneck', (3, 4, 6, 3)): 50,
+    ('Bottleneck', (3, 4, 23, 3)): 101,
+    ('Bottleneck', (3, 8, 36, 3)): 152,
+}
 
 
 class BackboneCheckpointError(ValueError):
@@ -41,7 +54,7 @@ class BackboneCheckpointError(ValueError):
 def pretrained_init_cfg(backbone: nn.Module) -> Optional[dict]:
     """The ``type='Pretrained'`` entry of ``backbone.init_cfg`` (a dict or a list), or None."""
     init_cfg = getattr(backbone, 'init_cfg', None)
-    for cfg in (init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]):
+    for cfg in init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]:
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
             return cfg
     return None
@@ -91,19 +104,30 @@ def _cifar_reason(ckpt_sd: dict, model_sd: dict, meta: dict) -> Optional[str]:
     if declared and any(declared.startswith(name) for name in CIFAR_BACKBONES):
         return f'the checkpoint meta names its backbone {declared!r}'
     if any(k.startswith(('stem.', 'stages.', 'post.')) for k in ckpt_sd) and not any(
-            k.startswith(('stem.', 'stages.')) for k in model_sd):
-        return ("its keys follow the mmkd CIFAR zoo layout ('stem.*', 'stages.*', 'post.*'), e.g. "
-                f'{_preview(sorted(ckpt_sd), 3)}')
+        k.startswith(('stem.', 'stages.')) for k in model_sd
+    ):
+        return (
+            "its keys follow the mmkd CIFAR zoo layout ('stem.*', 'stages.*', 'post.*'), e.g. "
+            f'{_preview(sorted(ckpt_sd), 3)}'
+        )
     stem, want = ckpt_sd.get('conv1.weight'), model_sd.get('conv1.weight')
-    if stem is not None and want is not None and stem.dim() == 4 and tuple(stem.shape[-2:]) == (3, 3) \
-            and tuple(want.shape[-2:]) != (3, 3):
-        return (f'its stem conv1.weight is {tuple(stem.shape)} (a 3x3 CIFAR stem) where the backbone '
-                f'expects {tuple(want.shape)}')
+    if (
+        stem is not None
+        and want is not None
+        and stem.dim() == 4
+        and tuple(stem.shape[-2:]) == (3, 3)
+        and tuple(want.shape[-2:]) != (3, 3)
+    ):
+        return (
+            f'its stem conv1.weight is {tuple(stem.shape)} (a 3x3 CIFAR stem) where the backbone '
+            f'expects {tuple(want.shape)}'
+        )
     return None
 
 
-def check_backbone_checkpoint(backbone: nn.Module, checkpoint: str, prefix: Optional[str] = 'backbone.',
-                              max_keys: int = 8) -> dict:
+def check_backbone_checkpoint(
+    backbone: nn.Module, checkpoint: str, prefix: Optional[str] = 'backbone.', max_keys: int = 8
+) -> dict:
     """Raise :class:`BackboneCheckpointError` unless ``checkpoint`` fits ``backbone`` exactly.
 
     "Fits" means zero missing, zero unexpected and zero mis-shaped keys between the checkpoint's
@@ -124,7 +148,8 @@ def check_backbone_checkpoint(backbone: nn.Module, checkpoint: str, prefix: Opti
         raise BackboneCheckpointError(
             f'backbone checkpoint {checkpoint!r} does not exist. Export a student with '
             '`python tools/export_student.py WORK_DIR/epoch_N.pth OUT.pth` and pass it with '
-            '`--cfg-options student_checkpoint=OUT.pth` (or model.backbone.init_cfg.checkpoint=OUT.pth).')
+            '`--cfg-options student_checkpoint=OUT.pth` (or model.backbone.init_cfg.checkpoint=OUT.pth).'
+        )
     state = safe_load_checkpoint(checkpoint, map_location='cpu')  # any scheme, weights_only=True
     state_dict = state.get('state_dict', state) if isinstance(state, dict) else {}
     meta = state.get('meta') if isinstance(state, dict) and isinstance(state.get('meta'), dict) else {}
@@ -137,17 +162,18 @@ def check_backbone_checkpoint(backbone: nn.Module, checkpoint: str, prefix: Opti
             f'{where} is an un-exported distiller checkpoint (keys {", ".join(distiller)}): export it with '
             f'tools/export_student.py first, e.g. `python tools/export_student.py {checkpoint} student.pth` '
             '(add `--peer K` for online methods), then pass '
-            '`--cfg-options model.backbone.init_cfg.checkpoint=student.pth`.')
+            '`--cfg-options model.backbone.init_cfg.checkpoint=student.pth`.'
+        )
 
     if prefix:
         prefix = prefix if prefix.endswith('.') else prefix + '.'
-        ckpt_sd = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+        ckpt_sd = {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
         if not ckpt_sd:
             bare = any(k.startswith(('conv1.', 'layer1.', 'stem.', 'stages.')) for k in keys)
-            hint = (" It looks like a bare backbone state dict: set model.backbone.init_cfg.prefix=None."
-                    if bare else '')
+            hint = " It looks like a bare backbone state dict: set model.backbone.init_cfg.prefix=None." if bare else ''
             raise BackboneCheckpointError(
-                f'{where} holds no {prefix!r} keys (found e.g. {_preview(sorted(keys), 5)}).{hint}')
+                f'{where} holds no {prefix!r} keys (found e.g. {_preview(sorted(keys), 5)}).{hint}'
+            )
     else:
         ckpt_sd = dict(state_dict)
     model_sd = backbone.state_dict()
@@ -158,17 +184,23 @@ def check_backbone_checkpoint(backbone: nn.Module, checkpoint: str, prefix: Opti
 
     missing = [k for k in model_sd if k not in ckpt_sd]
     unexpected = [k for k in ckpt_sd if k not in model_sd]
-    mis_shaped = [f'{k}: checkpoint {tuple(ckpt_sd[k].shape)} vs backbone {tuple(v.shape)}'
-                  for k, v in model_sd.items()
-                  if k in ckpt_sd and hasattr(ckpt_sd[k], 'shape') and tuple(ckpt_sd[k].shape) != tuple(v.shape)]
+    mis_shaped = [
+        f'{k}: checkpoint {tuple(ckpt_sd[k].shape)} vs backbone {tuple(v.shape)}'
+        for k, v in model_sd.items()
+        if k in ckpt_sd and hasattr(ckpt_sd[k], 'shape') and tuple(ckpt_sd[k].shape) != tuple(v.shape)
+    ]
     if missing or unexpected or mis_shaped:
-        lines = [f'{where} does not fit the {type(backbone).__name__} backbone of the config '
-                 '(loading it would leave those weights at their random init):']
+        lines = [
+            f'{where} does not fit the {type(backbone).__name__} backbone of the config '
+            '(loading it would leave those weights at their random init):'
+        ]
         have, want = _resnet_layout(list(ckpt_sd)), _resnet_layout(list(model_sd))
         if have and want and have != want:
-            lines.append(f'  the checkpoint holds {_describe(have)} but the config builds {_describe(want)}; '
-                         'use the config of the matching depth (model.backbone.depth and the neck/head '
-                         'in_channels) or export the student of that depth.')
+            lines.append(
+                f'  the checkpoint holds {_describe(have)} but the config builds {_describe(want)}; '
+                'use the config of the matching depth (model.backbone.depth and the neck/head '
+                'in_channels) or export the student of that depth.'
+            )
         for name, items in (('missing', missing), ('unexpected', unexpected), ('mis-shaped', mis_shaped)):
             if items:
                 lines.append(f'  {len(items)} {name} keys: {_preview(items, max_keys)}')
@@ -203,14 +235,18 @@ class BackboneLoadCheckHook(Hook):
             raise BackboneCheckpointError(f'BackboneLoadCheckHook: {type(model).__name__} has no backbone')
         init_cfg = pretrained_init_cfg(backbone)
         if init_cfg is None or not init_cfg.get('checkpoint'):
-            msg = ("model.backbone.init_cfg is not dict(type='Pretrained', checkpoint=...): the backbone "
-                   'would start from random weights. Pass the exported student with '
-                   '`--cfg-options model.backbone.init_cfg.checkpoint=PATH`.')
+            msg = (
+                "model.backbone.init_cfg is not dict(type='Pretrained', checkpoint=...): the backbone "
+                'would start from random weights. Pass the exported student with '
+                '`--cfg-options model.backbone.init_cfg.checkpoint=PATH`.'
+            )
             if self.require_pretrained:
                 raise BackboneCheckpointError(msg)
             runner.logger.warning(msg)
             return
         self.result = check_backbone_checkpoint(backbone, init_cfg['checkpoint'], init_cfg.get('prefix'))
-        runner.logger.info(f'BackboneLoadCheckHook: {init_cfg["checkpoint"]} fits the '
-                           f'{type(backbone).__name__} backbone ({self.result["num_tensors"]} tensors, '
-                           '0 missing, 0 unexpected, 0 mis-shaped keys)')
+        runner.logger.info(
+            f'BackboneLoadCheckHook: {init_cfg["checkpoint"]} fits the '
+            f'{type(backbone).__name__} backbone ({self.result["num_tensors"]} tensors, '
+            '0 missing, 0 unexpected, 0 mis-shaped keys)'
+        )

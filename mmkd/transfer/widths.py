@@ -20,6 +20,7 @@ channels of every out_index come from the tensors (MobileNetV2: the last block o
 ``widen_factor``, the neck / heads the channels of the configured ``out_indices``, and the FPN / RoI width is
 mmdet's 256 scaled by the widen factor (a multiple of 8), the box head's fully connected width 4 times that.
 """
+
 import logging
 import os.path as osp
 import re
@@ -27,17 +28,35 @@ from typing import NamedTuple, Optional, Sequence, Tuple
 
 from mmengine.logging import print_log
 
-__all__ = ['StudentWidths', 'MobileWidths', 'read_student_widths', 'read_backbone_widths',
-           'mobile_stage_channels', 'apply_student_widths', 'wants_student_widths']
+__all__ = [
+    'StudentWidths',
+    'MobileWidths',
+    'read_student_widths',
+    'read_backbone_widths',
+    'mobile_stage_channels',
+    'apply_student_widths',
+    'wants_student_widths',
+]
 
 # ResNet depth -> block expansion (BasicBlock 1, Bottleneck 4)
 RESNET_ARCH = {18: 1, 34: 1, 50: 4, 101: 4, 152: 4}
 # mmpretrain MobileNetV2.arch_settings: (expand ratio, channels, blocks, stride) of layer1 .. layer7
-MOBILENETV2_ARCH = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
-                    (6, 320, 1, 1))
+MOBILENETV2_ARCH = (
+    (1, 16, 1, 1),
+    (6, 24, 2, 2),
+    (6, 32, 3, 2),
+    (6, 64, 4, 2),
+    (6, 96, 3, 1),
+    (6, 160, 3, 2),
+    (6, 320, 1, 1),
+)
 # mmpretrain ShuffleNetV2: widen_factor -> channels of layers.0, .1, .2 and the final 1x1 conv (layers.3)
-SHUFFLENETV2_ARCH = {0.5: (48, 96, 192, 1024), 1.0: (116, 232, 464, 1024), 1.5: (176, 352, 704, 1024),
-                     2.0: (244, 488, 976, 2048)}
+SHUFFLENETV2_ARCH = {
+    0.5: (48, 96, 192, 1024),
+    1.0: (116, 232, 464, 1024),
+    1.5: (176, 352, 704, 1024),
+    2.0: (244, 488, 976, 2048),
+}
 MOBILE_BACKBONES = ('MobileNetV2', 'ShuffleNetV2')
 
 
@@ -51,17 +70,19 @@ def mobile_stage_channels(kind: str, widen_factor: float) -> Tuple[int, ...]:
     """Output channels of every out_index of mmpretrain's ``MobileNetV2`` (8) or ``ShuffleNetV2`` (4)."""
     if kind == 'MobileNetV2':
         last = int(1280 * widen_factor) if widen_factor > 1.0 else 1280
-        return tuple(_make_divisible(c * widen_factor) for _, c, _, _ in MOBILENETV2_ARCH) + (last, )
+        return tuple(_make_divisible(c * widen_factor) for _, c, _, _ in MOBILENETV2_ARCH) + (last,)
     if kind == 'ShuffleNetV2':
         if float(widen_factor) not in SHUFFLENETV2_ARCH:
-            raise ValueError(f'ShuffleNetV2 widen_factor must be one of {sorted(SHUFFLENETV2_ARCH)}, '
-                             f'got {widen_factor}')
+            raise ValueError(
+                f'ShuffleNetV2 widen_factor must be one of {sorted(SHUFFLENETV2_ARCH)}, got {widen_factor}'
+            )
         return SHUFFLENETV2_ARCH[float(widen_factor)]
     raise ValueError(f'not a MobileNetV2 / ShuffleNetV2: {kind!r}')
 
 
 class MobileWidths(NamedTuple):
     """``widen_factor`` and per-out_index channels of an mmpretrain ``MobileNetV2`` / ``ShuffleNetV2``."""
+
     kind: str
     widen_factor: float
     stage_channels: Tuple[int, ...]
@@ -74,6 +95,7 @@ class MobileWidths(NamedTuple):
 
 class StudentWidths(NamedTuple):
     """Depth, ``base_channels`` and ``stem_channels`` of a ResNet student."""
+
     depth: int
     base: int
     stem: int
@@ -105,6 +127,7 @@ def read_student_widths(checkpoint: str, prefix: str = 'backbone.') -> Optional[
 
 def _resnet_widths(sd: dict) -> Optional[StudentWidths]:
     from .checks import RESNET_DEPTHS, _resnet_layout
+
     stem, first = sd.get('conv1.weight'), sd.get('layer1.0.conv1.weight')
     layout = _resnet_layout(list(sd))
     depth = RESNET_DEPTHS.get(layout) if layout else None
@@ -115,9 +138,10 @@ def _resnet_widths(sd: dict) -> Optional[StudentWidths]:
 
 def _backbone_state(checkpoint: str, prefix: str) -> dict:
     from mmengine.runner.checkpoint import _load_checkpoint
+
     state = _load_checkpoint(checkpoint, map_location='cpu')
     state_dict = state.get('state_dict', state) if isinstance(state, dict) else {}
-    return {k[len(prefix):]: v for k, v in state_dict.items() if isinstance(k, str) and k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in state_dict.items() if isinstance(k, str) and k.startswith(prefix)}
 
 
 def _last_block_out(sd: dict, stage: str) -> Optional[int]:
@@ -153,11 +177,13 @@ def read_backbone_widths(checkpoint: str, prefix: str = 'backbone.'):
     sd = _backbone_state(checkpoint, prefix)
     if 'layer7.0.conv.0.conv.weight' in sd and 'conv2.conv.weight' in sd:  # MobileNetV2
         channels = tuple(_last_block_out(sd, f'layer{i}') for i in range(1, 8)) + (
-            int(sd['conv2.conv.weight'].shape[0]), )
+            int(sd['conv2.conv.weight'].shape[0]),
+        )
         kind = 'MobileNetV2'
     elif 'layers.0.0.branch1.0.conv.weight' in sd and 'layers.3.conv.weight' in sd:  # ShuffleNetV2
         channels = tuple(_last_block_out(sd, f'layers.{i}') for i in range(3)) + (
-            int(sd['layers.3.conv.weight'].shape[0]), )
+            int(sd['layers.3.conv.weight'].shape[0]),
+        )
         kind = 'ShuffleNetV2'
     else:
         return _resnet_widths(sd)
@@ -181,7 +207,7 @@ def _apply(model, widths) -> None:
     if isinstance(widths, MobileWidths):
         backbone['widen_factor'] = widths.widen_factor
         stages, fpn, fc = widths.stage_channels, widths.fpn, 4 * widths.fpn
-        default_indices = (7, ) if widths.kind == 'MobileNetV2' else (3, )  # mmpretrain's defaults
+        default_indices = (7,) if widths.kind == 'MobileNetV2' else (3,)  # mmpretrain's defaults
     else:
         backbone.update(depth=widths.depth, base_channels=widths.base, stem_channels=widths.stem)
         stages, fpn, fc = widths.stage_channels, 4 * widths.base, 16 * widths.base
@@ -240,8 +266,10 @@ def apply_student_widths(cfg, checkpoint: Optional[str] = None) -> None:
     """
     model = cfg.get('model')
     if not isinstance(model, dict) or not isinstance(model.get('backbone'), dict):
-        raise ValueError('student_checkpoint / student_width are set, but the config has no model.backbone '
-                         'to derive widths for; remove them or use a transfer config (configs/transfer/)')
+        raise ValueError(
+            'student_checkpoint / student_width are set, but the config has no model.backbone '
+            'to derive widths for; remove them or use a transfer config (configs/transfer/)'
+        )
     backbone = model['backbone']
     init_cfg = backbone.get('init_cfg')
     if not isinstance(init_cfg, dict):
@@ -259,18 +287,27 @@ def apply_student_widths(cfg, checkpoint: Optional[str] = None) -> None:
     if source and osp.isfile(source):
         widths = read_backbone_widths(source, 'backbone.' if checkpoint else (prefix or ''))
         want = f'an mmpretrain {kind}' if mobile else 'an ImageNet-style ResNet'
-        if widths is not None and (isinstance(widths, MobileWidths) != mobile
-                                   or (mobile and widths.kind != kind)):
+        if widths is not None and (isinstance(widths, MobileWidths) != mobile or (mobile and widths.kind != kind)):
             widths = None
         if widths is None:  # BackboneLoadCheckHook says why when training starts
-            print_log(f'{source}: its backbone tensors are not {want}, so the transfer '
-                      'widths stay as configured', logger='current', level=logging.WARNING)
+            print_log(
+                f'{source}: its backbone tensors are not {want}, so the transfer widths stay as configured',
+                logger='current',
+                level=logging.WARNING,
+            )
         elif mobile and width is not None:
-            print_log(f'student_width={width} ignored: the {kind} widths come from {source} '
-                      f'(widen_factor {widths.widen_factor})', logger='current', level=logging.WARNING)
+            print_log(
+                f'student_width={width} ignored: the {kind} widths come from {source} '
+                f'(widen_factor {widths.widen_factor})',
+                logger='current',
+                level=logging.WARNING,
+            )
         elif not mobile and width is not None and int(width) != widths.base:
-            print_log(f'student_width={width} ignored: {source} holds base width {widths.base}',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                f'student_width={width} ignored: {source} holds base width {widths.base}',
+                logger='current',
+                level=logging.WARNING,
+            )
     if widths is None and mobile:  # as configured: model.backbone.widen_factor (mmpretrain's default 1.0)
         widen = float(backbone.get('widen_factor', 1.0))
         widths = MobileWidths(kind, widen, mobile_stage_channels(kind, widen))

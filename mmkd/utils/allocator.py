@@ -11,6 +11,7 @@ glibc's own knobs (``MALLOC_MMAP_THRESHOLD_``) stop the faults too but fragment 
 A preload must be in place before the process starts, so :func:`use_jemalloc` re-executes the
 tool with ``LD_PRELOAD`` set; ``MMKD_ALLOCATOR=system`` opts out.
 """
+
 import glob
 import os
 import sys

@@ -17,6 +17,7 @@ Errors, each naming the file and the fix:
 * :class:`CheckpointDownloadError` (an ``OSError``): a URL that could not be fetched.
 * :class:`LastCheckpointError` (a ``FileNotFoundError``): an empty or dangling ``work_dir/last_checkpoint``.
 """
+
 import contextlib
 import functools
 import glob
@@ -42,9 +43,19 @@ from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner import checkpoint as mmengine_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
 
-__all__ = ['UnsafeCheckpointError', 'InvalidCheckpointError', 'TruncatedCheckpointError', 'NotACheckpointError',
-           'CheckpointDownloadError', 'LastCheckpointError', 'mmengine_checkpoint_globals', 'safe_load',
-           'safe_load_checkpoint', 'check_last_checkpoint', 'setup_safe_checkpoint_loading']
+__all__ = [
+    'UnsafeCheckpointError',
+    'InvalidCheckpointError',
+    'TruncatedCheckpointError',
+    'NotACheckpointError',
+    'CheckpointDownloadError',
+    'LastCheckpointError',
+    'mmengine_checkpoint_globals',
+    'safe_load',
+    'safe_load_checkpoint',
+    'check_last_checkpoint',
+    'setup_safe_checkpoint_loading',
+]
 
 # seconds without data before a download gives up
 DOWNLOAD_TIMEOUT = 60
@@ -92,11 +103,18 @@ def history_buffer_getattr(obj, name: str):
 def mmengine_checkpoint_globals() -> list:
     """The globals that mmengine-saved checkpoints need, and nothing else."""
     multiarray = np.core.multiarray
-    globals_ = [HistoryBuffer, np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar,
-                (history_buffer_getattr, 'builtins.getattr')]
+    globals_ = [
+        HistoryBuffer,
+        np.ndarray,
+        np.dtype,
+        multiarray._reconstruct,
+        multiarray.scalar,
+        (history_buffer_getattr, 'builtins.getattr'),
+    ]
     # numpy >= 1.25 pickles dtypes by their concrete class (e.g. numpy.dtypes.Float64DType).
-    globals_ += [type(np.dtype(t)) for t in ('float16', 'float32', 'float64', 'int8', 'int16',
-                                             'int32', 'int64', 'uint8', 'bool')]
+    globals_ += [
+        type(np.dtype(t)) for t in ('float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'bool')
+    ]
     return globals_
 
 
@@ -104,10 +122,12 @@ def mmengine_checkpoint_globals() -> list:
 def trusted_conversion_command(path: str) -> str:
     """The shell command that re-saves a *trusted* checkpoint as plain tensors (it unpickles it)."""
     out = osp.splitext(path)[0] + '.tensors.pth'
-    code = (f'import torch; c = torch.load({json.dumps(path)}, map_location="cpu", weights_only=False); '
-            'sd = c.get("state_dict", c) if isinstance(c, dict) else c.state_dict(); '
-            'torch.save({"state_dict": {k: v for k, v in sd.items() if isinstance(v, torch.Tensor)}}, '
-            f'{json.dumps(out)})')
+    code = (
+        f'import torch; c = torch.load({json.dumps(path)}, map_location="cpu", weights_only=False); '
+        'sd = c.get("state_dict", c) if isinstance(c, dict) else c.state_dict(); '
+        'torch.save({"state_dict": {k: v for k, v in sd.items() if isinstance(v, torch.Tensor)}}, '
+        f'{json.dumps(out)})'
+    )
     return f'python -c {shlex.quote(code)}'
 
 
@@ -132,14 +152,16 @@ def _unsafe_error(name: str, local: Optional[str], source, error: Exception) -> 
         f'  {trusted_conversion_command(local)}\n'
         f'then use {out} instead (load it, or export a student from it with '
         f'`python tools/export_student.py {out} OUT.pth`). Alternatively allow-list the types with '
-        'torch.serialization.add_safe_globals([...]) before loading.')
+        'torch.serialization.add_safe_globals([...]) before loading.'
+    )
 
 
 def _truncated(name: str, detail: str) -> TruncatedCheckpointError:
     return TruncatedCheckpointError(
         f'checkpoint {name} is truncated or corrupt ({detail}): it was probably cut short by a kill or a full '
         'disk while it was written, or by an incomplete copy or download. Use an earlier complete checkpoint '
-        '(another epoch_*.pth / iter_*.pth of the same work_dir) or copy / download the file again.')
+        '(another epoch_*.pth / iter_*.pth of the same work_dir) or copy / download the file again.'
+    )
 
 
 def _not_a_checkpoint(name: str, head: bytes, detail: str = '') -> NotACheckpointError:
@@ -152,7 +174,8 @@ def _not_a_checkpoint(name: str, head: bytes, detail: str = '') -> NotACheckpoin
     return NotACheckpointError(
         f'{name} is not a PyTorch checkpoint ({kind}). Pass a .pth file written by tools/train.py '
         '(WORK_DIR/epoch_N.pth) or tools/export_student.py, and check the path in the config '
-        '(load_from, model.teacher_ckpt, init_cfg.checkpoint).')
+        '(load_from, model.teacher_ckpt, init_cfg.checkpoint).'
+    )
 
 
 def _check_header(f: BinaryIO, name: str) -> None:
@@ -188,8 +211,10 @@ def safe_load(filename: Union[str, BinaryIO], map_location=None, source: Optiona
     if local is not None:
         name = source or filename
         if not filename:
-            raise FileNotFoundError('checkpoint path is empty: set the path of a .pth file '
-                                    '(an empty work_dir/last_checkpoint gives this too)')
+            raise FileNotFoundError(
+                'checkpoint path is empty: set the path of a .pth file '
+                '(an empty work_dir/last_checkpoint gives this too)'
+            )
         if osp.isdir(filename):
             raise IsADirectoryError(f'checkpoint {name} is a directory; pass the .pth file inside it')
         if not osp.isfile(filename):
@@ -236,8 +261,10 @@ def download_checkpoint(url: str, model_dir: Optional[str] = None, timeout: floa
     fd, tmp = tempfile.mkstemp(dir=model_dir, prefix=f'.{name}.', suffix='.partial')
     try:
         request = urllib.request.Request(url, headers={'User-Agent': 'mmkd'})
-        with os.fdopen(fd, 'wb') as out, urllib.request.urlopen(
-                request, timeout=timeout or DOWNLOAD_TIMEOUT) as response:
+        with (
+            os.fdopen(fd, 'wb') as out,
+            urllib.request.urlopen(request, timeout=timeout or DOWNLOAD_TIMEOUT) as response,
+        ):
             while True:
                 chunk = response.read(1 << 20)
                 if not chunk:
@@ -247,7 +274,8 @@ def download_checkpoint(url: str, model_dir: Optional[str] = None, timeout: floa
     except (urllib.error.URLError, OSError, ValueError) as e:
         raise CheckpointDownloadError(
             f'could not download checkpoint {url}: {getattr(e, "reason", e)}. Without network access, '
-            f'download it elsewhere and pass the local file instead (or place it at {cached}).') from e
+            f'download it elsewhere and pass the local file instead (or place it at {cached}).'
+        ) from e
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
@@ -274,17 +302,22 @@ def load_from_http(filename, map_location=None, model_dir=None):
 
 def _model_url(urls: dict, name: str, filename: str) -> str:
     if name not in urls:
-        raise ValueError(f'{filename}: {name!r} is not a known model name; use one of e.g. '
-                         f'{sorted(urls)[:5]} or a local path / http(s) URL')
+        raise ValueError(
+            f'{filename}: {name!r} is not a known model name; use one of e.g. '
+            f'{sorted(urls)[:5]} or a local path / http(s) URL'
+        )
     return urls[name]
 
 
 @_safe
 def load_from_torchvision(filename, map_location=None):
     if filename.startswith('modelzoo://'):
-        print_log('The URL scheme of "modelzoo://" is deprecated, please use "torchvision://" instead',
-                  logger='current', level=logging.WARNING)
-    name = filename[len('modelzoo://'):] if filename.startswith('modelzoo://') else filename[len('torchvision://'):]
+        print_log(
+            'The URL scheme of "modelzoo://" is deprecated, please use "torchvision://" instead',
+            logger='current',
+            level=logging.WARNING,
+        )
+    name = filename[len('modelzoo://') :] if filename.startswith('modelzoo://') else filename[len('torchvision://') :]
     url = _model_url(mmengine_checkpoint.get_torchvision_models(), name, filename)
     return load_from_http(url, map_location=map_location)
 
@@ -292,11 +325,14 @@ def load_from_torchvision(filename, map_location=None):
 @_safe
 def load_from_openmmlab(filename, map_location=None):
     prefix = 'open-mmlab://' if filename.startswith('open-mmlab://') else 'openmmlab://'
-    name = filename[len(prefix):]
+    name = filename[len(prefix) :]
     deprecated = mmengine_checkpoint.get_deprecated_model_names()
     if name in deprecated:
-        print_log(f'{prefix}{name} is deprecated in favor of {prefix}{deprecated[name]}', logger='current',
-                  level=logging.WARNING)
+        print_log(
+            f'{prefix}{name} is deprecated in favor of {prefix}{deprecated[name]}',
+            logger='current',
+            level=logging.WARNING,
+        )
         name = deprecated[name]
     url = _model_url(mmengine_checkpoint.get_external_models(), name, filename)
     if url.startswith(('http://', 'https://')):
@@ -306,7 +342,7 @@ def load_from_openmmlab(filename, map_location=None):
 
 @_safe
 def load_from_mmcls(filename, map_location=None):
-    url = _model_url(mmengine_checkpoint.get_mmcls_models(), filename[len('mmcls://'):], filename)
+    url = _model_url(mmengine_checkpoint.get_mmcls_models(), filename[len('mmcls://') :], filename)
     return mmengine_checkpoint._process_mmcls_checkpoint(load_from_http(url, map_location=map_location))
 
 
@@ -316,7 +352,7 @@ def load_from_pavi(filename, map_location=None):
         from pavi import modelcloud
     except ImportError as e:
         raise ImportError('Please install pavi to load checkpoint from modelcloud.') from e
-    model = modelcloud.get(filename[len('pavi://'):])
+    model = modelcloud.get(filename[len('pavi://') :])
     with tempfile.TemporaryDirectory() as tmp_dir:
         downloaded = osp.join(tmp_dir, model.name)
         model.download(downloaded)
@@ -358,6 +394,7 @@ def weights_only_forced():
 
 def guarded_loader(loader: Callable) -> Callable:
     """Wrap a scheme loader mmkd does not know (registered by another package) in :func:`weights_only_forced`."""
+
     @functools.wraps(loader)
     def guarded(filename, map_location=None):
         with weights_only_forced():
@@ -365,6 +402,7 @@ def guarded_loader(loader: Callable) -> Callable:
                 return loader(filename, map_location)
             except pickle.UnpicklingError as e:
                 raise _unsafe_error(filename, None, None, e) from e
+
     return _safe(guarded)
 
 
@@ -391,8 +429,10 @@ def setup_safe_checkpoint_loading() -> None:
     """
     torch.serialization.add_safe_globals(mmengine_checkpoint_globals())
     for prefixes, loader in SAFE_LOADERS.items():
-        if any(CheckpointLoader._schemes.get(p) is not loader for p in
-               ([prefixes] if isinstance(prefixes, str) else prefixes)):
+        if any(
+            CheckpointLoader._schemes.get(p) is not loader
+            for p in ([prefixes] if isinstance(prefixes, str) else prefixes)
+        ):
             CheckpointLoader.register_scheme(prefixes=prefixes, loader=loader, force=True)
     current = CheckpointLoader.__dict__['_get_checkpoint_loader'].__func__
     if not getattr(current, '_mmkd_wrapper', False):
@@ -432,10 +472,22 @@ def check_last_checkpoint(work_dir: str) -> Optional[str]:
         problem = f'points to {target}, which is truncated or not a checkpoint'
     else:
         return target
-    candidates = sorted((p for p in glob.glob(osp.join(work_dir, '*.pth')) if osp.abspath(p) != osp.abspath(target)
-                         and _is_complete(p)), key=osp.getmtime, reverse=True)
-    fix = (f'resume from the newest complete checkpoint with `--resume {candidates[0]}` (or write that path '
-           f'into {save_file})' if candidates else f'no complete checkpoint is left in {work_dir}')
+    candidates = sorted(
+        (
+            p
+            for p in glob.glob(osp.join(work_dir, '*.pth'))
+            if osp.abspath(p) != osp.abspath(target) and _is_complete(p)
+        ),
+        key=osp.getmtime,
+        reverse=True,
+    )
+    fix = (
+        f'resume from the newest complete checkpoint with `--resume {candidates[0]}` (or write that path '
+        f'into {save_file})'
+        if candidates
+        else f'no complete checkpoint is left in {work_dir}'
+    )
     raise LastCheckpointError(
         f'cannot auto-resume: {save_file} {problem} (a run killed while saving?). To continue, {fix}; '
-        f'to start from scratch, delete {save_file} or use another --work-dir.')
+        f'to start from scratch, delete {save_file} or use another --work-dir.'
+    )

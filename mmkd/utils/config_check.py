@@ -13,6 +13,7 @@ further keys of its own in a top-level ``custom_keys`` list::
     my_scale = 0.5
     custom_keys = ['my_scale']
 """
+
 import difflib
 import functools
 import inspect
@@ -21,17 +22,54 @@ from typing import FrozenSet, Iterable, Iterator, Optional, Set
 
 # mmkd's documented top-level knobs (scalars that other keys read through ``{{_base_.x}}``); extend here.
 MMKD_KEYS = (
-    'custom_keys', 'num_classes', 'num_clusters', 'max_epochs', 'max_iters', 'input_size', 'img_size',
-    'student_width', 'student_checkpoint', 'teacher_ckpt', 'student_ckpt', 'classes', 'ann_file',
+    'custom_keys',
+    'num_classes',
+    'num_clusters',
+    'max_epochs',
+    'max_iters',
+    'input_size',
+    'img_size',
+    'student_width',
+    'student_checkpoint',
+    'teacher_ckpt',
+    'student_ckpt',
+    'classes',
+    'ann_file',
 )
 
 # top-level keys that mmengine, mmpretrain, mmdet and mmseg read from a config besides the Runner's arguments
 TOOL_KEYS = (
-    'default_scope', 'launcher', 'work_dir', 'resume', 'load_from', 'custom_imports', 'runner_type',
-    'auto_scale_lr', 'tta_model', 'tta_pipeline', 'visualizer', 'vis_backends', 'log_processor', 'log_level',
-    'env_cfg', 'randomness', 'data_root', 'dataset_type', 'backend_args', 'img_norm_cfg', 'train_pipeline',
-    'test_pipeline', 'val_pipeline', 'data_preprocessor', 'model_wrapper_cfg', 'find_unused_parameters', 'cfg',
-    'experiment_name', 'compile', 'strategy', 'metainfo',
+    'default_scope',
+    'launcher',
+    'work_dir',
+    'resume',
+    'load_from',
+    'custom_imports',
+    'runner_type',
+    'auto_scale_lr',
+    'tta_model',
+    'tta_pipeline',
+    'visualizer',
+    'vis_backends',
+    'log_processor',
+    'log_level',
+    'env_cfg',
+    'randomness',
+    'data_root',
+    'dataset_type',
+    'backend_args',
+    'img_norm_cfg',
+    'train_pipeline',
+    'test_pipeline',
+    'val_pipeline',
+    'data_preprocessor',
+    'model_wrapper_cfg',
+    'find_unused_parameters',
+    'cfg',
+    'experiment_name',
+    'compile',
+    'strategy',
+    'metainfo',
 )
 
 # how close a key bound in a _base_ file must be to a known key to be taken for a typo of it
@@ -45,16 +83,21 @@ class UnknownConfigKeyError(ValueError):
 def runner_keys() -> Set[str]:
     """The argument names of mmengine's ``Runner`` and ``FlexibleRunner``."""
     from mmengine.runner import Runner
+
     runners = [Runner]
     try:
         from mmengine.runner import FlexibleRunner
+
         runners.append(FlexibleRunner)
     except ImportError:  # older mmengine
         pass
     keys = set()
     for runner in runners:
-        keys.update(name for name, p in inspect.signature(runner.__init__).parameters.items()
-                    if name != 'self' and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+        keys.update(
+            name
+            for name, p in inspect.signature(runner.__init__).parameters.items()
+            if name != 'self' and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        )
     return keys
 
 
@@ -66,12 +109,14 @@ def known_keys() -> Set[str]:
 @functools.lru_cache(maxsize=256)
 def _file_keys(path: str, mtime: float) -> FrozenSet[str]:
     from mmengine.config import Config
+
     return frozenset(Config.fromfile(path).keys())
 
 
 def base_keys(filename: Optional[str]) -> Set[str]:
     """The top-level keys that the ``_base_`` files of ``filename`` (and their bases) define."""
     from mmengine.config import Config
+
     if not filename or not osp.isfile(filename):
         return set()
     keys = set()
@@ -84,8 +129,10 @@ def base_keys(filename: Optional[str]) -> Set[str]:
 def _custom_keys(cfg) -> Set[str]:
     custom = cfg.get('custom_keys') or []
     if isinstance(custom, str) or not all(isinstance(k, str) for k in custom):
-        raise UnknownConfigKeyError(f'config {cfg.filename}: custom_keys must be a list of key names, '
-                                    f"e.g. custom_keys = ['my_key'], got {custom!r}")
+        raise UnknownConfigKeyError(
+            f'config {cfg.filename}: custom_keys must be a list of key names, '
+            f"e.g. custom_keys = ['my_key'], got {custom!r}"
+        )
     return set(custom)
 
 
@@ -107,7 +154,7 @@ def _parts(value) -> Iterator:
     """The non-empty dicts / lists inside ``value`` (``value`` included)."""
     if isinstance(value, (dict, list, tuple)) and value:
         yield value
-        for v in (value.values() if isinstance(value, dict) else value):
+        for v in value.values() if isinstance(value, dict) else value:
             yield from _parts(v)
 
 
@@ -155,6 +202,8 @@ def check_top_level_keys(cfg, cfg_options: Optional[dict] = None) -> None:
     if unknown:
         raise UnknownConfigKeyError(
             f'config {cfg.filename} sets top-level keys that nothing reads (mmengine would ignore them '
-            'silently):\n' + '\n'.join(_line(k, known, src, c) for k, src, c in unknown) +
-            '\nFix the name; or, for a variable of your own, start its name with "_" or list it in the '
-            f'config as custom_keys = {[k for k, _, _ in unknown]!r}.')
+            'silently):\n'
+            + '\n'.join(_line(k, known, src, c) for k, src, c in unknown)
+            + '\nFix the name; or, for a variable of your own, start its name with "_" or list it in the '
+            f'config as custom_keys = {[k for k, _, _ in unknown]!r}.'
+        )

@@ -6,6 +6,7 @@ the assignments of such a text with a restricted parser instead: only literals, 
 dicts and ``dict(key=value)`` calls; anything else (names, attributes, other calls, operators)
 leaves that assignment out. Nothing is evaluated or imported.
 """
+
 import ast
 from typing import Any, Optional
 
@@ -43,11 +44,20 @@ def _literal(node: ast.AST) -> Any:
         if any(k is None for k in node.keys):
             raise ValueError('** in a dict display')
         return {_literal(k): _literal(v) for k, v in zip(node.keys, node.values)}
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == 'dict' \
-            and not node.args and all(k.arg is not None for k in node.keywords):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == 'dict'
+        and not node.args
+        and all(k.arg is not None for k in node.keywords)
+    ):
         return {k.arg: _literal(k.value) for k in node.keywords}
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) \
-            and isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float):
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, (ast.USub, ast.UAdd))
+        and isinstance(node.operand, ast.Constant)
+        and type(node.operand.value) in (int, float)
+    ):
         return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
     raise ValueError(f'{type(node).__name__} is not a literal')
 

@@ -1,4 +1,5 @@
 """Read mmengine's json scalar logs (``<work_dir>/<timestamp>/vis_data/scalars.json``)."""
+
 import glob
 import json
 import os.path as osp

@@ -13,6 +13,7 @@ Feature extraction, k-means, the linear probe and dataset preparation report thr
 Output goes to ``stream``, ``sys.stderr`` by default (looked up when the reporter starts), so a
 tool's stdout keeps only its results.
 """
+
 import os
 import sys
 import time
@@ -72,8 +73,15 @@ class ProgressReporter:
     Use it as a context manager, or call :meth:`close` when done.
     """
 
-    def __init__(self, total: Optional[int], desc: str = '', unit: str = 'it', progress: ProgressArg = True,
-                 stream: Optional[TextIO] = None, every: float = 0.1):
+    def __init__(
+        self,
+        total: Optional[int],
+        desc: str = '',
+        unit: str = 'it',
+        progress: ProgressArg = True,
+        stream: Optional[TextIO] = None,
+        every: float = 0.1,
+    ):
         if total is not None and total < 0:
             raise ValueError(f'total must be >= 0, got {total}')
         if not 0 < every <= 1:
@@ -96,9 +104,17 @@ class ProgressReporter:
     def _start_bar(self):
         import rich.progress as rp
         from rich.console import Console
+
         console = Console(file=self.stream, force_terminal=True if not self._isatty() else None)
-        columns = [rp.TextColumn('{task.description}'), rp.BarColumn(), rp.MofNCompleteColumn(),
-                   rp.TextColumn(self.unit), rp.TimeElapsedColumn(), rp.TextColumn('ETA'), rp.TimeRemainingColumn()]
+        columns = [
+            rp.TextColumn('{task.description}'),
+            rp.BarColumn(),
+            rp.MofNCompleteColumn(),
+            rp.TextColumn(self.unit),
+            rp.TimeElapsedColumn(),
+            rp.TextColumn('ETA'),
+            rp.TimeRemainingColumn(),
+        ]
         self._bar = rp.Progress(*columns, console=console, transient=False)
         self._bar.start()
         self._task = self._bar.add_task(self.desc, total=self.total)
@@ -165,8 +181,15 @@ class ProgressReporter:
         return False
 
 
-def track(iterable: Iterable, total: Optional[int] = None, desc: str = '', unit: str = 'it',
-          progress: ProgressArg = True, stream: Optional[TextIO] = None, every: float = 0.1):
+def track(
+    iterable: Iterable,
+    total: Optional[int] = None,
+    desc: str = '',
+    unit: str = 'it',
+    progress: ProgressArg = True,
+    stream: Optional[TextIO] = None,
+    every: float = 0.1,
+):
     """Yield from ``iterable``, counting one step per item (``total`` defaults to ``len(iterable)``)."""
     if total is None and hasattr(iterable, '__len__'):
         total = len(iterable)
@@ -178,6 +201,10 @@ def track(iterable: Iterable, total: Optional[int] = None, desc: str = '', unit:
 
 def add_progress_argument(parser) -> None:
     """``--progress {auto,bar,lines,off}`` on a tool's ``argparse`` parser (default ``auto``)."""
-    parser.add_argument('--progress', choices=MODES, default='auto',
-                        help='progress output: a bar on a terminal and sparse lines otherwise (auto), '
-                        f'always a bar, always lines, or none; the environment variable {ENV} overrides auto')
+    parser.add_argument(
+        '--progress',
+        choices=MODES,
+        default='auto',
+        help='progress output: a bar on a terminal and sparse lines otherwise (auto), '
+        f'always a bar, always lines, or none; the environment variable {ENV} overrides auto',
+    )

@@ -1,4 +1,5 @@
 """The timestamped log folders mmengine creates in a work_dir, and tidying the one of a failed run."""
+
 import os
 import os.path as osp
 import re
@@ -14,8 +15,11 @@ def log_dirs(work_dir: str) -> Set[str]:
     """The runs' log folders (``YYYYmmdd_HHMMSS``) in ``work_dir``."""
     if not osp.isdir(work_dir):
         return set()
-    return {osp.join(work_dir, name) for name in os.listdir(work_dir)
-            if _TIMESTAMP.match(name) and osp.isdir(osp.join(work_dir, name))}
+    return {
+        osp.join(work_dir, name)
+        for name in os.listdir(work_dir)
+        if _TIMESTAMP.match(name) and osp.isdir(osp.join(work_dir, name))
+    }
 
 
 def tidy_failed_log_dir(log_dir: str, error: BaseException) -> Optional[str]:

@@ -1,4 +1,5 @@
 """Fail early, with the package and the supported range named, on an unsupported stack."""
+
 from importlib.metadata import PackageNotFoundError, version
 
 from mmengine.utils import digit_version
@@ -21,11 +22,14 @@ def check_version(package: str, low: str, high: str) -> str:
     try:
         found = version(package)
     except PackageNotFoundError:
-        raise ImportError(f'mmkd needs {package}>={low},<{high}, but it is not installed. '
-                          'Run `make install` (tools/install.sh).') from None
+        raise ImportError(
+            f'mmkd needs {package}>={low},<{high}, but it is not installed. Run `make install` (tools/install.sh).'
+        ) from None
     if not digit_version(low) <= digit_version(found) < digit_version(high):
-        raise ImportError(f'mmkd needs {package}>={low},<{high}, but {package}=={found} is installed. '
-                          'Run `make install` (tools/install.sh) to get the pinned stack.')
+        raise ImportError(
+            f'mmkd needs {package}>={low},<{high}, but {package}=={found} is installed. '
+            'Run `make install` (tools/install.sh) to get the pinned stack.'
+        )
     return found
 
 

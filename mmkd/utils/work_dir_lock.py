@@ -5,6 +5,7 @@ exits, however it exits, so a killed run never blocks the next one. The file als
 (pid, host, start time, command) for the message a second run gets, and for the warning when a run
 takes over the file of one that was killed.
 """
+
 import errno
 import fcntl
 import json
@@ -48,8 +49,7 @@ def describe_holder(info: dict) -> str:
     if not info:
         return 'a run that has not written its details yet'
     started = time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(info.get('time', 0)))
-    return (f"pid {info.get('pid')} on host {info.get('host')}, started {started}, "
-            f"command: {info.get('command')}")
+    return f"pid {info.get('pid')} on host {info.get('host')}, started {started}, command: {info.get('command')}"
 
 
 class WorkDirLock:
@@ -87,8 +87,10 @@ class WorkDirLock:
         if previous:
             alive = previous.get('host') == socket.gethostname() and _pid_alive(int(previous.get('pid', -1)))
             state = 'no longer holds it' if alive else 'is not running'
-            warnings.warn(f'Taking over the stale lock {self.path} of a run that {state} '
-                          f'({describe_holder(previous)}).', stacklevel=2)
+            warnings.warn(
+                f'Taking over the stale lock {self.path} of a run that {state} ({describe_holder(previous)}).',
+                stacklevel=2,
+            )
         info = dict(pid=os.getpid(), host=socket.gethostname(), time=time.time(), command=' '.join(sys.argv))
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
@@ -114,9 +116,11 @@ class WorkDirLock:
         self.release()
 
     def _busy_message(self, info: dict) -> str:
-        return (f'work_dir {self.work_dir} is in use by another training run ({describe_holder(info)}). '
-                f'Wait for it to finish, or pass another --work-dir; if that run is gone (for example on '
-                f'another host that lost the file system), delete {self.path} and start again.')
+        return (
+            f'work_dir {self.work_dir} is in use by another training run ({describe_holder(info)}). '
+            f'Wait for it to finish, or pass another --work-dir; if that run is gone (for example on '
+            f'another host that lost the file system), delete {self.path} and start again.'
+        )
 
     @staticmethod
     def _read_fd(fd: int) -> dict:

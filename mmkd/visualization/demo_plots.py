@@ -1,12 +1,15 @@
 """Plots of the main job's report (tools/demo.py)."""
+
 from typing import List
 
 
 def plot_bars(rows: List[dict], out: str) -> None:
     """Final test top-1 per row (``method``, ``last``, ``student``): the teacher grey, students blue."""
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(1.6 * len(rows) + 2, 4))
     values = [r['last'] for r in rows]
     colors = ['#888888' if not r['student'] else '#3b75af' for r in rows]

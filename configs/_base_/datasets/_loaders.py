@@ -4,10 +4,12 @@
 # pipelines, each loader's batch size and workers, and each loader's dataset (type, split or folder, pipeline).
 # The datasets' data_root=None follow the top-level data_root when the run is built (mmkd/apis/config.py).
 data_preprocessor = dict(type='ClsDataPreprocessor')
-train_dataloader = dict(persistent_workers=True, sampler=dict(type='DefaultSampler', shuffle=True),
-                        dataset=dict(data_root=None))
-val_dataloader = dict(persistent_workers=True, sampler=dict(type='DefaultSampler', shuffle=False),
-                      dataset=dict(data_root=None))
+train_dataloader = dict(
+    persistent_workers=True, sampler=dict(type='DefaultSampler', shuffle=True), dataset=dict(data_root=None)
+)
+val_dataloader = dict(
+    persistent_workers=True, sampler=dict(type='DefaultSampler', shuffle=False), dataset=dict(data_root=None)
+)
 test_dataloader = val_dataloader
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+val_evaluator = dict(type='Accuracy', topk=(1,))
 test_evaluator = val_evaluator

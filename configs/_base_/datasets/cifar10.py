@@ -20,8 +20,12 @@ train_pipeline = [
 ]
 test_pipeline = [dict(type='PackInputs')]
 
-train_dataloader = dict(batch_size=64, num_workers=4,
-                        dataset=dict(type=dataset_type, split='train', download=False, pipeline=train_pipeline))
-val_dataloader = dict(batch_size=256, num_workers=4,
-                      dataset=dict(type=dataset_type, split='test', download=False, pipeline=test_pipeline))
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=4,
+    dataset=dict(type=dataset_type, split='train', download=False, pipeline=train_pipeline),
+)
+val_dataloader = dict(
+    batch_size=256, num_workers=4, dataset=dict(type=dataset_type, split='test', download=False, pipeline=test_pipeline)
+)
 test_dataloader = val_dataloader

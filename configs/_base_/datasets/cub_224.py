@@ -11,8 +11,16 @@ data_root = 'data/cub200'  # the datasets' data_root=None follow it; a dataset m
 num_classes = 200  # the one knob: heads, teachers and preprocessor follow it (mmkd/apis/config.py)
 
 data_preprocessor = dict(num_classes=num_classes)  # ./imagenet.py froze its 1000 there
-train_dataloader = dict(num_workers=4, dataset=dict(_delete_=True, type=dataset_type, data_root=None,
-                                                    data_prefix='train', pipeline={{_base_.train_pipeline}}))
-val_dataloader = dict(num_workers=4, dataset=dict(_delete_=True, type=dataset_type, data_root=None,
-                                                  data_prefix='val', pipeline={{_base_.test_pipeline}}))
+train_dataloader = dict(
+    num_workers=4,
+    dataset=dict(
+        _delete_=True, type=dataset_type, data_root=None, data_prefix='train', pipeline={{_base_.train_pipeline}}
+    ),
+)
+val_dataloader = dict(
+    num_workers=4,
+    dataset=dict(
+        _delete_=True, type=dataset_type, data_root=None, data_prefix='val', pipeline={{_base_.test_pipeline}}
+    ),
+)
 test_dataloader = val_dataloader

@@ -18,8 +18,10 @@ train_pipeline = [
 ]
 test_pipeline = [dict(type='GrayToRGB'), dict(type='Resize', scale=(32, 32)), dict(type='PackInputs')]
 
-train_dataloader = dict(batch_size=64, num_workers=2,
-                        dataset=dict(type=dataset_type, split='train', pipeline=train_pipeline))
-val_dataloader = dict(batch_size=256, num_workers=2,
-                      dataset=dict(type=dataset_type, split='test', pipeline=test_pipeline))
+train_dataloader = dict(
+    batch_size=64, num_workers=2, dataset=dict(type=dataset_type, split='train', pipeline=train_pipeline)
+)
+val_dataloader = dict(
+    batch_size=256, num_workers=2, dataset=dict(type=dataset_type, split='test', pipeline=test_pipeline)
+)
 test_dataloader = val_dataloader

@@ -25,8 +25,9 @@ dataset_type = 'ImageFolderDataset'
 _base_ = ['./_loaders.py']
 
 # ImageNet statistics of RGB images; images are read as BGR
-data_preprocessor = dict(num_classes=num_classes, mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
-                         to_rgb=True)
+data_preprocessor = dict(
+    num_classes=num_classes, mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -35,12 +36,26 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
-test_pipeline = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(input_size, input_size)),
-                 dict(type='PackInputs')]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(input_size, input_size)),
+    dict(type='PackInputs'),
+]
 
-train_dataloader = dict(batch_size=64, num_workers=2, dataset=dict(
-    type=dataset_type, data_prefix='train', num_classes=num_classes, pipeline=train_pipeline))
-val_dataloader = dict(batch_size=128, num_workers=2, dataset=dict(
-    type=dataset_type, data_prefix='val', num_classes=num_classes, pipeline=test_pipeline))
-test_dataloader = dict(batch_size=128, num_workers=2, dataset=dict(
-    type=dataset_type, data_prefix='test', fallback_prefix='val', num_classes=num_classes, pipeline=test_pipeline))
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=2,
+    dataset=dict(type=dataset_type, data_prefix='train', num_classes=num_classes, pipeline=train_pipeline),
+)
+val_dataloader = dict(
+    batch_size=128,
+    num_workers=2,
+    dataset=dict(type=dataset_type, data_prefix='val', num_classes=num_classes, pipeline=test_pipeline),
+)
+test_dataloader = dict(
+    batch_size=128,
+    num_workers=2,
+    dataset=dict(
+        type=dataset_type, data_prefix='test', fallback_prefix='val', num_classes=num_classes, pipeline=test_pipeline
+    ),
+)

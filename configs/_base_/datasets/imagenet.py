@@ -6,8 +6,9 @@ dataset_type = 'ImageNet'
 data_root = 'data/imagenet'  # the datasets' data_root=None follow it; a dataset may set its own
 num_classes = 1000  # the one knob: heads, teachers and preprocessor follow it (mmkd/apis/config.py)
 
-data_preprocessor = dict(num_classes=num_classes, mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
-                         to_rgb=True)
+data_preprocessor = dict(
+    num_classes=num_classes, mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -22,10 +23,14 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 
-train_dataloader = dict(batch_size=32, num_workers=8,  # batch per GPU; 8 GPUs x 32 = 256
-                        dataset=dict(type=dataset_type, split='train', pipeline=train_pipeline))
-val_dataloader = dict(batch_size=64, num_workers=8,
-                      dataset=dict(type=dataset_type, split='val', pipeline=test_pipeline))
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=8,  # batch per GPU; 8 GPUs x 32 = 256
+    dataset=dict(type=dataset_type, split='train', pipeline=train_pipeline),
+)
+val_dataloader = dict(
+    batch_size=64, num_workers=8, dataset=dict(type=dataset_type, split='val', pipeline=test_pipeline)
+)
 test_dataloader = val_dataloader
 val_evaluator = dict(topk=(1, 5))
 test_evaluator = val_evaluator

@@ -9,7 +9,8 @@ model = dict(
     type='SSKDDistiller',
     # the stage-1 model (its classifier_ckpt is not needed: teacher_ckpt holds every weight)
     teacher=dict(
-        type='SSKDTeacher', ss_head=dict(type='SSProjectionHead'), ss_task='contrastive', transform_set='rotation3'),
+        type='SSKDTeacher', ss_head=dict(type='SSProjectionHead'), ss_task='contrastive', transform_set='rotation3'
+    ),
     # set by tools/distill.py or --cfg-options model.teacher_ckpt=PATH: the LAST checkpoint of stage 1
     teacher_ckpt=None,
     fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher

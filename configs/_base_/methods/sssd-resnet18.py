@@ -3,8 +3,11 @@
 # features. A config sets the head's num_classes to its num_clusters.
 _base_ = ['./sssd.py']
 
-model = dict(student=dict(
-    type='ImageClassifier',
-    backbone=dict(type='ResNet', depth=18),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', in_channels=512, loss=dict(type='CrossEntropyLoss'))))
+model = dict(
+    student=dict(
+        type='ImageClassifier',
+        backbone=dict(type='ResNet', depth=18),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', in_channels=512, loss=dict(type='CrossEntropyLoss')),
+    )
+)

@@ -4,4 +4,5 @@ densenet40_12 = dict(
     type='ImageClassifier',
     backbone=dict(type='CIFARDenseNet', depth=40, growth_rate=12),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, in_channels=448, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=448, loss=dict(type='CrossEntropyLoss')),
+)

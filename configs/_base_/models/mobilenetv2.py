@@ -4,4 +4,5 @@ mobilenetv2 = dict(
     type='ImageClassifier',
     backbone=dict(type='CIFARMobileNetV2', width_mult=0.5),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, in_channels=1280, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=1280, loss=dict(type='CrossEntropyLoss')),
+)

@@ -3,6 +3,7 @@
 # Bound to its own name, not `model`, so that a config can inherit several networks at once.
 resnet18_w16 = dict(
     type='ImageClassifier',
-    backbone=dict(type='ResNet', depth=18, base_channels=16, stem_channels=16, out_indices=(3, )),
+    backbone=dict(type='ResNet', depth=18, base_channels=16, stem_channels=16, out_indices=(3,)),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=10, in_channels=128, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=10, in_channels=128, loss=dict(type='CrossEntropyLoss')),
+)

@@ -4,4 +4,5 @@ resnet20 = dict(
     type='ImageClassifier',
     backbone=dict(type='CIFARResNet', arch='resnet20'),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, in_channels=64, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=64, loss=dict(type='CrossEntropyLoss')),
+)

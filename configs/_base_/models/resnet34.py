@@ -4,4 +4,5 @@ resnet34 = dict(
     type='ImageClassifier',
     backbone=dict(type='ResNet', depth=34),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=1000, in_channels=512, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=1000, in_channels=512, loss=dict(type='CrossEntropyLoss')),
+)

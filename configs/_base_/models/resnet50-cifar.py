@@ -4,4 +4,5 @@ resnet50_cifar = dict(
     type='ImageClassifier',
     backbone=dict(type='ResNet_CIFAR', depth=50),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, in_channels=2048, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=2048, loss=dict(type='CrossEntropyLoss')),
+)

@@ -4,4 +4,5 @@ resnet50 = dict(
     type='ImageClassifier',
     backbone=dict(type='ResNet', depth=50),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=1000, in_channels=2048, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=1000, in_channels=2048, loss=dict(type='CrossEntropyLoss')),
+)

@@ -4,4 +4,5 @@ resnet8x4 = dict(
     type='ImageClassifier',
     backbone=dict(type='CIFARResNet', arch='resnet8x4'),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, in_channels=256, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=256, loss=dict(type='CrossEntropyLoss')),
+)

@@ -4,4 +4,5 @@ shufflenetv1 = dict(
     type='ImageClassifier',
     backbone=dict(type='CIFARShuffleNetV1', groups=3),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, in_channels=960, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=960, loss=dict(type='CrossEntropyLoss')),
+)

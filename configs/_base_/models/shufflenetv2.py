@@ -4,4 +4,5 @@ shufflenetv2 = dict(
     type='ImageClassifier',
     backbone=dict(type='CIFARShuffleNetV2', net_size=1.0),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, in_channels=1024, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=1024, loss=dict(type='CrossEntropyLoss')),
+)

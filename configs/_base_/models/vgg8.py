@@ -4,4 +4,5 @@ vgg8 = dict(
     type='ImageClassifier',
     backbone=dict(type='CIFARVGG', depth=8),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, in_channels=512, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=512, loss=dict(type='CrossEntropyLoss')),
+)

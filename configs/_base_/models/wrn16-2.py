@@ -4,4 +4,5 @@ wrn16_2 = dict(
     type='ImageClassifier',
     backbone=dict(type='WideResNet', depth=16, widen_factor=2),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, in_channels=128, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=128, loss=dict(type='CrossEntropyLoss')),
+)

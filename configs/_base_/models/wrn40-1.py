@@ -4,4 +4,5 @@ wrn40_1 = dict(
     type='ImageClassifier',
     backbone=dict(type='WideResNet', depth=40, widen_factor=1),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=100, in_channels=64, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=100, in_channels=64, loss=dict(type='CrossEntropyLoss')),
+)

@@ -19,9 +19,12 @@ default_scope = 'mmdet'
 
 student_checkpoint = 'work_dirs/export/resnet50_student.pth'  # a tools/export_student.py output
 
-model = dict(backbone=dict(
-    depth=50,  # BN and frozen stages: mmdet's default (see above)
-    init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')))  # checkpoint: student_checkpoint
+model = dict(
+    backbone=dict(
+        depth=50,  # BN and frozen stages: mmdet's default (see above)
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.'),
+    )
+)  # checkpoint: student_checkpoint
 
 train_dataloader = dict(batch_size=1)
 

@@ -21,7 +21,8 @@ model = dict(
         out_indices=(1, 2, 4, 6),
         frozen_stages=-1,
         norm_eval=False,
-        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),  # checkpoint: student_checkpoint
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.'),
+    ),  # checkpoint: student_checkpoint
     rpn_head=dict(anchor_generator=dict(scales=[4], ratios=[0.5, 1.0, 2.0], strides=[4, 8, 16, 32, 64])),
     roi_head=dict(bbox_head=dict(num_classes=10)),  # the Fashion-MNIST classes
 )

@@ -22,8 +22,10 @@ student_checkpoint = 'work_dirs/export/resnet18_student.pth'  # a tools/export_s
 model = dict(
     backbone=dict(
         depth=18,  # BN and frozen stages: mmdet's default (see above)
-        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),  # checkpoint: student_checkpoint
-    roi_head=dict(bbox_head=dict(num_classes=20)))
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.'),
+    ),  # checkpoint: student_checkpoint
+    roi_head=dict(bbox_head=dict(num_classes=20)),
+)
 
 data_root = 'data/VOCdevkit/'
 img_scale = (1000, 800)  # (long, short): mmdet's VOC default is (1000, 600)
@@ -44,7 +46,8 @@ _voc_trainval = dict(
     type='VOCDataset',
     data_root=data_root,
     filter_cfg=dict(filter_empty_gt=True, min_size=32, bbox_min_size=32),
-    pipeline=train_pipeline)
+    pipeline=train_pipeline,
+)
 train_dataloader = dict(
     batch_size=2,
     dataset=dict(
@@ -52,11 +55,19 @@ train_dataloader = dict(
         type='ConcatDataset',
         ignore_keys=['dataset_type'],
         datasets=[
-            dict(**_voc_trainval, ann_file='VOC2007/ImageSets/Main/trainval.txt',
-                 data_prefix=dict(sub_data_root='VOC2007/')),
-            dict(**_voc_trainval, ann_file='VOC2012/ImageSets/Main/trainval.txt',
-                 data_prefix=dict(sub_data_root='VOC2012/')),
-        ]))
+            dict(
+                **_voc_trainval,
+                ann_file='VOC2007/ImageSets/Main/trainval.txt',
+                data_prefix=dict(sub_data_root='VOC2007/'),
+            ),
+            dict(
+                **_voc_trainval,
+                ann_file='VOC2012/ImageSets/Main/trainval.txt',
+                data_prefix=dict(sub_data_root='VOC2012/'),
+            ),
+        ],
+    ),
+)
 val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 

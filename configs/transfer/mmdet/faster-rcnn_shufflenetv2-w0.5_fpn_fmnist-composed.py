@@ -21,9 +21,10 @@ model = dict(
         out_indices=(0, 1, 2),
         frozen_stages=-1,
         norm_eval=False,
-        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),  # checkpoint: student_checkpoint
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.'),
+    ),  # checkpoint: student_checkpoint
     rpn_head=dict(anchor_generator=dict(scales=[2], ratios=[0.5, 1.0, 2.0], strides=[8, 16, 32, 64, 128])),
     roi_head=dict(
-        bbox_roi_extractor=dict(featmap_strides=[8, 16, 32, 64]),
-        bbox_head=dict(num_classes=10)),  # the Fashion-MNIST classes
+        bbox_roi_extractor=dict(featmap_strides=[8, 16, 32, 64]), bbox_head=dict(num_classes=10)
+    ),  # the Fashion-MNIST classes
 )

@@ -15,8 +15,14 @@ model = dict(
     data_preprocessor=dict(mean=[72.94] * 3, std=[90.02] * 3, bgr_to_rgb=False, size=(128, 128)),  # the canvases
     # plain 7x7 stem, as the exported mmpretrain ResNet; mmseg's output stride 8 (strides, dilations) stays
     backbone=dict(
-        type='ResNet', depth=18, deep_stem=False, avg_down=False, norm_cfg=norm_cfg,
-        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),  # checkpoint: student_checkpoint
+        type='ResNet',
+        depth=18,
+        deep_stem=False,
+        avg_down=False,
+        norm_cfg=norm_cfg,
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.'),
+    ),  # checkpoint: student_checkpoint
     # ASPP rates scaled to the 16x16 feature map of a 128x128 canvas (mmseg's 12/24/36 are for 64x64)
     decode_head=dict(dilations=(1, 2, 4, 6), num_classes={{_base_.num_classes}}, norm_cfg=norm_cfg),
-    auxiliary_head=dict(num_classes={{_base_.num_classes}}, norm_cfg=norm_cfg))
+    auxiliary_head=dict(num_classes={{_base_.num_classes}}, norm_cfg=norm_cfg),
+)

@@ -20,8 +20,13 @@ student_checkpoint = 'work_dirs/export/resnet50_student.pth'  # a tools/export_s
 model = dict(
     pretrained=None,
     backbone=dict(
-        type='ResNet', depth=50, deep_stem=False, avg_down=False,
-        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')))  # checkpoint: student_checkpoint
+        type='ResNet',
+        depth=50,
+        deep_stem=False,
+        avg_down=False,
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.'),
+    ),
+)  # checkpoint: student_checkpoint
 
 test_pipeline = [  # the original image size: no Resize
     dict(type='LoadImageFromFile'),

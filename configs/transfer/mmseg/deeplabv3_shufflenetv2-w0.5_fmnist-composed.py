@@ -21,7 +21,9 @@ model = dict(
         widen_factor=0.5,  # replaced by the student's
         out_indices=(1, 2),  # layers.1 (stride 16), layers.2 (stride 32)
         norm_cfg=norm_cfg,
-        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),  # checkpoint: student_checkpoint
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.'),
+    ),  # checkpoint: student_checkpoint
     # ASPP rates for the 4x4 map of a 128x128 canvas at output stride 32
     decode_head=dict(in_index=1, dilations=(1, 2, 3, 4), num_classes={{_base_.num_classes}}, norm_cfg=norm_cfg),
-    auxiliary_head=dict(in_index=0, num_classes={{_base_.num_classes}}, norm_cfg=norm_cfg))
+    auxiliary_head=dict(in_index=0, num_classes={{_base_.num_classes}}, norm_cfg=norm_cfg),
+)

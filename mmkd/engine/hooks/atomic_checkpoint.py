@@ -5,6 +5,7 @@ best one) before it writes the new one, and writes in place: a run killed while 
 file only. Here every file is written to a temporary name in its folder, fsync'ed and renamed, and a
 checkpoint is removed only once its successor and ``last_checkpoint`` are complete on disk.
 """
+
 import contextlib
 import os
 import os.path as osp
@@ -18,8 +19,7 @@ from mmengine.registry import HOOKS as MMENGINE_HOOKS
 
 from mmkd.registry import HOOKS
 
-__all__ = ['AtomicCheckpointHook', 'AtomicLocalBackend', 'atomic_write', 'remove_stale_parts',
-           'use_atomic_checkpoints']
+__all__ = ['AtomicCheckpointHook', 'AtomicLocalBackend', 'atomic_write', 'remove_stale_parts', 'use_atomic_checkpoints']
 
 ATOMIC_BACKEND = 'mmkd_atomic_local'
 _PART = re.compile(r'^\..+\.(\d+)\.part$')
@@ -135,8 +135,10 @@ class AtomicCheckpointHook(CheckpointHook):
         if local and self.backend_args is None and self.file_client_args is None:
             self.backend_args = dict(backend=ATOMIC_BACKEND)
         elif is_main_process():
-            runner.logger.warning(f'AtomicCheckpointHook: checkpoints in {out_dir} are written by the '
-                                  'configured file backend, not atomically')
+            runner.logger.warning(
+                f'AtomicCheckpointHook: checkpoints in {out_dir} are written by the '
+                'configured file backend, not atomically'
+            )
         super().before_train(runner)
         if is_main_process() and local:
             for path in remove_stale_parts(self.out_dir) + remove_stale_parts(runner.work_dir):
@@ -147,8 +149,9 @@ class AtomicCheckpointHook(CheckpointHook):
         outdated = None
         if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
-                outdated = self.file_backend.join_path(self.out_dir,
-                                                       self.filename_tmpl.format(self.keep_ckpt_ids.popleft()))
+                outdated = self.file_backend.join_path(
+                    self.out_dir, self.filename_tmpl.format(self.keep_ckpt_ids.popleft())
+                )
             self.keep_ckpt_ids.append(step)
             runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
 
@@ -164,7 +167,8 @@ class AtomicCheckpointHook(CheckpointHook):
             meta=meta,
             by_epoch=self.by_epoch,
             backend_args=self.backend_args,
-            **self.args)
+            **self.args,
+        )
         if not is_main_process():
             return
         atomic_write(osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)
@@ -180,8 +184,11 @@ class AtomicCheckpointHook(CheckpointHook):
             super()._save_best_checkpoint(runner, metrics)
         finally:
             self.file_backend = backend
-        keep = {self.last_ckpt, getattr(self, 'best_ckpt_path', None),
-                *(getattr(self, 'best_ckpt_path_dict', None) or {}).values()}
+        keep = {
+            self.last_ckpt,
+            getattr(self, 'best_ckpt_path', None),
+            *(getattr(self, 'best_ckpt_path_dict', None) or {}).values(),
+        }
         deferred.flush(keep=keep)
 
     def _remove(self, path: str) -> None:
@@ -211,6 +218,7 @@ def use_atomic_checkpoints(cfg) -> bool:
     imports = dict(cfg.get('custom_imports') or {})
     names = list(imports.get('imports') or [])
     if __name__ not in names:
-        cfg['custom_imports'] = dict(imports, imports=names + [__name__],
-                                     allow_failed_imports=imports.get('allow_failed_imports', False))
+        cfg['custom_imports'] = dict(
+            imports, imports=names + [__name__], allow_failed_imports=imports.get('allow_failed_imports', False)
+        )
     return True

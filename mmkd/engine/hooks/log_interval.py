@@ -1,4 +1,5 @@
 """The logger interval adapts to small data sets, so that every epoch logs a few lines."""
+
 from mmengine.hooks import Hook, LoggerHook
 
 from mmkd.registry import HOOKS
@@ -30,5 +31,6 @@ class AdaptiveLogIntervalHook(Hook):
         for hook in loggers:
             configured = hook.interval
             hook.interval = min(configured, max(1, iters // self.lines_per_epoch))
-            runner.logger.info(f'logger interval {hook.interval} ({iters} iterations per epoch, configured '
-                               f'{configured})')
+            runner.logger.info(
+                f'logger interval {hook.interval} ({iters} iterations per epoch, configured {configured})'
+            )

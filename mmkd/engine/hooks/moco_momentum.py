@@ -36,8 +36,9 @@ class MoCoMomentumHook(Hook):
     def _model(runner):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if not callable(getattr(model, 'momentum_update', None)):
-            raise TypeError(f'MoCoMomentumHook needs a model with momentum_update(m) (e.g. LightlyMoCo), '
-                            f'got {type(model).__name__}')
+            raise TypeError(
+                f'MoCoMomentumHook needs a model with momentum_update(m) (e.g. LightlyMoCo), got {type(model).__name__}'
+            )
         return model
 
     def momentum_at(self, step: int, max_steps: int, start: float) -> float:

@@ -17,6 +17,7 @@ class ModelCfgMetaHook(Hook):
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         from mmkd.apis.runner import model_config
+
         try:
             model_cfg = plain_data(model_config(runner.cfg))
         except TypeError as e:  # e.g. a class object as a type: the checkpoint just goes without it

@@ -52,8 +52,10 @@ class TeacherCheckHook(Hook):
         runner.logger.info(f'Teacher top-1 accuracy before training: {self.accuracy:.2f}% on {total} images')
         chance = 100.0 / num_classes
         if self.accuracy < self.chance_factor * chance:
-            msg = (f'The teacher is at chance level ({self.accuracy:.2f}% vs {chance:.2f}% chance for '
-                   f'{num_classes} classes): is model.teacher_ckpt the trained teacher for this dataset?')
+            msg = (
+                f'The teacher is at chance level ({self.accuracy:.2f}% vs {chance:.2f}% chance for '
+                f'{num_classes} classes): is model.teacher_ckpt the trained teacher for this dataset?'
+            )
             if self.strict:
                 raise RuntimeError(msg)
             runner.logger.warning('!' * 20 + ' ' + msg + ' ' + '!' * 20)

@@ -7,6 +7,12 @@ from .vgg_cifar import CIFARVGG
 from .wrn import WideResNet
 
 __all__ = [
-    'CIFARBackbone', 'CIFARResNet', 'WideResNet', 'CIFARVGG',
-    'CIFARMobileNetV2', 'CIFARShuffleNetV1', 'CIFARShuffleNetV2', 'CIFARDenseNet'
+    'CIFARBackbone',
+    'CIFARResNet',
+    'WideResNet',
+    'CIFARVGG',
+    'CIFARMobileNetV2',
+    'CIFARShuffleNetV1',
+    'CIFARShuffleNetV2',
+    'CIFARDenseNet',
 ]

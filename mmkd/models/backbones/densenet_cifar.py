@@ -6,6 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+
 from .resnet_cifar import CIFARBackbone
 
 
@@ -18,15 +19,11 @@ class DenseLayer(nn.Module):
         drop_rate (float): Dropout rate after the conv. Defaults to 0.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 growth_rate: int,
-                 drop_rate: float = 0.):
+    def __init__(self, in_channels: int, growth_rate: int, drop_rate: float = 0.0):
         super().__init__()
         self.bn = nn.BatchNorm2d(in_channels)
         self.relu = nn.ReLU(inplace=True)
-        self.conv = nn.Conv2d(
-            in_channels, growth_rate, 3, 1, 1, bias=False)
+        self.conv = nn.Conv2d(in_channels, growth_rate, 3, 1, 1, bias=False)
         self.drop_rate = drop_rate
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -47,15 +44,10 @@ class DenseBlock(nn.Sequential):
         drop_rate (float): Dropout rate inside the layers. Defaults to 0.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 num_layers: int,
-                 growth_rate: int,
-                 drop_rate: float = 0.):
-        super().__init__(*[
-            DenseLayer(in_channels + i * growth_rate, growth_rate, drop_rate)
-            for i in range(num_layers)
-        ])
+    def __init__(self, in_channels: int, num_layers: int, growth_rate: int, drop_rate: float = 0.0):
+        super().__init__(
+            *[DenseLayer(in_channels + i * growth_rate, growth_rate, drop_rate) for i in range(num_layers)]
+        )
         self.out_channels = in_channels + num_layers * growth_rate
 
 
@@ -68,14 +60,12 @@ class Transition(nn.Sequential):
         downsample (bool): Whether to halve the resolution. Defaults to True.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 downsample: bool = True):
-        layers = [('bn', nn.BatchNorm2d(in_channels)),
-                  ('relu', nn.ReLU(inplace=True)),
-                  ('conv', nn.Conv2d(in_channels, out_channels, 1,
-                                     bias=False))]
+    def __init__(self, in_channels: int, out_channels: int, downsample: bool = True):
+        layers = [
+            ('bn', nn.BatchNorm2d(in_channels)),
+            ('relu', nn.ReLU(inplace=True)),
+            ('conv', nn.Conv2d(in_channels, out_channels, 1, bias=False)),
+        ]
         if downsample:
             layers.append(('pool', nn.AvgPool2d(2, 2)))
         super().__init__(OrderedDict(layers))
@@ -111,21 +101,20 @@ class CIFARDenseNet(CIFARBackbone):
         init_cfg (dict | list[dict], optional): Initialization config.
     """
 
-    def __init__(self,
-                 depth: int = 40,
-                 growth_rate: int = 12,
-                 stem_channels: int = 16,
-                 drop_rate: float = 0.,
-                 out_indices: Union[int, Sequence[int]] = -1,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None):
+    def __init__(
+        self,
+        depth: int = 40,
+        growth_rate: int = 12,
+        stem_channels: int = 16,
+        drop_rate: float = 0.0,
+        out_indices: Union[int, Sequence[int]] = -1,
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ):
         super().__init__(init_cfg=init_cfg)
         if depth < 7 or (depth - 4) % 3 != 0:
-            raise ValueError(f'depth of a CIFARDenseNet must be 3n+4 with '
-                             f'n >= 1, got {depth}.')
+            raise ValueError(f'depth of a CIFARDenseNet must be 3n+4 with n >= 1, got {depth}.')
         if growth_rate < 1 or stem_channels < 1:
-            raise ValueError(f'growth_rate and stem_channels must be '
-                             f'positive, got {growth_rate} and '
-                             f'{stem_channels}.')
+            raise ValueError(f'growth_rate and stem_channels must be positive, got {growth_rate} and {stem_channels}.')
         self.depth = depth
         self.growth_rate = growth_rate
         self.drop_rate = drop_rate
@@ -143,10 +132,10 @@ class CIFARDenseNet(CIFARBackbone):
             stage_channels=stage_channels,
             stage_strides=[1, 2, 2],
             out_channels=stage_channels[-1],
-            out_indices=out_indices)
+            out_indices=out_indices,
+        )
 
-    def _build_stage(self, index: int, in_channels: int,
-                     stride: int) -> nn.Module:
+    def _build_stage(self, index: int, in_channels: int, stride: int) -> nn.Module:
         block_in = self.stage_in_channels[index]
         layers = []
         if index == 0:
@@ -154,18 +143,14 @@ class CIFARDenseNet(CIFARBackbone):
                 raise ValueError(
                     f'stage 0 of CIFARDenseNet has no transition: it takes '
                     f'in_channels={block_in} and stride=1, got '
-                    f'in_channels={in_channels}, stride={stride}.')
+                    f'in_channels={in_channels}, stride={stride}.'
+                )
         else:
             if stride not in (1, 2):
-                raise ValueError(f'stride of CIFARDenseNet stage {index} '
-                                 f'must be 1 or 2, got {stride}.')
-            layers.append(('transition',
-                           Transition(in_channels, block_in, stride == 2)))
-        layers.append(('block',
-                       DenseBlock(block_in, self.num_layers, self.growth_rate,
-                                  self.drop_rate)))
+                raise ValueError(f'stride of CIFARDenseNet stage {index} must be 1 or 2, got {stride}.')
+            layers.append(('transition', Transition(in_channels, block_in, stride == 2)))
+        layers.append(('block', DenseBlock(block_in, self.num_layers, self.growth_rate, self.drop_rate)))
         return nn.Sequential(OrderedDict(layers))
 
     def _build_post(self) -> nn.Module:
-        return nn.Sequential(
-            nn.BatchNorm2d(self.stage_channels[-1]), nn.ReLU(inplace=True))
+        return nn.Sequential(nn.BatchNorm2d(self.stage_channels[-1]), nn.ReLU(inplace=True))

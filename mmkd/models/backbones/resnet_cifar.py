@@ -11,8 +11,7 @@ def init_conv_bn(module: nn.Module) -> nn.Module:
     """Initialize convs with Kaiming normal (fan_out) and norms with 1/0."""
     for m in module.modules():
         if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(
-                m.weight, mode='fan_out', nonlinearity='relu')
+            nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
         elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)) and m.affine:
@@ -48,10 +47,15 @@ class CIFARBackbone(BaseBackbone):
 
     raw_taps = False
 
-    def _init_layers(self, stem: nn.Module, stage_in_channels: Sequence[int],
-                     stage_channels: Sequence[int],
-                     stage_strides: Sequence[int], out_channels: int,
-                     out_indices: Union[int, Sequence[int]]) -> None:
+    def _init_layers(
+        self,
+        stem: nn.Module,
+        stage_in_channels: Sequence[int],
+        stage_channels: Sequence[int],
+        stage_strides: Sequence[int],
+        out_channels: int,
+        out_indices: Union[int, Sequence[int]],
+    ) -> None:
         self.stage_in_channels = list(stage_in_channels)
         self.stage_channels = list(stage_channels)
         self.stage_strides = list(stage_strides)
@@ -60,21 +64,18 @@ class CIFARBackbone(BaseBackbone):
         self.out_indices = self._parse_out_indices(out_indices)
 
         self.stem = stem
-        self.stages = nn.ModuleList([
-            self._build_stage(i, self.stage_in_channels[i],
-                              self.stage_strides[i])
-            for i in range(self.num_stages)
-        ])
+        self.stages = nn.ModuleList(
+            [self._build_stage(i, self.stage_in_channels[i], self.stage_strides[i]) for i in range(self.num_stages)]
+        )
         self.post = self._build_post()
         init_conv_bn(self)
 
-    def _parse_out_indices(
-            self, out_indices: Union[int, Sequence[int]]) -> tuple:
+    def _parse_out_indices(self, out_indices: Union[int, Sequence[int]]) -> tuple:
         if isinstance(out_indices, int):
             out_indices = [out_indices]
-        assert isinstance(out_indices, Sequence) and len(out_indices) > 0, \
-            f'"out_indices" must be an int or a non-empty sequence, ' \
-            f'got {out_indices}.'
+        assert isinstance(out_indices, Sequence) and len(out_indices) > 0, (
+            f'"out_indices" must be an int or a non-empty sequence, got {out_indices}.'
+        )
         indices = []
         for index in out_indices:
             indices.append(self._parse_index(index))
@@ -82,21 +83,16 @@ class CIFARBackbone(BaseBackbone):
 
     def _parse_index(self, index: int) -> int:
         if not -self.num_stages <= index < self.num_stages:
-            raise IndexError(f'Stage index {index} is out of range for '
-                             f'{self.num_stages} stages.')
+            raise IndexError(f'Stage index {index} is out of range for {self.num_stages} stages.')
         return index % self.num_stages
 
-    def _build_stage(self, index: int, in_channels: int,
-                     stride: int) -> nn.Module:
+    def _build_stage(self, index: int, in_channels: int, stride: int) -> nn.Module:
         raise NotImplementedError
 
     def _build_post(self) -> nn.Module:
         return nn.Identity()
 
-    def make_stage(self,
-                   index: int,
-                   in_channels: Optional[int] = None,
-                   stride: Optional[int] = None) -> nn.Module:
+    def make_stage(self, index: int, in_channels: Optional[int] = None, stride: Optional[int] = None) -> nn.Module:
         """Build a freshly initialized copy of stage ``index``.
 
         Args:
@@ -138,11 +134,8 @@ class CIFARBackbone(BaseBackbone):
         return tuple(outs)
 
 
-def conv1x1_bn(in_channels: int, out_channels: int,
-               stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
-        nn.BatchNorm2d(out_channels))
+def conv1x1_bn(in_channels: int, out_channels: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride, bias=False), nn.BatchNorm2d(out_channels))
 
 
 class BasicBlock(nn.Module):
@@ -155,14 +148,9 @@ class BasicBlock(nn.Module):
         mid_channels (int, optional): Unused, kept for a common signature.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 stride: int = 1,
-                 mid_channels: Optional[int] = None):
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, mid_channels: Optional[int] = None):
         super().__init__()
-        self.conv1 = nn.Conv2d(
-            in_channels, out_channels, 3, stride, 1, bias=False)
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(out_channels)
@@ -190,17 +178,12 @@ class Bottleneck(nn.Module):
             ``out_channels // 4``.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 stride: int = 1,
-                 mid_channels: Optional[int] = None):
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, mid_channels: Optional[int] = None):
         super().__init__()
         mid_channels = mid_channels or out_channels // 4
         self.conv1 = nn.Conv2d(in_channels, mid_channels, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(mid_channels)
-        self.conv2 = nn.Conv2d(
-            mid_channels, mid_channels, 3, stride, 1, bias=False)
+        self.conv2 = nn.Conv2d(mid_channels, mid_channels, 3, stride, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(mid_channels)
         self.conv3 = nn.Conv2d(mid_channels, out_channels, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(out_channels)
@@ -239,45 +222,36 @@ class CIFARResNet(CIFARBackbone):
         out_indices (int | Sequence[int]): Output stages. Defaults to -1.
         init_cfg (dict | list[dict], optional): Initialization config.
     """
+
     arch_zoo = {
-        **{
-            f'resnet{d}': dict(depth=d)
-            for d in (8, 14, 20, 32, 44, 56, 110)
-        },
+        **{f'resnet{d}': dict(depth=d) for d in (8, 14, 20, 32, 44, 56, 110)},
         'resnet8x4': dict(depth=8, stem_channels=32, base_channels=64),
         'resnet32x4': dict(depth=32, stem_channels=32, base_channels=64),
         'resnet56_bottleneck': dict(depth=56, block='bottleneck'),
         'resnet110_bottleneck': dict(depth=110, block='bottleneck'),
-        'wrn20_8_bottleneck':
-        dict(depth=20, block='bottleneck', width_per_group=512),
+        'wrn20_8_bottleneck': dict(depth=20, block='bottleneck', width_per_group=512),
     }
     # block: (class, expansion, layers per block)
-    block_types = {
-        'basic': (BasicBlock, 1, 6),
-        'bottleneck': (Bottleneck, 4, 9)
-    }
+    block_types = {'basic': (BasicBlock, 1, 6), 'bottleneck': (Bottleneck, 4, 9)}
 
-    def __init__(self,
-                 arch: Optional[str] = None,
-                 depth: Optional[int] = None,
-                 block: str = 'basic',
-                 stem_channels: int = 16,
-                 base_channels: int = 16,
-                 width_per_group: int = 64,
-                 out_indices: Union[int, Sequence[int]] = -1,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None):
+    def __init__(
+        self,
+        arch: Optional[str] = None,
+        depth: Optional[int] = None,
+        block: str = 'basic',
+        stem_channels: int = 16,
+        base_channels: int = 16,
+        width_per_group: int = 64,
+        out_indices: Union[int, Sequence[int]] = -1,
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ):
         super().__init__(init_cfg=init_cfg)
         if (arch is None) == (depth is None):
             raise ValueError('Specify exactly one of "arch" and "depth".')
         if arch is not None:
             if arch not in self.arch_zoo:
-                raise KeyError(f'Unknown arch "{arch}", choose from '
-                               f'{sorted(self.arch_zoo)}.')
-            cfg = dict(
-                block='basic',
-                stem_channels=16,
-                base_channels=16,
-                width_per_group=64)
+                raise KeyError(f'Unknown arch "{arch}", choose from {sorted(self.arch_zoo)}.')
+            cfg = dict(block='basic', stem_channels=16, base_channels=16, width_per_group=64)
             cfg.update(self.arch_zoo[arch])
             depth, block = cfg['depth'], cfg['block']
             stem_channels = cfg['stem_channels']
@@ -289,34 +263,30 @@ class CIFARResNet(CIFARBackbone):
         self.depth = depth
         self.block = block
         self.block_cls, expansion, layers_per_block = self.block_types[block]
-        assert (depth - 2) % layers_per_block == 0, \
-            f'depth of a {block} CIFAR ResNet must be ' \
-            f'{layers_per_block}n+2, got {depth}.'
+        assert (depth - 2) % layers_per_block == 0, (
+            f'depth of a {block} CIFAR ResNet must be {layers_per_block}n+2, got {depth}.'
+        )
         self.num_blocks = (depth - 2) // layers_per_block
 
         planes = [base_channels * 2**i for i in range(3)]
-        self.stage_mid_channels = [
-            int(p * width_per_group / 64) for p in planes
-        ]
+        self.stage_mid_channels = [int(p * width_per_group / 64) for p in planes]
         stage_channels = [p * expansion for p in planes]
         stem = nn.Sequential(
-            nn.Conv2d(3, stem_channels, 3, 1, 1, bias=False),
-            nn.BatchNorm2d(stem_channels), nn.ReLU(inplace=True))
+            nn.Conv2d(3, stem_channels, 3, 1, 1, bias=False), nn.BatchNorm2d(stem_channels), nn.ReLU(inplace=True)
+        )
         self._init_layers(
             stem,
             stage_in_channels=[stem_channels] + stage_channels[:-1],
             stage_channels=stage_channels,
             stage_strides=[1, 2, 2],
             out_channels=stage_channels[-1],
-            out_indices=out_indices)
+            out_indices=out_indices,
+        )
 
-    def _build_stage(self, index: int, in_channels: int,
-                     stride: int) -> nn.Module:
+    def _build_stage(self, index: int, in_channels: int, stride: int) -> nn.Module:
         out_channels = self.stage_channels[index]
         mid_channels = self.stage_mid_channels[index]
-        blocks = [self.block_cls(in_channels, out_channels, stride,
-                                 mid_channels)]
+        blocks = [self.block_cls(in_channels, out_channels, stride, mid_channels)]
         for _ in range(1, self.num_blocks):
-            blocks.append(
-                self.block_cls(out_channels, out_channels, 1, mid_channels))
+            blocks.append(self.block_cls(out_channels, out_channels, 1, mid_channels))
         return nn.Sequential(*blocks)

@@ -5,6 +5,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+
 from .resnet_cifar import CIFARBackbone
 from .shufflenetv1_cifar import ChannelShuffle
 
@@ -31,7 +32,7 @@ class ShuffleV2Block(nn.Module):
         self.shuffle = ChannelShuffle(2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x1, x2 = x[:, :self.split_channels], x[:, self.split_channels:]
+        x1, x2 = x[:, : self.split_channels], x[:, self.split_channels :]
         out = F.relu(self.bn1(self.conv1(x2)))
         out = self.bn2(self.conv2(out))
         out = F.relu(self.bn3(self.conv3(out)))
@@ -50,27 +51,13 @@ class ShuffleV2DownBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, stride: int = 2):
         super().__init__()
         mid_channels = out_channels // 2
-        self.conv1 = nn.Conv2d(
-            in_channels,
-            in_channels,
-            3,
-            stride,
-            1,
-            groups=in_channels,
-            bias=False)
+        self.conv1 = nn.Conv2d(in_channels, in_channels, 3, stride, 1, groups=in_channels, bias=False)
         self.bn1 = nn.BatchNorm2d(in_channels)
         self.conv2 = nn.Conv2d(in_channels, mid_channels, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(mid_channels)
         self.conv3 = nn.Conv2d(in_channels, mid_channels, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(mid_channels)
-        self.conv4 = nn.Conv2d(
-            mid_channels,
-            mid_channels,
-            3,
-            stride,
-            1,
-            groups=mid_channels,
-            bias=False)
+        self.conv4 = nn.Conv2d(mid_channels, mid_channels, 3, stride, 1, groups=mid_channels, bias=False)
         self.bn4 = nn.BatchNorm2d(mid_channels)
         self.conv5 = nn.Conv2d(mid_channels, mid_channels, 1, bias=False)
         self.bn5 = nn.BatchNorm2d(mid_channels)
@@ -99,6 +86,7 @@ class CIFARShuffleNetV2(CIFARBackbone):
         out_indices (int | Sequence[int]): Output stages. Defaults to -1.
         init_cfg (dict | list[dict], optional): Initialization config.
     """
+
     # net_size: (stage channels, post channels, stage basic units)
     arch_settings = {
         0.2: ((40, 80, 160), 512, (3, 3, 3)),
@@ -109,31 +97,31 @@ class CIFARShuffleNetV2(CIFARBackbone):
         2.0: ((224, 488, 976), 2048, (3, 7, 3)),
     }
 
-    def __init__(self,
-                 net_size: float = 1.0,
-                 out_indices: Union[int, Sequence[int]] = -1,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None):
+    def __init__(
+        self,
+        net_size: float = 1.0,
+        out_indices: Union[int, Sequence[int]] = -1,
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ):
         super().__init__(init_cfg=init_cfg)
         if net_size not in self.arch_settings:
-            raise KeyError(f'Invalid net_size {net_size}, choose from '
-                           f'{sorted(self.arch_settings)}.')
+            raise KeyError(f'Invalid net_size {net_size}, choose from {sorted(self.arch_settings)}.')
         self.net_size = net_size
-        widths, self.last_channels, self.stage_blocks = \
-            self.arch_settings[net_size]
+        widths, self.last_channels, self.stage_blocks = self.arch_settings[net_size]
         stem_channels = 24
         stem = nn.Sequential(
-            nn.Conv2d(3, stem_channels, 1, bias=False),
-            nn.BatchNorm2d(stem_channels), nn.ReLU(inplace=True))
+            nn.Conv2d(3, stem_channels, 1, bias=False), nn.BatchNorm2d(stem_channels), nn.ReLU(inplace=True)
+        )
         self._init_layers(
             stem,
             stage_in_channels=[stem_channels] + list(widths[:-1]),
             stage_channels=widths,
             stage_strides=[2, 2, 2],
             out_channels=self.last_channels,
-            out_indices=out_indices)
+            out_indices=out_indices,
+        )
 
-    def _build_stage(self, index: int, in_channels: int,
-                     stride: int) -> nn.Module:
+    def _build_stage(self, index: int, in_channels: int, stride: int) -> nn.Module:
         out_channels = self.stage_channels[index]
         blocks = [ShuffleV2DownBlock(in_channels, out_channels, stride)]
         for _ in range(self.stage_blocks[index]):
@@ -142,6 +130,7 @@ class CIFARShuffleNetV2(CIFARBackbone):
 
     def _build_post(self) -> nn.Module:
         return nn.Sequential(
-            nn.Conv2d(self.stage_channels[-1], self.last_channels, 1,
-                      bias=False), nn.BatchNorm2d(self.last_channels),
-            nn.ReLU(inplace=True))
+            nn.Conv2d(self.stage_channels[-1], self.last_channels, 1, bias=False),
+            nn.BatchNorm2d(self.last_channels),
+            nn.ReLU(inplace=True),
+        )

@@ -3,6 +3,7 @@ from typing import List, Optional, Sequence, Union
 import torch.nn as nn
 
 from mmkd.registry import MODELS
+
 from .resnet_cifar import CIFARBackbone
 
 
@@ -28,25 +29,25 @@ class CIFARVGG(CIFARBackbone):
         out_indices (int | Sequence[int]): Output stages. Defaults to -1.
         init_cfg (dict | list[dict], optional): Initialization config.
     """
+
     arch_settings = {
         8: [[64], [128], [256], [512], [512]],
         11: [[64], [128], [256, 256], [512, 512], [512, 512]],
         13: [[64, 64], [128, 128], [256, 256], [512, 512], [512, 512]],
-        16: [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512],
-             [512, 512, 512]],
-        19: [[64, 64], [128, 128], [256, 256, 256, 256],
-             [512, 512, 512, 512], [512, 512, 512, 512]],
+        16: [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]],
+        19: [[64, 64], [128, 128], [256, 256, 256, 256], [512, 512, 512, 512], [512, 512, 512, 512]],
     }
 
-    def __init__(self,
-                 depth: int = 13,
-                 with_bn: bool = True,
-                 out_indices: Union[int, Sequence[int]] = -1,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None):
+    def __init__(
+        self,
+        depth: int = 13,
+        with_bn: bool = True,
+        out_indices: Union[int, Sequence[int]] = -1,
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ):
         super().__init__(init_cfg=init_cfg)
         if depth not in self.arch_settings:
-            raise KeyError(f'Invalid depth {depth} for CIFARVGG, choose '
-                           f'from {sorted(self.arch_settings)}.')
+            raise KeyError(f'Invalid depth {depth} for CIFARVGG, choose from {sorted(self.arch_settings)}.')
         self.depth = depth
         self.with_bn = with_bn
         blocks = self.arch_settings[depth]
@@ -59,10 +60,10 @@ class CIFARVGG(CIFARBackbone):
             stage_channels=stage_channels,
             stage_strides=[1, 2, 2, 2],
             out_channels=stage_channels[-1],
-            out_indices=out_indices)
+            out_indices=out_indices,
+        )
 
-    def _build_stage(self, index: int, in_channels: int,
-                     stride: int) -> nn.Module:
+    def _build_stage(self, index: int, in_channels: int, stride: int) -> nn.Module:
         assert stride in (1, 2), f'stride must be 1 or 2, got {stride}.'
         layers = [nn.MaxPool2d(2, 2)] if stride == 2 else []
         for channels in self.stage_cfgs[index]:

@@ -5,6 +5,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+
 from .resnet_cifar import CIFARBackbone
 
 
@@ -21,24 +22,18 @@ class PreActBlock(nn.Module):
         drop_rate (float): Dropout rate between the convs. Defaults to 0.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 stride: int = 1,
-                 drop_rate: float = 0.):
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, drop_rate: float = 0.0):
         super().__init__()
         self.bn1 = nn.BatchNorm2d(in_channels)
         self.relu1 = nn.ReLU(inplace=True)
-        self.conv1 = nn.Conv2d(
-            in_channels, out_channels, 3, stride, 1, bias=False)
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(out_channels)
         self.relu2 = nn.ReLU(inplace=True)
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
         self.drop_rate = drop_rate
         self.shortcut = None
         if stride != 1 or in_channels != out_channels:
-            self.shortcut = nn.Conv2d(
-                in_channels, out_channels, 1, stride, bias=False)
+            self.shortcut = nn.Conv2d(in_channels, out_channels, 1, stride, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu1(self.bn1(x))
@@ -66,12 +61,14 @@ class WideResNet(CIFARBackbone):
         init_cfg (dict | list[dict], optional): Initialization config.
     """
 
-    def __init__(self,
-                 depth: int = 40,
-                 widen_factor: int = 2,
-                 drop_rate: float = 0.,
-                 out_indices: Union[int, Sequence[int]] = -1,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None):
+    def __init__(
+        self,
+        depth: int = 40,
+        widen_factor: int = 2,
+        drop_rate: float = 0.0,
+        out_indices: Union[int, Sequence[int]] = -1,
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ):
         super().__init__(init_cfg=init_cfg)
         assert (depth - 4) % 6 == 0, f'depth must be 6n+4, got {depth}.'
         self.depth = depth
@@ -86,19 +83,15 @@ class WideResNet(CIFARBackbone):
             stage_channels=stage_channels,
             stage_strides=[1, 2, 2],
             out_channels=stage_channels[-1],
-            out_indices=out_indices)
+            out_indices=out_indices,
+        )
 
-    def _build_stage(self, index: int, in_channels: int,
-                     stride: int) -> nn.Module:
+    def _build_stage(self, index: int, in_channels: int, stride: int) -> nn.Module:
         out_channels = self.stage_channels[index]
-        blocks = [
-            PreActBlock(in_channels, out_channels, stride, self.drop_rate)
-        ]
+        blocks = [PreActBlock(in_channels, out_channels, stride, self.drop_rate)]
         for _ in range(1, self.num_blocks):
-            blocks.append(
-                PreActBlock(out_channels, out_channels, 1, self.drop_rate))
+            blocks.append(PreActBlock(out_channels, out_channels, 1, self.drop_rate))
         return nn.Sequential(*blocks)
 
     def _build_post(self) -> nn.Module:
-        return nn.Sequential(
-            nn.BatchNorm2d(self.stage_channels[-1]), nn.ReLU(inplace=True))
+        return nn.Sequential(nn.BatchNorm2d(self.stage_channels[-1]), nn.ReLU(inplace=True))

@@ -10,6 +10,7 @@ network's prediction averages, over branches, branch ``j``'s logits of its own t
 Unlike MixSKD, a CSS network keeps its branches at inference. ``transfer_state_dict`` gives the
 trunk + first branch under the key names of the plain backbone for downstream transfer.
 """
+
 import os.path as osp
 from collections import OrderedDict
 from typing import List, Optional, Tuple
@@ -23,6 +24,7 @@ from mmpretrain.structures import DataSample
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
 from ..backbones import CIFARBackbone
 from ..necks import make_branch_body, num_stages, set_out_indices, stage_channels
 from ..utils import CSS_LAYOUTS, apply_mask, css_masks
@@ -92,8 +94,9 @@ def _remove_last_stage(backbone: nn.Module) -> Tuple[str, Optional[str]]:
         backbone.stages[last] = nn.Identity()
         backbone.post = nn.Identity()
         return f'stages.{last}', 'post'
-    raise TypeError(f'CSSNetwork supports mmpretrain ResNets and the mmkd CIFAR backbones, '
-                    f'not {type(backbone).__name__}')
+    raise TypeError(
+        f'CSSNetwork supports mmpretrain ResNets and the mmkd CIFAR backbones, not {type(backbone).__name__}'
+    )
 
 
 class CSSBranch(nn.Module):
@@ -139,16 +142,18 @@ class CSSNetwork(BaseModel):
         init_cfg (dict, optional): initialisation config.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 num_classes: int,
-                 num_branches: int = 3,
-                 sample_diversity: bool = True,
-                 target_diversity: bool = True,
-                 mask_layout: str = 'code_corners',
-                 mask_fraction: Optional[float] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        backbone: dict,
+        num_classes: int,
+        num_branches: int = 3,
+        sample_diversity: bool = True,
+        target_diversity: bool = True,
+        mask_layout: str = 'code_corners',
+        mask_fraction: Optional[float] = None,
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ):
         if data_preprocessor is None or isinstance(data_preprocessor, dict):
             data_preprocessor = dict(data_preprocessor or {})
             data_preprocessor.setdefault('type', 'ClsDataPreprocessor')
@@ -178,8 +183,8 @@ class CSSNetwork(BaseModel):
         tap = num_stages(self.backbone) - 2
         num_outputs = num_classes * num_branches if target_diversity else num_classes
         self.branches = nn.ModuleList(
-            CSSBranch(make_branch_body(self.backbone, tap), self.out_channels, num_outputs)
-            for _ in range(num_branches))
+            CSSBranch(make_branch_body(self.backbone, tap), self.out_channels, num_outputs) for _ in range(num_branches)
+        )
         # built from the full backbone above; from here on the backbone is the trunk
         self.last_stage_key, self.post_key = _remove_last_stage(self.backbone)
 
@@ -198,8 +203,10 @@ class CSSNetwork(BaseModel):
         """Logits of every branch, (B, m, K * m) (or (B, m, K) without target diversity)."""
         feat = self.extract_trunk(inputs)
         masks = self.spatial_masks(*feat.shape[-2:], device=feat.device)
-        outs = [branch(apply_mask(feat, mask) if self.sample_diversity else feat)
-                for branch, mask in zip(self.branches, masks)]
+        outs = [
+            branch(apply_mask(feat, mask) if self.sample_diversity else feat)
+            for branch, mask in zip(self.branches, masks)
+        ]
         return torch.stack(outs, dim=1)
 
     def aggregate(self, branch_logits: Tensor) -> Tensor:
@@ -209,8 +216,7 @@ class CSSNetwork(BaseModel):
     def branch_ce(self, branch_logits: Tensor, labels: Tensor) -> Tensor:
         """Mean over branches of ``CE(z^(j), y * m + j)`` (the authors' code divides the sum by m)."""
         targets = css_joint_targets(labels, self.num_branches, self.target_diversity)
-        return torch.stack([F.cross_entropy(branch_logits[:, j], targets[j])
-                            for j in range(self.num_branches)]).mean()
+        return torch.stack([F.cross_entropy(branch_logits[:, j], targets[j]) for j in range(self.num_branches)]).mean()
 
     # ----------------------------------------------------------------- forward
     def forward(self, inputs: Tensor, data_samples: Optional[List[DataSample]] = None, mode: str = 'tensor'):
@@ -275,8 +281,10 @@ def load_css_network(path: str, map_location: str = 'cpu') -> CSSNetwork:
     state = torch.load(path, map_location=map_location, weights_only=True)
     meta = state.get('meta') or {}
     if meta.get('mode') != 'full' or 'network_cfg' not in meta:
-        raise ValueError(f'{path} is not a full CSS export (meta.mode={meta.get("mode")!r}); '
-                         'write one with tools/export_css.py CKPT OUT --mode full')
+        raise ValueError(
+            f'{path} is not a full CSS export (meta.mode={meta.get("mode")!r}); '
+            'write one with tools/export_css.py CKPT OUT --mode full'
+        )
     model = MODELS.build(meta['network_cfg'])
     model.load_state_dict(state['state_dict'], strict=True)
     return model.eval()

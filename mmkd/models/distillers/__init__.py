@@ -8,8 +8,27 @@ from .sskd import SSKDDistiller, SSKDTeacher
 from .sssd import BottleneckExit, SSSDDistiller, exit_paths, probe_stage_shapes
 
 __all__ = [
-    'BaseDistiller', 'build_classifier', 'freeze', 'gt_labels', 'load_frozen_checkpoint', 'KDDistiller',
-    'DMLDistiller', 'OnlineDistiller', 'SSADNet', 'HSSAKDDistiller', 'OnlineHSSAKD', 'MixSKDDistiller',
-    'SSKDDistiller', 'SSKDTeacher', 'SSSDDistiller', 'BottleneckExit', 'exit_paths',
-    'probe_stage_shapes', 'CSSDistiller', 'branch_kd', 'css_dynamic_weights', 'css_network_cfgs', 'export_css'
+    'BaseDistiller',
+    'build_classifier',
+    'freeze',
+    'gt_labels',
+    'load_frozen_checkpoint',
+    'KDDistiller',
+    'DMLDistiller',
+    'OnlineDistiller',
+    'SSADNet',
+    'HSSAKDDistiller',
+    'OnlineHSSAKD',
+    'MixSKDDistiller',
+    'SSKDDistiller',
+    'SSKDTeacher',
+    'SSSDDistiller',
+    'BottleneckExit',
+    'exit_paths',
+    'probe_stage_shapes',
+    'CSSDistiller',
+    'branch_kd',
+    'css_dynamic_weights',
+    'css_network_cfgs',
+    'export_css',
 ]

@@ -8,6 +8,7 @@ from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmkd.registry import MODELS
+
 from ..utils.fast_inference import fast_inference
 
 
@@ -19,6 +20,7 @@ def build_classifier(cfg: Union[dict, nn.Module], what: str = 'student') -> nn.M
         if not osp.isfile(cfg):
             raise FileNotFoundError(f'{what} config file {cfg} does not exist')
         from mmkd.apis.config import finalize_config  # the file's own facts (num_classes) reach its model
+
         cfg = finalize_config(Config.fromfile(cfg)).model
     cfg = dict(cfg)
     cfg.setdefault('type', 'ImageClassifier')
@@ -32,8 +34,7 @@ def gt_labels(data_samples: List, device=None) -> torch.Tensor:
     return torch.cat([ds.gt_label for ds in data_samples]).to(device=device, dtype=torch.long)
 
 
-def load_frozen_checkpoint(model: nn.Module, ckpt: str, what: str = 'teacher',
-                           prefix: Optional[str] = None) -> None:
+def load_frozen_checkpoint(model: nn.Module, ckpt: str, what: str = 'teacher', prefix: Optional[str] = None) -> None:
     """Load ``ckpt`` into ``model`` strictly, with a message naming every key that does not fit.
 
     Args:
@@ -45,8 +46,10 @@ def load_frozen_checkpoint(model: nn.Module, ckpt: str, what: str = 'teacher',
             checkpoint is a distiller's and the model's own keys are not there.
     """
     if ckpt is None:
-        raise ValueError(f'{what}_ckpt is not set: a {what} must be trained first (see docs/get_started.md) '
-                         f'and passed as model.{what}_ckpt=PATH')
+        raise ValueError(
+            f'{what}_ckpt is not set: a {what} must be trained first (see docs/get_started.md) '
+            f'and passed as model.{what}_ckpt=PATH'
+        )
     if not osp.isfile(ckpt):
         raise FileNotFoundError(f'{what}_ckpt {ckpt} does not exist; train the {what} first or fix the path')
     state = _load_checkpoint(ckpt, map_location='cpu')
@@ -55,18 +58,25 @@ def load_frozen_checkpoint(model: nn.Module, ckpt: str, what: str = 'teacher',
     if prefix is None and not (own.keys() & state.keys()) and any(k.startswith('student.') for k in state):
         prefix = 'student.'
     if prefix:
-        state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+        state = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
     missing = sorted(own.keys() - state.keys())
     unexpected = sorted(state.keys() - own.keys())
-    mismatched = [f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
-                  for k in sorted(own.keys() & state.keys()) if state[k].shape != own[k].shape]
+    mismatched = [
+        f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
+        for k in sorted(own.keys() & state.keys())
+        if state[k].shape != own[k].shape
+    ]
     if missing or unexpected or mismatched:
+
         def head(keys):
             return ', '.join(keys[:8]) + (f' ... (+{len(keys) - 8})' if len(keys) > 8 else '')
-        raise ValueError(f'{what}_ckpt {ckpt} does not fit the {what} model: '
-                         f'missing keys [{head(missing)}], unexpected keys [{head(unexpected)}], '
-                         f'shape mismatches [{head(mismatched)}]. Check that the {what} config matches '
-                         'the one the checkpoint was trained with (architecture, num_classes).')
+
+        raise ValueError(
+            f'{what}_ckpt {ckpt} does not fit the {what} model: '
+            f'missing keys [{head(missing)}], unexpected keys [{head(unexpected)}], '
+            f'shape mismatches [{head(mismatched)}]. Check that the {what} config matches '
+            'the one the checkpoint was trained with (architecture, num_classes).'
+        )
     model.load_state_dict(state, strict=True)
     if hasattr(model, 'is_init'):
         model.is_init = True  # Runner.train() calls init_weights(): keep the loaded weights
@@ -96,8 +106,9 @@ def num_classes_and_key(model: nn.Module, key: str) -> Tuple[Optional[int], str]
     return getattr(model, 'num_classes', None), f'{key}.num_classes'
 
 
-def check_same_num_classes(a: Tuple[Optional[int], str], b: Tuple[Optional[int], str], what_a: str,
-                           what_b: str) -> None:
+def check_same_num_classes(
+    a: Tuple[Optional[int], str], b: Tuple[Optional[int], str], what_a: str, what_b: str
+) -> None:
     """Raise a ValueError naming both values and keys when two ``(num_classes, key)`` pairs differ.
 
     Args:
@@ -107,8 +118,10 @@ def check_same_num_classes(a: Tuple[Optional[int], str], b: Tuple[Optional[int],
     """
     (n_a, key_a), (n_b, key_b) = a, b
     if n_a is not None and n_b is not None and n_a != n_b:
-        raise ValueError(f'{what_a} {n_a} classes but {what_b} {n_b} ({key_a}={n_a}, {key_b}={n_b}); '
-                         'they must agree on the same classes: set both to the number of classes of the dataset')
+        raise ValueError(
+            f'{what_a} {n_a} classes but {what_b} {n_b} ({key_a}={n_a}, {key_b}={n_b}); '
+            'they must agree on the same classes: set both to the number of classes of the dataset'
+        )
 
 
 def freeze(module: nn.Module) -> nn.Module:
@@ -144,18 +157,20 @@ class BaseDistiller(BaseModel):
             module is built. Defaults to False.
     """
 
-    def __init__(self,
-                 student: dict,
-                 teacher: Optional[Union[dict, str]] = None,
-                 teacher_ckpt: Optional[str] = None,
-                 teacher_ckpt_prefix: Optional[str] = None,
-                 save_teacher: bool = False,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None,
-                 fast_teacher: Optional[dict] = None,
-                 channels_last: bool = False):
+    def __init__(
+        self,
+        student: dict,
+        teacher: Optional[Union[dict, str]] = None,
+        teacher_ckpt: Optional[str] = None,
+        teacher_ckpt_prefix: Optional[str] = None,
+        save_teacher: bool = False,
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+        fast_teacher: Optional[dict] = None,
+        channels_last: bool = False,
+    ):
         if data_preprocessor is None:
-            data_preprocessor = (student.get('data_preprocessor') if isinstance(student, dict) else None)
+            data_preprocessor = student.get('data_preprocessor') if isinstance(student, dict) else None
         data_preprocessor = dict(data_preprocessor or dict(type='ClsDataPreprocessor'))
         data_preprocessor.setdefault('type', 'ClsDataPreprocessor')
         super().__init__(data_preprocessor=MODELS.build(data_preprocessor), init_cfg=init_cfg)
@@ -196,20 +211,29 @@ class BaseDistiller(BaseModel):
     def check_num_classes(self) -> None:
         """The networks, the teacher and the data preprocessor's ``num_classes`` (when set) must
         agree; a ValueError names the values and the config keys that differ."""
-        networks = [(name if name != 'student' else 'the student', num_classes_and_key(m, f'model.{name}'))
-                    for name, m in self.classifier_networks()]
+        networks = [
+            (name if name != 'student' else 'the student', num_classes_and_key(m, f'model.{name}'))
+            for name, m in self.classifier_networks()
+        ]
         if not networks:
             return
         first, first_classes = networks[0]
         for name, classes in networks[1:]:
             check_same_num_classes(classes, first_classes, f'{name} predicts', f'{first} predicts')
         if getattr(self, 'teacher', None) is not None:
-            check_same_num_classes(num_classes_and_key(self.teacher, self._teacher_key), first_classes,
-                                   'the teacher predicts', f'{first} predicts')
-        check_same_num_classes((getattr(self.data_preprocessor, 'num_classes', None), 'data_preprocessor.num_classes'),
-                               first_classes, 'the data preprocessor (model.data_preprocessor, or the top-level '
-                               'data_preprocessor it defaults to) one-hot encodes labels for batch augments into',
-                               f'{first} predicts')
+            check_same_num_classes(
+                num_classes_and_key(self.teacher, self._teacher_key),
+                first_classes,
+                'the teacher predicts',
+                f'{first} predicts',
+            )
+        check_same_num_classes(
+            (getattr(self.data_preprocessor, 'num_classes', None), 'data_preprocessor.num_classes'),
+            first_classes,
+            'the data preprocessor (model.data_preprocessor, or the top-level '
+            'data_preprocessor it defaults to) one-hot encodes labels for batch augments into',
+            f'{first} predicts',
+        )
 
     def train(self, mode: bool = True):
         super().train(mode)

@@ -13,6 +13,7 @@ code's two identically configured optimizers, since SGD updates every parameter 
 ``export_css`` writes a chosen network for deployment (``full``: every branch, predictions
 unchanged) or for transfer (``transfer``: trunk + first branch as a plain backbone checkpoint).
 """
+
 import copy
 import inspect
 import os.path as osp
@@ -26,6 +27,7 @@ from mmengine.config import Config, ConfigDict
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
 from ..classifiers.css_network import CSSNetwork, branch_class_logits, scores_to_samples
 from ..losses import kl_div_with_temperature
 from .base import BaseDistiller, gt_labels
@@ -65,8 +67,10 @@ def css_network_cfgs(net1: dict, net2: Optional[dict] = None, num_networks: int 
         cfg.setdefault('type', 'CSSNetwork')
         for key, value in shared.items():
             if key in cfg and cfg[key] != value:
-                raise ValueError(f'net{k}.{key}={cfg[key]!r} conflicts with the distiller\'s {key}={value!r}; '
-                                 'set it once on the distiller (both networks must share it)')
+                raise ValueError(
+                    f'net{k}.{key}={cfg[key]!r} conflicts with the distiller\'s {key}={value!r}; '
+                    'set it once on the distiller (both networks must share it)'
+                )
             cfg[key] = value
         out.append(cfg)
     return out
@@ -100,11 +104,14 @@ def branch_kd(student: Tensor, teacher: Tensor, tau: float, detach_teacher: bool
         Tensor: scalar.
     """
     if student.shape != teacher.shape:
-        raise ValueError(f'CSS distils matching branches of equal width; got {tuple(student.shape)} and '
-                         f'{tuple(teacher.shape)} (B, branches, outputs): give both networks the same '
-                         'num_classes and num_branches')
-    return torch.stack([kl_div_with_temperature(student[:, j], teacher[:, j], tau, detach_teacher)
-                        for j in range(student.shape[1])]).mean()
+        raise ValueError(
+            f'CSS distils matching branches of equal width; got {tuple(student.shape)} and '
+            f'{tuple(teacher.shape)} (B, branches, outputs): give both networks the same '
+            'num_classes and num_branches'
+        )
+    return torch.stack(
+        [kl_div_with_temperature(student[:, j], teacher[:, j], tau, detach_teacher) for j in range(student.shape[1])]
+    ).mean()
 
 
 @MODELS.register_module()
@@ -141,22 +148,24 @@ class CSSDistiller(BaseDistiller):
         **kwargs: ``data_preprocessor``, ``init_cfg`` (see :class:`BaseDistiller`).
     """
 
-    def __init__(self,
-                 net1: dict,
-                 net2: Optional[dict] = None,
-                 num_networks: int = 2,
-                 num_branches: int = 3,
-                 temperature: float = 3.0,
-                 sample_diversity: bool = True,
-                 target_diversity: bool = True,
-                 dynamic_weight: bool = True,
-                 mask_layout: str = 'code_corners',
-                 mask_fraction: Optional[float] = None,
-                 detach_teacher: bool = False,
-                 detach_alpha: bool = False,
-                 eval_mode: str = 'net1_agg',
-                 diversity_space: str = 'joint',
-                 **kwargs):
+    def __init__(
+        self,
+        net1: dict,
+        net2: Optional[dict] = None,
+        num_networks: int = 2,
+        num_branches: int = 3,
+        temperature: float = 3.0,
+        sample_diversity: bool = True,
+        target_diversity: bool = True,
+        dynamic_weight: bool = True,
+        mask_layout: str = 'code_corners',
+        mask_fraction: Optional[float] = None,
+        detach_teacher: bool = False,
+        detach_alpha: bool = False,
+        eval_mode: str = 'net1_agg',
+        diversity_space: str = 'joint',
+        **kwargs,
+    ):
         super().__init__(student=None, **kwargs)
         _check_choice('eval_mode', eval_mode, EVAL_MODES)
         _check_choice('diversity_space', diversity_space, DIVERSITY_SPACES)
@@ -164,9 +173,16 @@ class CSSDistiller(BaseDistiller):
             raise ValueError(f'eval_mode={eval_mode!r} needs two networks; num_networks=1 has net1_agg only')
         if temperature <= 0:
             raise ValueError(f'temperature must be > 0, got {temperature}')
-        cfgs = css_network_cfgs(net1, net2, num_networks, num_branches=num_branches,
-                                sample_diversity=sample_diversity, target_diversity=target_diversity,
-                                mask_layout=mask_layout, mask_fraction=mask_fraction)
+        cfgs = css_network_cfgs(
+            net1,
+            net2,
+            num_networks,
+            num_branches=num_branches,
+            sample_diversity=sample_diversity,
+            target_diversity=target_diversity,
+            mask_layout=mask_layout,
+            mask_fraction=mask_fraction,
+        )
         self.nets = nn.ModuleList(MODELS.build(cfg) for cfg in cfgs)
         for k, net in enumerate(self.nets, 1):
             if not isinstance(net, CSSNetwork):
@@ -221,8 +237,11 @@ class CSSDistiller(BaseDistiller):
     def predict(self, inputs: Tensor, data_samples: Optional[list] = None) -> list:
         outs, aggregated = self.forward_nets(inputs)
         samples = scores_to_samples(self.select_logits(aggregated), data_samples)
-        space = (lambda z: z) if self.diversity_space == 'joint' else (
-            lambda z: branch_class_logits(z, self.target_diversity))
+        space = (
+            (lambda z: z)
+            if self.diversity_space == 'joint'
+            else (lambda z: branch_class_logits(z, self.target_diversity))
+        )
         probs = torch.stack([F.softmax(space(z), dim=-1) for z in outs], dim=1)  # (B, n, m, D)
         net_logits = torch.stack(aggregated, dim=1)  # (B, n, K)
         for sample, logits, prob in zip(samples, net_logits, probs):
@@ -244,8 +263,10 @@ def css_export_network_cfg(cfg, net: int = 1) -> dict:
         net (int): 1 or 2. Defaults to 1.
     """
     from mmkd.utils.config_data import plain_data
+
     if isinstance(cfg, Config):
         from mmkd.apis.runner import model_config
+
         cfg = model_config(cfg)
     model = copy.deepcopy(cfg.to_dict() if isinstance(cfg, ConfigDict) else dict(cfg))
     if model.get('type') == 'CSSNetwork':
@@ -258,8 +279,9 @@ def css_export_network_cfg(cfg, net: int = 1) -> dict:
         args.update(model)
         if not 1 <= net <= args['num_networks']:
             raise ValueError(f'--net {net} does not exist; the model has {args["num_networks"]} network(s)')
-        network = css_network_cfgs(args['net1'], args['net2'], args['num_networks'],
-                                   **{k: args[k] for k in SHARED_NETWORK_KEYS})[net - 1]
+        network = css_network_cfgs(
+            args['net1'], args['net2'], args['num_networks'], **{k: args[k] for k in SHARED_NETWORK_KEYS}
+        )[net - 1]
     else:
         raise ValueError(f'model.type={model.get("type")!r} is not a CSS model (CSSDistiller or CSSNetwork)')
     preprocessor = model.get('data_preprocessor')
@@ -278,15 +300,23 @@ def default_css_net(model_cfg: dict) -> Tuple[int, str]:
         return 1, 'the only network'
     mode = model_cfg.get('eval_mode', 'net1_agg')
     if mode == 'ensemble':
-        warnings.warn('eval_mode=ensemble evaluates both networks together; one network cannot reproduce it: '
-                      'exporting net 1 (fallback). Pass --net 2 for the other one.')
+        warnings.warn(
+            'eval_mode=ensemble evaluates both networks together; one network cannot reproduce it: '
+            'exporting net 1 (fallback). Pass --net 2 for the other one.'
+        )
         return 1, 'fallback net 1: eval_mode=ensemble'
     net = 2 if mode == 'net2_agg' else 1
     return net, f'the network the method evaluates: eval_mode={mode}'
 
 
-def export_css(ckpt: str, out: str, net: Optional[int] = None, mode: str = 'full', config: Optional[str] = None,
-               force: bool = False) -> dict:
+def export_css(
+    ckpt: str,
+    out: str,
+    net: Optional[int] = None,
+    mode: str = 'full',
+    config: Optional[str] = None,
+    force: bool = False,
+) -> dict:
     """Export network ``net`` of a CSS checkpoint; return the meta written beside the tensors.
 
     Nothing stored in the checkpoint is executed: the model config comes from
@@ -311,6 +341,7 @@ def export_css(ckpt: str, out: str, net: Optional[int] = None, mode: str = 'full
     from mmkd.apis.export import check_output, write_checkpoint
     from mmkd.utils.checkpoint import safe_load_checkpoint
     from mmkd.utils.config_data import model_cfg_from_meta, plain_data
+
     _check_choice('mode', mode, EXPORT_MODES)
     check_output(out, force)
     if not osp.isfile(ckpt):
@@ -320,26 +351,38 @@ def export_css(ckpt: str, out: str, net: Optional[int] = None, mode: str = 'full
     src_meta = state.get('meta') if isinstance(state.get('meta'), dict) else {}
     if config is not None:
         from mmkd.apis.runner import load_config, model_config
+
         model_cfg, source = model_config(load_config(config)), config
     else:
         model_cfg, source = model_cfg_from_meta(src_meta)
         if model_cfg is None:
-            raise ValueError(f"{ckpt} carries no model config readable as data (meta['mmkd_model_cfg'], or a "
-                             "meta['cfg'] made of literals); pass the training config with --config")
+            raise ValueError(
+                f"{ckpt} carries no model config readable as data (meta['mmkd_model_cfg'], or a "
+                "meta['cfg'] made of literals); pass the training config with --config"
+            )
     how = '--net'
     if net is None:
         net, how = default_css_net(model_cfg)
     network_cfg = css_export_network_cfg(model_cfg, net)
     prefix = f'nets.{net - 1}.' if model_cfg.get('type') == 'CSSDistiller' else ''
-    weights = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+    weights = {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
     network = MODELS.build(network_cfg)
     missing, unexpected = network.state_dict().keys() - weights.keys(), weights.keys() - network.state_dict().keys()
     if missing or unexpected:
-        raise ValueError(f'{ckpt} does not fit network {net} of its config: missing {sorted(missing)[:5]}, '
-                         f'unexpected {sorted(unexpected)[:5]}')
+        raise ValueError(
+            f'{ckpt} does not fit network {net} of its config: missing {sorted(missing)[:5]}, '
+            f'unexpected {sorted(unexpected)[:5]}'
+        )
     network.load_state_dict(weights, strict=True)
-    meta = dict(mmkd_version=__version__, source=osp.abspath(ckpt), net=net, net_choice=how, mode=mode,
-                num_branches=network.num_branches, model_cfg_source=source)
+    meta = dict(
+        mmkd_version=__version__,
+        source=osp.abspath(ckpt),
+        net=net,
+        net_choice=how,
+        mode=mode,
+        num_branches=network.num_branches,
+        model_cfg_source=source,
+    )
     if mode == 'full':
         tensors = {k: v.detach().cpu().clone().contiguous() for k, v in network.state_dict().items()}
         meta['network_cfg'] = network_cfg

@@ -1,9 +1,10 @@
-from typing import List, Optional
+from typing import List
 
 import torch
 import torch.nn as nn
 
 from mmkd.registry import MODELS
+
 from ..losses import kl_div_with_temperature
 from .base import BaseDistiller, build_classifier, gt_labels
 
@@ -56,8 +57,7 @@ class DMLDistiller(OnlineDistiller):
         **kwargs: see :class:`OnlineDistiller`.
     """
 
-    def __init__(self, peers: List[dict], tau: float = 1.0, ce_weight: float = 1.0, kl_weight: float = 1.0,
-                 **kwargs):
+    def __init__(self, peers: List[dict], tau: float = 1.0, ce_weight: float = 1.0, kl_weight: float = 1.0, **kwargs):
         super().__init__(peers=peers, **kwargs)
         self.tau = tau
         self.ce_weight = ce_weight

@@ -12,12 +12,14 @@ Three models share the auxiliary-branch machinery:
 
 The network being trained is always ``student`` (or ``peers``), so export needs no special case.
 """
+
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+
 from ..losses import kl_div_with_temperature
 from ..necks import AuxiliaryBranches, num_stages, set_out_indices
 from ..utils import PRETEXT_TASKS, apply_pretext, transform_ids
@@ -71,15 +73,17 @@ class SSADNet(BranchMixin, BaseDistiller):
 
     AUX_TASKS = ('ssad', 'supervised', 'selfsup', 'multitask', 'none')
 
-    def __init__(self,
-                 student: dict,
-                 branches: Optional[dict] = None,
-                 aux_task: str = 'ssad',
-                 pretext: str = 'rotation',
-                 freeze_classifier: bool = False,
-                 classifier_ckpt: Optional[str] = None,
-                 eval_branches: bool = True,
-                 **kwargs):
+    def __init__(
+        self,
+        student: dict,
+        branches: Optional[dict] = None,
+        aux_task: str = 'ssad',
+        pretext: str = 'rotation',
+        freeze_classifier: bool = False,
+        classifier_ckpt: Optional[str] = None,
+        eval_branches: bool = True,
+        **kwargs,
+    ):
         super().__init__(student=student, **kwargs)
         _check_choice('aux_task', aux_task, self.AUX_TASKS)
         self._init_pretext(pretext)
@@ -168,29 +172,35 @@ class HSSAKDDistiller(BranchMixin, BaseDistiller):
         **kwargs: see :class:`BaseDistiller`.
     """
 
-    def __init__(self,
-                 student: dict,
-                 teacher: Union[dict, str],
-                 teacher_ckpt: Optional[str] = None,
-                 branches: Optional[dict] = None,
-                 tau: float = 3.0,
-                 ce_weight: float = 1.0,
-                 kl_q_weight: float = 1.0,
-                 kl_p_weight: float = 1.0,
-                 kl_p_scope: str = 'all',
-                 use_kl_q: bool = True,
-                 **kwargs):
+    def __init__(
+        self,
+        student: dict,
+        teacher: Union[dict, str],
+        teacher_ckpt: Optional[str] = None,
+        branches: Optional[dict] = None,
+        tau: float = 3.0,
+        ce_weight: float = 1.0,
+        kl_q_weight: float = 1.0,
+        kl_p_weight: float = 1.0,
+        kl_p_scope: str = 'all',
+        use_kl_q: bool = True,
+        **kwargs,
+    ):
         super().__init__(student=student, teacher=teacher, teacher_ckpt=teacher_ckpt, **kwargs)
         if not isinstance(self.teacher, SSADNet) or self.teacher.aux_task != 'ssad':
-            raise TypeError('HSSAKDDistiller needs an SSADNet teacher trained with aux_task="ssad" '
-                            f'(the teacher stage), got {type(self.teacher).__name__}')
+            raise TypeError(
+                'HSSAKDDistiller needs an SSADNet teacher trained with aux_task="ssad" '
+                f'(the teacher stage), got {type(self.teacher).__name__}'
+            )
         _check_choice('kl_p_scope', kl_p_scope, KL_P_SCOPES)
         self._init_pretext(self.teacher.pretext)
         n = self.student.head.num_classes
         self.branches = self._build_branches(self.student, n * self.num_transforms, (branches or {}).get('taps'))
         if len(self.branches.taps) != len(self.teacher.branches.taps):
-            raise ValueError(f'the student has {len(self.branches.taps)} branches but the teacher has '
-                             f'{len(self.teacher.branches.taps)}; branches are distilled one-to-one')
+            raise ValueError(
+                f'the student has {len(self.branches.taps)} branches but the teacher has '
+                f'{len(self.teacher.branches.taps)}; branches are distilled one-to-one'
+            )
         self.tau, self.kl_p_scope, self.use_kl_q = tau, kl_p_scope, use_kl_q
         self.ce_weight, self.kl_q_weight, self.kl_p_weight = ce_weight, kl_q_weight, kl_p_weight
 
@@ -208,8 +218,7 @@ class HSSAKDDistiller(BranchMixin, BaseDistiller):
                 losses[f'loss_kl_q{i}'] = self.kl_q_weight * kl_div_with_temperature(s, t, self.tau)
         if self.kl_p_scope != 'off':
             step = m if self.kl_p_scope == 'upright' else 1
-            losses['loss_kl_p'] = self.kl_p_weight * kl_div_with_temperature(logits[::step], t_logits[::step],
-                                                                             self.tau)
+            losses['loss_kl_p'] = self.kl_p_weight * kl_div_with_temperature(logits[::step], t_logits[::step], self.tau)
         return losses
 
 
@@ -231,22 +240,23 @@ class OnlineHSSAKD(BranchMixin, OnlineDistiller):
         **kwargs: see :class:`OnlineDistiller`.
     """
 
-    def __init__(self,
-                 peers: List[dict],
-                 branches: Optional[dict] = None,
-                 pretext: str = 'rotation',
-                 tau: float = 3.0,
-                 use_aux: bool = True,
-                 use_kl_q: bool = True,
-                 kl_p_scope: str = 'all',
-                 **kwargs):
+    def __init__(
+        self,
+        peers: List[dict],
+        branches: Optional[dict] = None,
+        pretext: str = 'rotation',
+        tau: float = 3.0,
+        use_aux: bool = True,
+        use_kl_q: bool = True,
+        kl_p_scope: str = 'all',
+        **kwargs,
+    ):
         super().__init__(peers=peers, **kwargs)
         _check_choice('kl_p_scope', kl_p_scope, KL_P_SCOPES)
         self._init_pretext(pretext)
         n = self.peers[0].head.num_classes
         taps = (branches or {}).get('taps')
-        self.branches = torch.nn.ModuleList(
-            self._build_branches(p, n * self.num_transforms, taps) for p in self.peers)
+        self.branches = torch.nn.ModuleList(self._build_branches(p, n * self.num_transforms, taps) for p in self.peers)
         counts = {len(b.taps) for b in self.branches}
         if len(counts) > 1:
             raise ValueError(f'peers have different numbers of branches {sorted(counts)}; set branches.taps')
@@ -269,9 +279,12 @@ class OnlineHSSAKD(BranchMixin, OnlineDistiller):
             others = [o for j, o in enumerate(outs) if j != k]
             if self.use_kl_q:
                 losses[f'peer{k}.loss_kl_q'] = sum(
-                    kl_div_with_temperature(s, t, self.tau) for _, t_branch in others
-                    for s, t in zip(branch_logits, t_branch))
+                    kl_div_with_temperature(s, t, self.tau)
+                    for _, t_branch in others
+                    for s, t in zip(branch_logits, t_branch)
+                )
             if self.kl_p_scope != 'off':
                 losses[f'peer{k}.loss_kl_p'] = sum(
-                    kl_div_with_temperature(logits[::step], t[::step], self.tau) for t, _ in others)
+                    kl_div_with_temperature(logits[::step], t[::step], self.tau) for t, _ in others
+                )
         return losses

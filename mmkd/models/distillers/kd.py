@@ -3,6 +3,7 @@ from typing import Optional, Union
 import torch
 
 from mmkd.registry import MODELS
+
 from ..losses import kl_div_with_temperature
 from .base import BaseDistiller, gt_labels
 
@@ -23,14 +24,16 @@ class KDDistiller(BaseDistiller):
         **kwargs: see :class:`BaseDistiller`.
     """
 
-    def __init__(self,
-                 student: dict,
-                 teacher: Union[dict, str],
-                 teacher_ckpt: Optional[str] = None,
-                 tau: float = 4.0,
-                 ce_weight: float = 1.0,
-                 kd_weight: float = 1.0,
-                 **kwargs):
+    def __init__(
+        self,
+        student: dict,
+        teacher: Union[dict, str],
+        teacher_ckpt: Optional[str] = None,
+        tau: float = 4.0,
+        ce_weight: float = 1.0,
+        kd_weight: float = 1.0,
+        **kwargs,
+    ):
         super().__init__(student=student, teacher=teacher, teacher_ckpt=teacher_ckpt, **kwargs)
         self.tau = tau
         self.ce_weight = ce_weight
@@ -42,4 +45,5 @@ class KDDistiller(BaseDistiller):
         t_logits = self.teacher_logits(inputs)
         return dict(
             loss_ce=self.ce_weight * self.student.head.loss_module(logits, labels),
-            loss_kd=self.kd_weight * kl_div_with_temperature(logits, t_logits, self.tau))
+            loss_kd=self.kd_weight * kl_div_with_temperature(logits, t_logits, self.tau),
+        )

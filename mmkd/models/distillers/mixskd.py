@@ -6,6 +6,7 @@ maps and one discriminator per exit. Every step forwards ``cat([x, mixup(x)])`` 
 mixup half to behave like the lam-interpolation of the original half, in feature and logit space.
 Only ``student`` (the plain classifier) is exported and evaluated.
 """
+
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -14,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
 from ..heads.feature_discriminator import FeatureDiscriminator, grad_reverse
 from ..losses import kl_div_with_temperature
 from ..necks import AuxiliaryBranches, num_stages, set_out_indices
@@ -98,29 +100,32 @@ class MixSKDDistiller(BaseDistiller):
         **kwargs: see :class:`BaseDistiller` (``data_preprocessor``, ``init_cfg``).
     """
 
-    def __init__(self,
-                 student: dict,
-                 mixup_alpha: float = 0.4,
-                 temperature: float = 3.0,
-                 use_task_mixup_ce: bool = True,
-                 use_feature_l2: bool = True,
-                 use_discriminator: bool = True,
-                 use_branch_logit_kd: bool = True,
-                 use_self_teacher: bool = True,
-                 beta: float = 1.0,
-                 gamma: float = 1.0,
-                 mu: float = 1.0,
-                 orig_ce_weight: float = 1.0,
-                 self_teacher_stages: Optional[Sequence[int]] = None,
-                 disc_mode: str = 'joint',
-                 train_discriminator: bool = True,
-                 disc_hidden_channels: int = 128,
-                 lambda_per_sample: bool = False,
-                 legacy_cifar_script: bool = False,
-                 **kwargs):
+    def __init__(
+        self,
+        student: dict,
+        mixup_alpha: float = 0.4,
+        temperature: float = 3.0,
+        use_task_mixup_ce: bool = True,
+        use_feature_l2: bool = True,
+        use_discriminator: bool = True,
+        use_branch_logit_kd: bool = True,
+        use_self_teacher: bool = True,
+        beta: float = 1.0,
+        gamma: float = 1.0,
+        mu: float = 1.0,
+        orig_ce_weight: float = 1.0,
+        self_teacher_stages: Optional[Sequence[int]] = None,
+        disc_mode: str = 'joint',
+        train_discriminator: bool = True,
+        disc_hidden_channels: int = 128,
+        lambda_per_sample: bool = False,
+        legacy_cifar_script: bool = False,
+        **kwargs,
+    ):
         if kwargs.get('teacher') is not None or kwargs.get('teacher_ckpt') is not None:
-            raise ValueError('MixSKDDistiller is single-network self-distillation: remove model.teacher '
-                             'and model.teacher_ckpt')
+            raise ValueError(
+                'MixSKDDistiller is single-network self-distillation: remove model.teacher and model.teacher_ckpt'
+            )
         super().__init__(student=student, **kwargs)
         if disc_mode not in DISC_MODES:
             raise ValueError(f'disc_mode={disc_mode!r} is not one of {list(DISC_MODES)}')
@@ -128,7 +133,8 @@ class MixSKDDistiller(BaseDistiller):
             raise NotImplementedError(
                 "disc_mode='alternating' (GAN-style separate discriminator and network steps) needs two "
                 "optimizers per iteration and is not implemented; use 'joint' (the method) or 'grl' "
-                '(simultaneous min-max through a gradient reversal layer)')
+                '(simultaneous min-max through a gradient reversal layer)'
+            )
         if mixup_alpha <= 0:
             raise ValueError(f'mixup_alpha must be > 0, got {mixup_alpha}')
         if temperature <= 0:
@@ -161,7 +167,8 @@ class MixSKDDistiller(BaseDistiller):
         self.discriminators = None
         if use_discriminator:
             self.discriminators = nn.ModuleList(
-                FeatureDiscriminator(channels, disc_hidden_channels) for _ in range(total))
+                FeatureDiscriminator(channels, disc_hidden_channels) for _ in range(total)
+            )
             if not train_discriminator:
                 self.discriminators.requires_grad_(False)
 
@@ -172,8 +179,10 @@ class MixSKDDistiller(BaseDistiller):
         stages = list(stages)
         for s in stages:
             if not -total <= s < total:
-                raise ValueError(f'self_teacher_stages entry {s} is out of range for {total} exits '
-                                 f'(0-based, {total - 1} = the backbone exit)')
+                raise ValueError(
+                    f'self_teacher_stages entry {s} is out of range for {total} exits '
+                    f'(0-based, {total - 1} = the backbone exit)'
+                )
         out = sorted({s % total for s in stages})
         if not out:
             raise ValueError('self_teacher_stages is empty; set use_self_teacher=False instead')
@@ -182,8 +191,13 @@ class MixSKDDistiller(BaseDistiller):
     @property
     def uses_mixup(self) -> bool:
         """Whether any enabled term needs the mixup half of the batch."""
-        return ((self.use_task_mixup_ce and not self.legacy_cifar_script) or self.use_feature_l2
-                or self.use_discriminator or self.use_branch_logit_kd or self.use_self_teacher)
+        return (
+            (self.use_task_mixup_ce and not self.legacy_cifar_script)
+            or self.use_feature_l2
+            or self.use_discriminator
+            or self.use_branch_logit_kd
+            or self.use_self_teacher
+        )
 
     # ----------------------------------------------------------------- pieces
     def mix(self, inputs: Tensor) -> Tuple[Tensor, Lam, Tensor]:
@@ -192,7 +206,7 @@ class MixSKDDistiller(BaseDistiller):
             return mixup_with_meta(inputs, self.mixup_alpha)
         b = inputs.shape[0]
         concentration = torch.tensor(self.mixup_alpha)
-        lam = torch.distributions.Beta(concentration, concentration).sample((b, )).to(inputs.device)
+        lam = torch.distributions.Beta(concentration, concentration).sample((b,)).to(inputs.device)
         index = torch.randperm(b, device=inputs.device)
         return interpolate(inputs, lam, index), lam, index
 
@@ -232,13 +246,15 @@ class MixSKDDistiller(BaseDistiller):
             losses['loss_dis'] = self.gamma * sum(d.loss(fi, fm) for d, (fi, fm) in zip(self.discriminators, pairs))
         if self.use_branch_logit_kd:
             losses['loss_b_logit'] = self.mu * sum(
-                self.kd(zi, zm) + self.kd(zm, zi) for zi, zm in zip(z_int[:-1], z_mix[:-1]))
+                self.kd(zi, zm) + self.kd(zm, zi) for zi, zm in zip(z_int[:-1], z_mix[:-1])
+            )
         if self.use_self_teacher:
             h_int = self.self_teacher([f_int[k] for k in self.self_teacher_stages])
             h_mix = self.self_teacher([f_mix[k] for k in self.self_teacher_stages])
             if not self.legacy_cifar_script:
-                losses['loss_cls_h'] = self.mu * (mixed_cross_entropy(h_int, labels, lam, index) +
-                                                  mixed_cross_entropy(h_mix, labels, lam, index))
+                losses['loss_cls_h'] = self.mu * (
+                    mixed_cross_entropy(h_int, labels, lam, index) + mixed_cross_entropy(h_mix, labels, lam, index)
+                )
             # cross pairing: the interpolated backbone logits learn from h_mix and vice versa
             losses['loss_f_logit'] = self.mu * (self.kd(z_int[-1], h_mix) + self.kd(z_mix[-1], h_int))
         return losses

@@ -18,6 +18,7 @@ Batches carry 4 copies per image, sample-major (row ``4 * i`` is the normal imag
 Inside :class:`SSKDTeacher` the frozen classifier is called ``student`` so that the val loop
 evaluates it and the export / checkpoint-loading machinery of :class:`BaseDistiller` applies.
 """
+
 import math
 from typing import Dict, Optional, Sequence, Tuple, Union
 
@@ -27,6 +28,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
 from ..heads.ss_projection_head import contrastive_similarity, contrastive_targets
 from ..losses import kl_div_with_temperature
 from ..losses.sskd_losses import masked_kl_div, selective_transfer_mask
@@ -43,8 +45,9 @@ PAPER4_TRANSFORMS = ('colour_drop', 'rotation', 'crop_resize', 'colour_jitter')
 #: The paper names the transforms but gives no parameters; these are SimCLR's CIFAR colour
 #: strength (s = 0.5: 0.8s for brightness/contrast/saturation, 0.2s for hue) and MoCo v2's crop
 #: scale (0.2 rather than 0.08, which leaves little of a 32x32 image).
-PAPER4_DEFAULTS = dict(crop_scale=(0.2, 1.0), crop_ratio=(3 / 4, 4 / 3), brightness=0.4, contrast=0.4,
-                       saturation=0.4, hue=0.1)
+PAPER4_DEFAULTS = dict(
+    crop_scale=(0.2, 1.0), crop_ratio=(3 / 4, 4 / 3), brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1
+)
 
 #: weights of (loss_ce, loss_kd, loss_tf = L_T, loss_ss = L_ss) from the three sources of the paper
 LOSS_WEIGHT_PRESETS = {
@@ -60,7 +63,7 @@ COMPONENT_PRESETS = {
     'kd': ('ce', 'kd'),
     'kd+tf': ('ce', 'kd', 'tf'),
     'kd+tf+ss': LOSS_TERMS,
-    'ss_only': ('ss', ),
+    'ss_only': ('ss',),
 }
 
 
@@ -83,7 +86,7 @@ def random_rotation(x: Tensor, generator=None) -> Tensor:
     """Rotate each square image by 90, 180 or 270 degrees, drawn uniformly per image."""
     if x.shape[2] != x.shape[3]:
         raise ValueError(f'rotation needs square images (H == W), got shape {tuple(x.shape)}')
-    k = torch.randint(1, 4, (x.shape[0], ), generator=generator).to(x.device)
+    k = torch.randint(1, 4, (x.shape[0],), generator=generator).to(x.device)
     out = torch.empty_like(x)
     for j in (1, 2, 3):
         sel = k == j
@@ -91,8 +94,9 @@ def random_rotation(x: Tensor, generator=None) -> Tensor:
     return out
 
 
-def random_resized_crop(x: Tensor, scale: Sequence[float] = (0.2, 1.0),
-                        ratio: Sequence[float] = (3 / 4, 4 / 3), generator=None) -> Tensor:
+def random_resized_crop(
+    x: Tensor, scale: Sequence[float] = (0.2, 1.0), ratio: Sequence[float] = (3 / 4, 4 / 3), generator=None
+) -> Tensor:
     """Crop a random box of each image and resize it (bilinear) back to the full size.
 
     The box covers a fraction ``U(scale)`` of the area with aspect ratio (w/h) log-uniform in
@@ -114,8 +118,9 @@ def random_resized_crop(x: Tensor, scale: Sequence[float] = (0.2, 1.0),
 _RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
 
 
-def colour_jitter(x: Tensor, brightness: float = 0.4, contrast: float = 0.4, saturation: float = 0.4,
-                  hue: float = 0.1, generator=None) -> Tensor:
+def colour_jitter(
+    x: Tensor, brightness: float = 0.4, contrast: float = 0.4, saturation: float = 0.4, hue: float = 0.1, generator=None
+) -> Tensor:
     """Per-image random brightness, contrast, saturation and hue, in this order, on [0, 1] images.
 
     Brightness, contrast and saturation factors are drawn from ``U(max(0, 1 - s), 1 + s)`` and
@@ -136,9 +141,9 @@ def colour_jitter(x: Tensor, brightness: float = 0.4, contrast: float = 0.4, sat
     angle = _uniform(n, -hue, hue, x, generator) * 2 * math.pi
     cos, sin = torch.cos(angle), torch.sin(angle)
     one, zero = torch.ones_like(cos), torch.zeros_like(cos)
-    rotate = torch.stack([torch.stack([one, zero, zero], 1),
-                          torch.stack([zero, cos, -sin], 1),
-                          torch.stack([zero, sin, cos], 1)], 1)  # (n, 3, 3) on (Y, I, Q)
+    rotate = torch.stack(
+        [torch.stack([one, zero, zero], 1), torch.stack([zero, cos, -sin], 1), torch.stack([zero, sin, cos], 1)], 1
+    )  # (n, 3, 3) on (Y, I, Q)
     to_yiq = _RGB_TO_YIQ.to(x)
     matrix = torch.linalg.inv(to_yiq) @ rotate @ to_yiq
     return torch.einsum('nij,njhw->nihw', matrix, x).clamp(0, 1)
@@ -164,11 +169,13 @@ def paper4_copies(x: Tensor, generator=None, **params) -> Tensor:
     p = {**PAPER4_DEFAULTS, **params}
     if x.dim() != 4 or x.shape[1] != 3:
         raise ValueError(f'the paper4 transforms need (N, 3, H, W) RGB images, got shape {tuple(x.shape)}')
-    ops = (colour_drop,
-           lambda t: random_rotation(t, generator),
-           lambda t: random_resized_crop(t, p['crop_scale'], p['crop_ratio'], generator),
-           lambda t: colour_jitter(t, p['brightness'], p['contrast'], p['saturation'], p['hue'], generator))
-    which = torch.randint(0, len(ops), (x.shape[0], ), generator=generator).to(x.device)
+    ops = (
+        colour_drop,
+        lambda t: random_rotation(t, generator),
+        lambda t: random_resized_crop(t, p['crop_scale'], p['crop_ratio'], generator),
+        lambda t: colour_jitter(t, p['brightness'], p['contrast'], p['saturation'], p['hue'], generator),
+    )
+    which = torch.randint(0, len(ops), (x.shape[0],), generator=generator).to(x.device)
     # float32 whatever the autocast context or input dtype: autocast would run the jitter's matrix
     # product in half precision, whose output ``out`` cannot take by index
     with torch.autocast(x.device.type, enabled=False):
@@ -181,8 +188,14 @@ def paper4_copies(x: Tensor, generator=None, **params) -> Tensor:
     return out.to(x.dtype)
 
 
-def sskd_copies(x: Tensor, transform_set: str = 'rotation3', mean: Optional[Tensor] = None,
-                std: Optional[Tensor] = None, generator=None, **params) -> Tensor:
+def sskd_copies(
+    x: Tensor,
+    transform_set: str = 'rotation3',
+    mean: Optional[Tensor] = None,
+    std: Optional[Tensor] = None,
+    generator=None,
+    **params,
+) -> Tensor:
     """Stack each image with three transformed copies, sample-major.
 
     Args:
@@ -225,8 +238,10 @@ def build_ss_head(cfg: Optional[dict], classifier: nn.Module, out_channels: Opti
     if cfg.get('in_channels') is None:
         in_channels = getattr(getattr(classifier, 'head', None), 'in_channels', None)
         if in_channels is None:
-            raise ValueError('ss_head.in_channels is not set and the classifier head has no in_channels '
-                             '(the width of the pooled feature); set ss_head=dict(in_channels=d)')
+            raise ValueError(
+                'ss_head.in_channels is not set and the classifier head has no in_channels '
+                '(the width of the pooled feature); set ss_head=dict(in_channels=d)'
+            )
         cfg['in_channels'] = in_channels
     if out_channels is not None:
         if cfg.get('out_channels') not in (None, out_channels):
@@ -240,8 +255,9 @@ def _check_choice(name: str, value, choices) -> None:
         raise ValueError(f'{name}={value!r} is not one of {list(choices)}')
 
 
-def _merged(name: str, given: Optional[dict], defaults: dict, low: float, high: float,
-            low_open: bool = False) -> Dict[str, float]:
+def _merged(
+    name: str, given: Optional[dict], defaults: dict, low: float, high: float, low_open: bool = False
+) -> Dict[str, float]:
     given = dict(given or {})
     unknown = set(given) - set(defaults)
     if unknown:
@@ -267,15 +283,22 @@ class SSKDMixin:
       ``num_instances``) each of the ``4n`` rows comes from.
     """
 
-    def _init_ss(self, ss_task: str, transform_set: Optional[str], transform_params: Optional[dict],
-                 num_instances: Optional[int] = None) -> None:
+    def _init_ss(
+        self,
+        ss_task: str,
+        transform_set: Optional[str],
+        transform_params: Optional[dict],
+        num_instances: Optional[int] = None,
+    ) -> None:
         _check_choice('ss_task', ss_task, SS_TASKS)
         transform_set = transform_set or SS_TASKS[ss_task]
         _check_choice('transform_set', transform_set, TRANSFORM_SETS)
         needed = dict(rotation='rotation3', jigsaw='jigsaw3').get(ss_task)
         if needed is not None and transform_set != needed:
-            raise ValueError(f'ss_task={ss_task!r} predicts which transform made each copy, so it needs '
-                             f'transform_set={needed!r}, got {transform_set!r}')
+            raise ValueError(
+                f'ss_task={ss_task!r} predicts which transform made each copy, so it needs '
+                f'transform_set={needed!r}, got {transform_set!r}'
+            )
         params = dict(transform_params or {})
         if params and transform_set != 'paper4':
             raise ValueError(f"transform_params only apply to transform_set='paper4', got {sorted(params)}")
@@ -283,8 +306,10 @@ class SSKDMixin:
         if unknown:
             raise ValueError(f'transform_params has unknown keys {sorted(unknown)}; valid: {sorted(PAPER4_DEFAULTS)}')
         if ss_task == 'exemplar' and not (isinstance(num_instances, int) and num_instances > 0):
-            raise ValueError("ss_task='exemplar' classifies every training image: set num_instances to the "
-                             f'size of the training set, got {num_instances!r}')
+            raise ValueError(
+                "ss_task='exemplar' classifies every training image: set num_instances to the "
+                f'size of the training set, got {num_instances!r}'
+            )
         self.ss_task, self.transform_set, self.transform_params = ss_task, transform_set, params
         self.num_instances = num_instances if ss_task == 'exemplar' else None
 
@@ -312,12 +337,16 @@ class SSKDMixin:
             return transform_ids(n, NUM_COPIES, device)
         idx = [ds.metainfo.get('sample_idx') for ds in (data_samples or [])]
         if len(idx) != n or any(i is None for i in idx):
-            raise ValueError("ss_task='exemplar' needs the sample_idx of every image in its data samples "
-                             "(PackInputs keeps it by default)")
+            raise ValueError(
+                "ss_task='exemplar' needs the sample_idx of every image in its data samples "
+                "(PackInputs keeps it by default)"
+            )
         idx = torch.as_tensor([int(i) for i in idx], device=device)
         if idx.min() < 0 or idx.max() >= self.num_instances:
-            raise ValueError(f'sample_idx {idx.max().item()} is out of range for num_instances={self.num_instances}; '
-                             'set num_instances to the size of the training set')
+            raise ValueError(
+                f'sample_idx {idx.max().item()} is out of range for num_instances={self.num_instances}; '
+                'set num_instances to the size of the training set'
+            )
         return idx.repeat_interleave(NUM_COPIES)
 
     @staticmethod
@@ -357,19 +386,23 @@ class SSKDTeacher(SSKDMixin, BaseDistiller):
         **kwargs: see :class:`BaseDistiller`.
     """
 
-    def __init__(self,
-                 student: dict,
-                 classifier_ckpt: Optional[str] = None,
-                 ss_head: Optional[dict] = None,
-                 ss_task: str = 'contrastive',
-                 transform_set: Optional[str] = None,
-                 transform_params: Optional[dict] = None,
-                 num_instances: Optional[int] = None,
-                 tau: float = 1.0,
-                 **kwargs):
+    def __init__(
+        self,
+        student: dict,
+        classifier_ckpt: Optional[str] = None,
+        ss_head: Optional[dict] = None,
+        ss_task: str = 'contrastive',
+        transform_set: Optional[str] = None,
+        transform_params: Optional[dict] = None,
+        num_instances: Optional[int] = None,
+        tau: float = 1.0,
+        **kwargs,
+    ):
         if kwargs.get('teacher') is not None:
-            raise ValueError('SSKDTeacher takes no teacher: it is stage 1, fitting the SS head of a '
-                             'trained classifier given as student + classifier_ckpt')
+            raise ValueError(
+                'SSKDTeacher takes no teacher: it is stage 1, fitting the SS head of a '
+                'trained classifier given as student + classifier_ckpt'
+            )
         super().__init__(student=student, **kwargs)
         self._init_ss(ss_task, transform_set, transform_params, num_instances)
         if not tau > 0:
@@ -397,13 +430,17 @@ class SSKDTeacher(SSKDMixin, BaseDistiller):
 
     def loss(self, inputs: Tensor, data_samples: Optional[list] = None) -> dict:
         if self.classifier_ckpt is None:
-            raise ValueError('SSKDTeacher.classifier_ckpt is not set: stage 1 fits the SS head on a '
-                             'trained classifier; pass model.classifier_ckpt=PATH')
+            raise ValueError(
+                'SSKDTeacher.classifier_ckpt is not set: stage 1 fits the SS head on a '
+                'trained classifier; pass model.classifier_ckpt=PATH'
+            )
         _, z = self.forward_ss(self.make_copies(inputs))
         scores = self.ss_scores(z)
         target = self.ss_targets(inputs.shape[0], data_samples, scores.device)
-        return dict(loss_ss_head=F.cross_entropy(scores / self.tau, target),
-                    acc_ss=(scores.argmax(1) == target).float().mean().detach())
+        return dict(
+            loss_ss_head=F.cross_entropy(scores / self.tau, target),
+            acc_ss=(scores.argmax(1) == target).float().mean().detach(),
+        )
 
 
 @MODELS.register_module()
@@ -443,24 +480,28 @@ class SSKDDistiller(SSKDMixin, BaseDistiller):
         **kwargs: see :class:`BaseDistiller`.
     """
 
-    def __init__(self,
-                 student: dict,
-                 teacher: Union[dict, str],
-                 teacher_ckpt: Optional[str] = None,
-                 ss_head: Optional[dict] = None,
-                 loss_weights: Union[str, dict] = 'code',
-                 temperatures: Optional[dict] = None,
-                 selective_ratios: Optional[dict] = None,
-                 components: Union[str, Sequence[str]] = 'kd+tf+ss',
-                 transform_set: Optional[str] = None,
-                 transform_params: Optional[dict] = None,
-                 **kwargs):
+    def __init__(
+        self,
+        student: dict,
+        teacher: Union[dict, str],
+        teacher_ckpt: Optional[str] = None,
+        ss_head: Optional[dict] = None,
+        loss_weights: Union[str, dict] = 'code',
+        temperatures: Optional[dict] = None,
+        selective_ratios: Optional[dict] = None,
+        components: Union[str, Sequence[str]] = 'kd+tf+ss',
+        transform_set: Optional[str] = None,
+        transform_params: Optional[dict] = None,
+        **kwargs,
+    ):
         if teacher is None:
             raise ValueError('SSKDDistiller needs a teacher: the SSKDTeacher config of stage 1')
         super().__init__(student=student, teacher=teacher, teacher_ckpt=teacher_ckpt, **kwargs)
         if not isinstance(self.teacher, SSKDTeacher):
-            raise TypeError('SSKDDistiller needs an SSKDTeacher teacher (the stage-1 model with its fitted '
-                            f'SS head), got {type(self.teacher).__name__}')
+            raise TypeError(
+                'SSKDDistiller needs an SSKDTeacher teacher (the stage-1 model with its fitted '
+                f'SS head), got {type(self.teacher).__name__}'
+            )
         self.teacher.is_init = True  # loaded: init_weights() (called by Runner.train()) must not re-draw it
         if transform_set is None:
             transform_set = self.teacher.transform_set
@@ -483,8 +524,10 @@ class SSKDDistiller(SSKDMixin, BaseDistiller):
         components = tuple(components)
         unknown = set(components) - set(LOSS_TERMS)
         if unknown or not components:
-            raise ValueError(f'components={components!r} must be a non-empty subset of {list(LOSS_TERMS)} '
-                             f'or one of {list(COMPONENT_PRESETS)}')
+            raise ValueError(
+                f'components={components!r} must be a non-empty subset of {list(LOSS_TERMS)} '
+                f'or one of {list(COMPONENT_PRESETS)}'
+            )
         self.components = tuple(t for t in LOSS_TERMS if t in components)
         # only the terms on transformed rows need the copies; only loss_ss needs a student head, and
         # only the similarities are compared, so the contrastive projection width is free
@@ -504,7 +547,8 @@ class SSKDDistiller(SSKDMixin, BaseDistiller):
             losses['loss_ce'] = w['ce'] * self.student.head.loss_module(upright_rows(s_logits, m), labels)
         if 'kd' in self.components:
             losses['loss_kd'] = w['kd'] * kl_div_with_temperature(
-                upright_rows(s_logits, m), upright_rows(t_logits, m), tau['kd'])
+                upright_rows(s_logits, m), upright_rows(t_logits, m), tau['kd']
+            )
         if 'tf' in self.components:
             s_tf, t_tf = transformed_rows(s_logits, m), transformed_rows(t_logits, m)
             keep = selective_transfer_mask(t_tf, labels.repeat_interleave(m - 1), ratio['tf'])

@@ -12,6 +12,7 @@ adapted features of exit ``i`` and ``z_L`` / ``F_L`` the student's (eqs. 1-4)::
 
 The exits are siblings of ``self.student``, so export keeps the plain ResNet classifier only.
 """
+
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -21,6 +22,7 @@ from mmengine.model import BaseModule, ModuleList
 from mmpretrain.models.backbones.resnet import Bottleneck, ResLayer
 
 from mmkd.registry import MODELS
+
 from ..losses import kl_div_with_temperature
 from ..necks import num_stages, set_out_indices
 from .base import BaseDistiller, gt_labels
@@ -51,17 +53,27 @@ class BottleneckExit(BaseModule):
         init_cfg (dict | list, optional): initialisation config.
     """
 
-    def __init__(self, path: Sequence[Tuple[int, int, int]], num_classes: int, norm_cfg: Optional[dict] = None,
-                 init_cfg: Optional[Union[dict, list]] = None):
-        init_cfg = init_cfg or [dict(type='Kaiming', layer='Conv2d', mode='fan_out', nonlinearity='relu'),
-                                dict(type='Constant', val=1, bias=0, layer=['_BatchNorm'])]
+    def __init__(
+        self,
+        path: Sequence[Tuple[int, int, int]],
+        num_classes: int,
+        norm_cfg: Optional[dict] = None,
+        init_cfg: Optional[Union[dict, list]] = None,
+    ):
+        init_cfg = init_cfg or [
+            dict(type='Kaiming', layer='Conv2d', mode='fan_out', nonlinearity='relu'),
+            dict(type='Constant', val=1, bias=0, layer=['_BatchNorm']),
+        ]
         super().__init__(init_cfg)
         if not path:
             raise ValueError('an exit needs at least one bottleneck block')
         norm_cfg = norm_cfg or dict(type='BN')
-        self.adapter = nn.Sequential(*[
-            ResLayer(Bottleneck, 1, c_in, c_out, expansion=4, stride=stride, norm_cfg=norm_cfg)
-            for c_in, c_out, stride in path])
+        self.adapter = nn.Sequential(
+            *[
+                ResLayer(Bottleneck, 1, c_in, c_out, expansion=4, stride=stride, norm_cfg=norm_cfg)
+                for c_in, c_out, stride in path
+            ]
+        )
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(path[-1][1], num_classes)
 
@@ -84,8 +96,10 @@ def exit_paths(shapes: Sequence[Tuple[int, int, int]]) -> List[List[Tuple[int, i
             (c_in, h_in, _), (c_out, h_out, _) = shapes[j - 1], shapes[j]
             stride = next((s for s in (1, 2) if -(-h_in // s) == h_out), None)
             if stride is None:
-                raise ValueError(f'backbone stage {j} maps {h_in}px to {h_out}px; SSSD exits support '
-                                 'stages that keep or halve the resolution')
+                raise ValueError(
+                    f'backbone stage {j} maps {h_in}px to {h_out}px; SSSD exits support '
+                    'stages that keep or halve the resolution'
+                )
             path.append((c_in, c_out, stride))
         paths.append(path)
     return paths
@@ -112,19 +126,22 @@ class SSSDDistiller(BaseDistiller):
         **kwargs: see :class:`BaseDistiller` (``teacher`` is not allowed: the network teaches itself).
     """
 
-    def __init__(self,
-                 student: dict,
-                 alpha: float = 0.3,
-                 feat_weight: float = 0.003,
-                 tau: float = 3.0,
-                 detach_teacher: bool = True,
-                 taps: Optional[Sequence[int]] = None,
-                 probe_size: int = 64,
-                 eval_exits: bool = True,
-                 **kwargs):
+    def __init__(
+        self,
+        student: dict,
+        alpha: float = 0.3,
+        feat_weight: float = 0.003,
+        tau: float = 3.0,
+        detach_teacher: bool = True,
+        taps: Optional[Sequence[int]] = None,
+        probe_size: int = 64,
+        eval_exits: bool = True,
+        **kwargs,
+    ):
         if kwargs.get('teacher') is not None:
-            raise ValueError('SSSDDistiller is self-distillation: its teacher is its own deepest exit; '
-                             'remove model.teacher')
+            raise ValueError(
+                'SSSDDistiller is self-distillation: its teacher is its own deepest exit; remove model.teacher'
+            )
         super().__init__(student=student, **kwargs)
         if not 0 <= alpha <= 1:
             raise ValueError(f'SSSDDistiller: alpha must be in [0, 1], got {alpha}')
@@ -162,8 +179,10 @@ class SSSDDistiller(BaseDistiller):
     def loss(self, inputs: torch.Tensor, data_samples: list) -> dict:
         labels = gt_labels(data_samples, inputs.device)
         if int(labels.max()) >= self.num_classes:
-            raise ValueError(f'pseudo-label {int(labels.max())} does not fit the {self.num_classes}-way head: set '
-                             'model.student.head.num_classes to the num_clusters of the annotation file')
+            raise ValueError(
+                f'pseudo-label {int(labels.max())} does not fit the {self.num_classes}-way head: set '
+                'model.student.head.num_classes to the num_clusters of the annotation file'
+            )
         feats, logits = self.forward_exits(inputs)
         *shallow_feats, teacher_feat = feats
         *shallow_logits, teacher_logits = logits
@@ -176,14 +195,16 @@ class SSSDDistiller(BaseDistiller):
         losses['loss_ce_exits'] = (1 - self.alpha) * sum(ce(z, labels) for z in shallow_logits)
         losses['loss_kd'] = self.alpha * sum(
             kl_div_with_temperature(z, teacher_logits, self.tau, detach_target=self.detach_teacher)
-            for z in shallow_logits)
+            for z in shallow_logits
+        )
         for f in shallow_feats:
             if f.shape != teacher_feat.shape:
-                raise ValueError(f'an exit feature has shape {tuple(f.shape)} but the final feature has '
-                                 f'{tuple(teacher_feat.shape)}; check the input size against probe_size')
+                raise ValueError(
+                    f'an exit feature has shape {tuple(f.shape)} but the final feature has '
+                    f'{tuple(teacher_feat.shape)}; check the input size against probe_size'
+                )
         batch = inputs.shape[0]
-        losses['loss_feat'] = self.feat_weight * sum(
-            (f - teacher_feat).pow(2).sum() / batch for f in shallow_feats)
+        losses['loss_feat'] = self.feat_weight * sum((f - teacher_feat).pow(2).sum() / batch for f in shallow_feats)
         return losses
 
     def predict(self, inputs: torch.Tensor, data_samples: Optional[list] = None) -> list:

@@ -1,4 +1,5 @@
 """A discriminator that tells two kinds of feature maps apart (MixSKD's ``D_k``)."""
+
 from typing import Optional
 
 import torch
@@ -10,7 +11,6 @@ from mmkd.registry import MODELS
 
 
 class _GradientReversal(torch.autograd.Function):
-
     @staticmethod
     def forward(ctx, x, scale):
         ctx.scale = scale
@@ -45,21 +45,23 @@ class FeatureDiscriminator(BaseModule):
         self.in_channels = in_channels
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.mlp = nn.Sequential(
-            nn.Linear(in_channels, hidden_channels), nn.ReLU(inplace=True), nn.Linear(hidden_channels, 2))
+            nn.Linear(in_channels, hidden_channels), nn.ReLU(inplace=True), nn.Linear(hidden_channels, 2)
+        )
 
     def forward(self, feat: torch.Tensor) -> torch.Tensor:
         """(N, C, H, W) maps or (N, C) vectors -> (N, 2) logits."""
         if feat.dim() == 4:
             feat = self.pool(feat).flatten(1)
         if feat.dim() != 2 or feat.shape[1] != self.in_channels:
-            raise ValueError(f'FeatureDiscriminator expects (N, {self.in_channels}[, H, W]) inputs, '
-                             f'got shape {tuple(feat.shape)}')
+            raise ValueError(
+                f'FeatureDiscriminator expects (N, {self.in_channels}[, H, W]) inputs, got shape {tuple(feat.shape)}'
+            )
         return self.mlp(feat)
 
     def loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """BCE-with-logits of ``real`` vs ``[1, 0]`` and ``fake`` vs ``[0, 1]``, mean over both batches."""
         logits = self(torch.cat([real, fake]))
         target = logits.new_zeros(logits.shape)
-        target[:len(real), 0] = 1
-        target[len(real):, 1] = 1
+        target[: len(real), 0] = 1
+        target[len(real) :, 1] = 1
         return F.binary_cross_entropy_with_logits(logits, target)

@@ -6,6 +6,7 @@ A batch of ``n`` images carries ``M`` copies per image in the sample-major layou
 row by the cosine of their projections; the row's own source image is the positive and the other
 ``n - 1`` normal images the negatives (transformed rows are never negatives, unlike SimCLR).
 """
+
 from typing import Optional, Sequence, Union
 
 import torch
@@ -15,6 +16,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmkd.registry import MODELS
+
 from ..utils import transformed_rows, upright_rows
 
 
@@ -30,29 +32,36 @@ class SSProjectionHead(BaseModule):
             as in the official code.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 hid_channels: Optional[int] = None,
-                 out_channels: Optional[int] = None,
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        in_channels: int,
+        hid_channels: Optional[int] = None,
+        out_channels: Optional[int] = None,
+        init_cfg: Optional[dict] = None,
+    ):
         super().__init__(init_cfg=init_cfg)
-        for name, value in (('in_channels', in_channels), ('hid_channels', hid_channels),
-                            ('out_channels', out_channels)):
+        for name, value in (
+            ('in_channels', in_channels),
+            ('hid_channels', hid_channels),
+            ('out_channels', out_channels),
+        ):
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ValueError(f'SSProjectionHead: {name} must be a positive int, got {value!r}')
         hid_channels = hid_channels or in_channels
         out_channels = out_channels or in_channels
         self.in_channels, self.out_channels = in_channels, out_channels
         self.layers = nn.Sequential(
-            nn.Linear(in_channels, hid_channels), nn.ReLU(inplace=True), nn.Linear(hid_channels, out_channels))
+            nn.Linear(in_channels, hid_channels), nn.ReLU(inplace=True), nn.Linear(hid_channels, out_channels)
+        )
 
     def forward(self, feats: Union[Tensor, Sequence[Tensor]]) -> Tensor:
         """Project (N, d) features (or the last of a tuple of them, as necks return) to (N, out)."""
         if isinstance(feats, (tuple, list)):
             feats = feats[-1]
         if feats.dim() != 2 or feats.shape[1] != self.in_channels:
-            raise ValueError(f'SSProjectionHead expects (N, {self.in_channels}) pooled features, '
-                             f'got shape {tuple(feats.shape)}')
+            raise ValueError(
+                f'SSProjectionHead expects (N, {self.in_channels}) pooled features, got shape {tuple(feats.shape)}'
+            )
         return self.layers(feats)
 
 
@@ -70,8 +79,7 @@ def contrastive_similarity(z: Tensor, num_transforms: int = 4) -> Tensor:
     if z.dim() != 2:
         raise ValueError(f'contrastive_similarity expects (n * M, D) projections, got shape {tuple(z.shape)}')
     if num_transforms < 2:
-        raise ValueError(f'contrastive_similarity needs transformed copies (num_transforms >= 2), '
-                         f'got {num_transforms}')
+        raise ValueError(f'contrastive_similarity needs transformed copies (num_transforms >= 2), got {num_transforms}')
     normal = F.normalize(upright_rows(z, num_transforms), dim=1)
     transformed = F.normalize(transformed_rows(z, num_transforms), dim=1)
     return transformed @ normal.t()

@@ -5,10 +5,9 @@ import torch.nn.functional as F
 from mmkd.registry import MODELS
 
 
-def kl_div_with_temperature(student_logits: torch.Tensor,
-                            teacher_logits: torch.Tensor,
-                            tau: float = 1.0,
-                            detach_target: bool = True) -> torch.Tensor:
+def kl_div_with_temperature(
+    student_logits: torch.Tensor, teacher_logits: torch.Tensor, tau: float = 1.0, detach_target: bool = True
+) -> torch.Tensor:
     """``tau^2 * KL(softmax(t / tau) || softmax(s / tau))``, summed over classes, mean over rows.
 
     Args:
@@ -18,8 +17,10 @@ def kl_div_with_temperature(student_logits: torch.Tensor,
         detach_target (bool): stop the gradient through the target side.
     """
     if student_logits.shape != teacher_logits.shape:
-        raise ValueError(f'KL needs equal shapes, got student {tuple(student_logits.shape)} '
-                         f'and teacher {tuple(teacher_logits.shape)}')
+        raise ValueError(
+            f'KL needs equal shapes, got student {tuple(student_logits.shape)} '
+            f'and teacher {tuple(teacher_logits.shape)}'
+        )
     if detach_target:
         teacher_logits = teacher_logits.detach()
     log_p_s = F.log_softmax(student_logits / tau, dim=1)
@@ -47,5 +48,4 @@ class KLDivergence(nn.Module):
         self.detach_target = detach_target
 
     def forward(self, student_logits: torch.Tensor, teacher_logits: torch.Tensor) -> torch.Tensor:
-        return self.loss_weight * kl_div_with_temperature(student_logits, teacher_logits, self.tau,
-                                                          self.detach_target)
+        return self.loss_weight * kl_div_with_temperature(student_logits, teacher_logits, self.tau, self.detach_target)

@@ -6,6 +6,7 @@ the ``floor(ratio * |W|)`` wrong rows ``W`` with the smallest error levels (the 
 official code; its first release swapped the correct and wrong counts). The KL divergence is then
 averaged over the kept rows only.
 """
+
 import math
 
 import torch
@@ -15,8 +16,9 @@ from torch import Tensor
 
 def _check_scores(scores: Tensor, target: Tensor) -> None:
     if scores.dim() != 2 or target.dim() != 1 or target.shape[0] != scores.shape[0]:
-        raise ValueError(f'expected (R, C) scores and (R,) targets, got {tuple(scores.shape)} and '
-                         f'{tuple(target.shape)}')
+        raise ValueError(
+            f'expected (R, C) scores and (R,) targets, got {tuple(scores.shape)} and {tuple(target.shape)}'
+        )
 
 
 def error_levels(scores: Tensor, target: Tensor) -> Tensor:
@@ -78,9 +80,11 @@ def masked_kl_div(student_logits: Tensor, teacher_logits: Tensor, mask: Tensor, 
         tau (float): temperature.
     """
     if student_logits.shape != teacher_logits.shape or mask.shape != student_logits.shape[:1]:
-        raise ValueError(f'masked_kl_div needs equal (R, C) scores and an (R,) mask, got student '
-                         f'{tuple(student_logits.shape)}, teacher {tuple(teacher_logits.shape)}, '
-                         f'mask {tuple(mask.shape)}')
+        raise ValueError(
+            f'masked_kl_div needs equal (R, C) scores and an (R,) mask, got student '
+            f'{tuple(student_logits.shape)}, teacher {tuple(teacher_logits.shape)}, '
+            f'mask {tuple(mask.shape)}'
+        )
     if tau <= 0:
         raise ValueError(f'temperature must be > 0, got {tau}')
     if not mask.any():

@@ -22,8 +22,13 @@ class AuxiliaryBranches(BaseModule):
         init_cfg (dict, optional): initialisation config.
     """
 
-    def __init__(self, backbone: nn.Module, num_outputs: int, taps: Optional[Sequence[int]] = None,
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        backbone: nn.Module,
+        num_outputs: int,
+        taps: Optional[Sequence[int]] = None,
+        init_cfg: Optional[dict] = None,
+    ):
         super().__init__(init_cfg)
         total = num_stages(backbone)
         self.taps = list(range(total)) if taps is None else [t % total for t in taps]
@@ -31,14 +36,14 @@ class AuxiliaryBranches(BaseModule):
         # the branch output: the backbone's final width (after its post module, if any)
         self.out_channels = getattr(backbone, 'out_channels', None) or stage_channels(backbone)[-1]
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.fcs = nn.ModuleList(
-            nn.Linear(self.out_channels, num_outputs) for _ in self.taps) if num_outputs else None
+        self.fcs = nn.ModuleList(nn.Linear(self.out_channels, num_outputs) for _ in self.taps) if num_outputs else None
         if self.fcs is not None:
             for fc in self.fcs:
                 nn.init.zeros_(fc.bias)
 
-    def forward(self, stage_feats: Sequence[torch.Tensor],
-                detach: Union[bool, Sequence[bool]] = False) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
+    def forward(
+        self, stage_feats: Sequence[torch.Tensor], detach: Union[bool, Sequence[bool]] = False
+    ) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
         """Run every branch on its tap.
 
         Args:

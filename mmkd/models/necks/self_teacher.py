@@ -1,4 +1,5 @@
 """The MixSKD self-teacher: a classifier over the fused feature maps of every exit."""
+
 from typing import Optional, Sequence
 
 import torch
@@ -25,8 +26,10 @@ class SelfTeacher(BaseModule):
     def __init__(self, in_channels: int, num_inputs: int, num_classes: int, init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
         if in_channels < 1 or num_inputs < 1 or num_classes < 1:
-            raise ValueError(f'SelfTeacher needs positive sizes, got in_channels={in_channels}, '
-                             f'num_inputs={num_inputs}, num_classes={num_classes}')
+            raise ValueError(
+                f'SelfTeacher needs positive sizes, got in_channels={in_channels}, '
+                f'num_inputs={num_inputs}, num_classes={num_classes}'
+            )
         self.in_channels = in_channels
         self.num_inputs = num_inputs
         self.fuse = nn.Conv2d(num_inputs * in_channels, in_channels, kernel_size=1, bias=False)

@@ -3,6 +3,7 @@
 mmkd's CIFAR backbones implement ``make_stage(index, in_channels=None, stride=None)`` and
 ``make_post()`` themselves; mmpretrain's ``ResNet`` family (incl. ``ResNet_CIFAR``) is adapted here.
 """
+
 from typing import List
 
 import torch.nn as nn
@@ -48,8 +49,10 @@ def make_stage(backbone: nn.Module, index: int, in_channels: int = None, stride:
     """A fresh (independently initialised) module shaped like stage ``index`` of ``backbone``."""
     if not isinstance(backbone, ResNet):
         if not hasattr(backbone, 'make_stage'):
-            raise TypeError(f'{type(backbone).__name__} cannot grow auxiliary branches: it needs '
-                            '`make_stage(index, in_channels, stride)` and `make_post()` (see mmkd/models/backbones)')
+            raise TypeError(
+                f'{type(backbone).__name__} cannot grow auxiliary branches: it needs '
+                '`make_stage(index, in_channels, stride)` and `make_post()` (see mmkd/models/backbones)'
+            )
         return backbone.make_stage(index, in_channels=in_channels, stride=stride)
     channels = stage_channels(backbone)
     default_in = backbone.stem_channels if index == 0 else channels[index - 1]
@@ -65,7 +68,8 @@ def make_stage(backbone: nn.Module, index: int, in_channels: int = None, stride:
         avg_down=backbone.avg_down,
         with_cp=backbone.with_cp,
         conv_cfg=backbone.conv_cfg,
-        norm_cfg=backbone.norm_cfg)
+        norm_cfg=backbone.norm_cfg,
+    )
     return _init_fresh(layer)
 
 

@@ -1,4 +1,5 @@
 """MoCo v2, stage 1 of SSSD, assembled from lightly's building blocks inside an mmengine model."""
+
 import copy
 from typing import List, Optional, Sequence, Union
 
@@ -11,6 +12,7 @@ from mmengine.model import BaseModel
 from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 
 from mmkd.registry import MODELS
+
 from ..necks.stage_copies import stage_channels
 
 
@@ -22,8 +24,10 @@ def backbone_out_channels(backbone: nn.Module) -> int:
     try:
         return stage_channels(backbone)[-1]
     except AttributeError:
-        raise ValueError(f'cannot tell the output channels of {type(backbone).__name__}; '
-                         'set projection.input_dim in the model config') from None
+        raise ValueError(
+            f'cannot tell the output channels of {type(backbone).__name__}; '
+            'set projection.input_dim in the model config'
+        ) from None
 
 
 @MODELS.register_module()
@@ -57,16 +61,18 @@ class LightlyMoCo(BaseModel):
         init_cfg (dict, optional): initialisation config.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 projection: Optional[dict] = None,
-                 queue_size: int = 65536,
-                 temperature: float = 0.2,
-                 momentum: float = 0.999,
-                 shuffle_bn: bool = True,
-                 gather_distributed: bool = True,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        backbone: dict,
+        projection: Optional[dict] = None,
+        queue_size: int = 65536,
+        temperature: float = 0.2,
+        momentum: float = 0.999,
+        shuffle_bn: bool = True,
+        gather_distributed: bool = True,
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ):
         data_preprocessor = dict(data_preprocessor or {})
         data_preprocessor.setdefault('type', 'SelfSupDataPreprocessor')
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -83,9 +89,11 @@ class LightlyMoCo(BaseModel):
         deactivate_requires_grad(self.backbone_momentum)
         deactivate_requires_grad(self.projection_head_momentum)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.criterion = NTXentLoss(temperature=temperature,
-                                    memory_bank_size=(queue_size, projection['output_dim']),
-                                    gather_distributed=gather_distributed)
+        self.criterion = NTXentLoss(
+            temperature=temperature,
+            memory_bank_size=(queue_size, projection['output_dim']),
+            gather_distributed=gather_distributed,
+        )
         # lightly keeps the queue out of state_dict; keep it in, so --resume restores it.
         bank = self.criterion.memory_bank
         for name in ('bank', 'bank_ptr'):
@@ -122,20 +130,25 @@ class LightlyMoCo(BaseModel):
             inputs = inputs[0]
         return self.backbone(inputs)
 
-    def forward(self, inputs: Union[torch.Tensor, List[torch.Tensor]], data_samples: Optional[list] = None,
-                mode: str = 'tensor'):
+    def forward(
+        self, inputs: Union[torch.Tensor, List[torch.Tensor]], data_samples: Optional[list] = None, mode: str = 'tensor'
+    ):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'tensor':
             return self.extract_feat(inputs)
-        raise RuntimeError(f'Invalid mode "{mode}" for LightlyMoCo: it has no classifier; score it with '
-                           'tools/linear_probe.py or tools/kmeans_pseudo_labels.py')
+        raise RuntimeError(
+            f'Invalid mode "{mode}" for LightlyMoCo: it has no classifier; score it with '
+            'tools/linear_probe.py or tools/kmeans_pseudo_labels.py'
+        )
 
     def loss(self, inputs: List[torch.Tensor], data_samples: Optional[list] = None) -> dict:
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
             got = f'{len(inputs)} views' if isinstance(inputs, (list, tuple)) else type(inputs).__name__
-            raise ValueError(f'LightlyMoCo needs inputs=[view0, view1] (MultiView with num_views=2 and '
-                             f'SelfSupDataPreprocessor), got {got}')
+            raise ValueError(
+                f'LightlyMoCo needs inputs=[view0, view1] (MultiView with num_views=2 and '
+                f'SelfSupDataPreprocessor), got {got}'
+            )
         query = self.embed(inputs[0])
         with torch.no_grad():
             keys = inputs[1]

@@ -17,6 +17,7 @@ live at one place in the tree. A subtree that does not trace is searched child b
 folding assumes, as every module in mmkd does, that submodules are only called by their parent's
 ``forward`` (nothing outside reads a conv output directly).
 """
+
 from collections import Counter
 from typing import Dict, List, Tuple, Union
 
@@ -60,9 +61,18 @@ class FoldedConv2d(nn.Conv2d):
 
     @classmethod
     def from_pair(cls, conv: nn.Conv2d, bn: AbsorbedBatchNorm) -> 'FoldedConv2d':
-        new = cls(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
-                  conv.dilation, conv.groups, bias=conv.bias is not None, padding_mode=conv.padding_mode,
-                  device='meta')
+        new = cls(
+            conv.in_channels,
+            conv.out_channels,
+            conv.kernel_size,
+            conv.stride,
+            conv.padding,
+            conv.dilation,
+            conv.groups,
+            bias=conv.bias is not None,
+            padding_mode=conv.padding_mode,
+            device='meta',
+        )
         new.weight = conv.weight
         if conv.bias is not None:
             new.bias = conv.bias
@@ -90,8 +100,13 @@ class FoldedConv2d(nn.Conv2d):
 
 def _foldable(conv: nn.Module, bn: nn.Module) -> bool:
     # exact types only: subclasses may change what forward computes
-    return (type(conv) is nn.Conv2d and type(bn) is nn.BatchNorm2d and bn.track_running_stats
-            and bn.running_mean is not None and conv.out_channels == bn.num_features)
+    return (
+        type(conv) is nn.Conv2d
+        and type(bn) is nn.BatchNorm2d
+        and bn.track_running_stats
+        and bn.running_mean is not None
+        and conv.out_channels == bn.num_features
+    )
 
 
 def _trace(module: nn.Module):
@@ -122,8 +137,14 @@ def _search(module: nn.Module, prefix: str, shared: set, roots: List[str], pairs
         if not (isinstance(src, fx.Node) and src.op == 'call_module' and len(src.users) == 1):
             continue
         conv, bn = named[src.target], named[node.target]
-        if (_foldable(conv, bn) and calls[src.target] == 1 and calls[node.target] == 1
-                and id(conv) not in shared and id(bn) not in shared and not _has_hooks(conv, bn)):
+        if (
+            _foldable(conv, bn)
+            and calls[src.target] == 1
+            and calls[node.target] == 1
+            and id(conv) not in shared
+            and id(bn) not in shared
+            and not _has_hooks(conv, bn)
+        ):
             pairs.append((prefix + src.target, prefix + node.target))
 
 
@@ -165,10 +186,9 @@ def fold_conv_bn(module: nn.Module) -> List[Tuple[str, str]]:
     return pairs
 
 
-def fast_inference(module: nn.Module,
-                   fold_bn: bool = True,
-                   channels_last: bool = True,
-                   compile: Union[bool, dict] = False) -> nn.Module:
+def fast_inference(
+    module: nn.Module, fold_bn: bool = True, channels_last: bool = True, compile: Union[bool, dict] = False
+) -> nn.Module:
     """Turn a frozen (eval-mode) module into its inference form, in place.
 
     Outputs equal the eager module's within float rounding (folding is exact math; see

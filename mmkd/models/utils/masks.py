@@ -3,6 +3,7 @@
 Branch ``j`` sees its feature map with one region zeroed: ``feat * masks[j]``, the (H, W) mask
 shared by every sample and channel.
 """
+
 import math
 from typing import Optional, Tuple
 
@@ -21,13 +22,15 @@ def _corner_side(height: int, width: int, fraction: Optional[float]) -> Tuple[in
     return round(root * height), round(root * width)
 
 
-def css_masks(num_branches: int,
-              height: int,
-              width: int,
-              layout: str = 'code_corners',
-              fraction: Optional[float] = None,
-              device: Optional[torch.device] = None,
-              dtype: torch.dtype = torch.float32) -> Tensor:
+def css_masks(
+    num_branches: int,
+    height: int,
+    width: int,
+    layout: str = 'code_corners',
+    fraction: Optional[float] = None,
+    device: Optional[torch.device] = None,
+    dtype: torch.dtype = torch.float32,
+) -> Tensor:
     """One binary spatial mask per branch; branches 0-3 each lose one region, others none.
 
     Layouts, with regions in branch order:
@@ -61,8 +64,12 @@ def css_masks(num_branches: int,
         if fraction is not None:
             raise ValueError("fraction applies to the corner layouts only, not 'quadrants'")
         sh, sw = height // 2, width // 2
-        regions = [(slice(0, sh), slice(0, sw)), (slice(sh, None), slice(sw, None)),
-                   (slice(sh, None), slice(0, sw)), (slice(0, sh), slice(sw, None))]
+        regions = [
+            (slice(0, sh), slice(0, sw)),
+            (slice(sh, None), slice(sw, None)),
+            (slice(sh, None), slice(0, sw)),
+            (slice(0, sh), slice(sw, None)),
+        ]
     else:
         sh, sw = _corner_side(height, width, fraction)
         if sh == 0 or sw == 0:  # nothing to zero (tiny map or fraction)

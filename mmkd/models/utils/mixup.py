@@ -1,4 +1,5 @@
 """Batch mixup that returns its mixing coefficient and partner index (MixSKD)."""
+
 from typing import Optional, Tuple
 
 import numpy as np
@@ -23,15 +24,17 @@ def sample_beta(alpha: float, generator: Optional[torch.Generator] = None) -> fl
     if alpha <= 0:
         raise ValueError(f'mixup alpha must be > 0, got {alpha}')
     device = generator.device if generator is not None else 'cpu'
-    seed = int(torch.randint(0, 2**62, (1, ), generator=generator, device=device).item())
+    seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=device).item())
     return float(np.random.default_rng(seed).beta(alpha, alpha))
 
 
-def mixup_with_meta(x: Tensor,
-                    alpha: float,
-                    generator: Optional[torch.Generator] = None,
-                    lam: Optional[float] = None,
-                    index: Optional[Tensor] = None) -> Tuple[Tensor, float, Tensor]:
+def mixup_with_meta(
+    x: Tensor,
+    alpha: float,
+    generator: Optional[torch.Generator] = None,
+    lam: Optional[float] = None,
+    index: Optional[Tensor] = None,
+) -> Tuple[Tensor, float, Tensor]:
     """Mix a batch with a permutation of itself and keep ``lam`` and ``index``.
 
     Args:
@@ -54,7 +57,7 @@ def mixup_with_meta(x: Tensor,
     if index is None:
         device = generator.device if generator is not None else x.device
         index = torch.randperm(batch_size, generator=generator, device=device)
-    elif index.shape != (batch_size, ):
+    elif index.shape != (batch_size,):
         raise ValueError(f'index must have shape ({batch_size},), got {tuple(index.shape)}')
     index = index.to(device=x.device, dtype=torch.long)
     return mix_tensors(x, lam, index), lam, index

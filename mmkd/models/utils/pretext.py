@@ -5,6 +5,7 @@ interleaved layout: row ``M * i + j`` is image ``i`` under transform ``j``, and 
 identity, so ``upright_rows`` recovers the original batch. SSKD's rotated copies are the same layout
 (each copy is made from an image of the batch), so it uses ``rotate_stack`` directly.
 """
+
 import itertools
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -150,8 +151,7 @@ def max_min_hamming_permutations(num_items: int, num_perms: int) -> List[Permuta
     chosen = [candidates[0]]
     while len(chosen) < num_perms:
         # max() keeps the first maximum, i.e. the lexicographic tie-break
-        best = max((c for c in candidates if c not in chosen),
-                   key=lambda c: min(_hamming(c, p) for p in chosen))
+        best = max((c for c in candidates if c not in chosen), key=lambda c: min(_hamming(c, p) for p in chosen))
         chosen.append(best)
     return chosen
 
