@@ -2,8 +2,11 @@
 
 The exported file holds ``{'state_dict': tensors, 'meta': plain data}``: ``meta['model_cfg']`` is
 the student's classifier config (when the source checkpoint carries its model config as data) and
-``meta['dataset_meta']`` the classes it was trained on, so it loads with
-``torch.load(OUT, weights_only=True)``. Nothing stored in the source checkpoint is executed.
+``meta['dataset_meta']`` the classes it was trained on and ``meta['test_pipeline']`` the test
+pipeline of its config, so it loads with ``torch.load(OUT, weights_only=True)`` and is all
+``mmkd.apis.get_student`` / ``inference_student`` / ``student_config`` (and through it mmpretrain's
+``ImageClassificationInferencer`` and ``FeatureExtractor``) need. Nothing stored in the source
+checkpoint is executed.
 """
 
 import errno
@@ -17,7 +20,7 @@ from typing import List, Optional, Tuple
 import torch
 
 from mmkd.utils.checkpoint import safe_load_checkpoint
-from mmkd.utils.config_data import model_cfg_from_meta, plain_data
+from mmkd.utils.config_data import literal_config, model_cfg_from_meta, plain_data
 
 STUDENT_PARTS = ('backbone.', 'neck.', 'head.')
 ONLINE_DEFAULT_PEER = 0  # OnlineDistiller's eval_peer default
@@ -98,6 +101,35 @@ def student_model_cfg(model_cfg: Optional[dict], prefix: str) -> Optional[dict]:
     return student
 
 
+def _dataset_pipeline(loader) -> Optional[list]:
+    dataset = loader.get('dataset') if isinstance(loader, dict) else None
+    while isinstance(dataset, dict):  # through wrappers such as SkipUnreadableImages(dataset=...)
+        if isinstance(dataset.get('pipeline'), (list, tuple)):
+            return list(dataset['pipeline'])
+        dataset = dataset.get('dataset')
+    return None
+
+
+def stored_test_pipeline(meta: dict) -> Tuple[Optional[list], Optional[str]]:
+    """``(test pipeline as plain data or None, where it came from)`` for a training checkpoint's meta.
+
+    Read as data from the config text ``meta['cfg']`` (see :func:`literal_config`): the pipeline of
+    ``test_dataloader.dataset``, else the top-level ``test_pipeline``, else ``val_dataloader``'s.
+    """
+    text = meta.get('cfg')
+    if not isinstance(text, str):
+        return None, None
+    parsed = literal_config(text)
+    for key, pipeline in (
+        ('test_dataloader.dataset.pipeline', _dataset_pipeline(parsed.get('test_dataloader'))),
+        ('test_pipeline', parsed.get('test_pipeline')),
+        ('val_dataloader.dataset.pipeline', _dataset_pipeline(parsed.get('val_dataloader'))),
+    ):
+        if isinstance(pipeline, (list, tuple)) and all(isinstance(t, dict) and 'type' in t for t in pipeline):
+            return list(pipeline), f"meta['cfg'] {key} (read as data, not executed)"
+    return None, None
+
+
 # --------------------------------------------------------------------------- writing
 def check_output(out: str, force: bool = False) -> str:
     """Refuse an output path that is a directory, exists (unless ``force``) or cannot be written.
@@ -170,7 +202,12 @@ def _plain_or_note(value, what: str, notes: List[str]):
 
 
 def export_student(
-    ckpt: str, out: str, peer: Optional[int] = None, backbone_only: bool = False, force: bool = False
+    ckpt: str,
+    out: str,
+    peer: Optional[int] = None,
+    backbone_only: bool = False,
+    force: bool = False,
+    test_pipeline: Optional[list] = None,
 ) -> dict:
     """Write the student of ``ckpt`` to ``out``; return the meta written beside the tensors.
 
@@ -181,10 +218,12 @@ def export_student(
             evaluates (``eval_peer`` of the stored model config; peer 0 with a warning when unknown).
         backbone_only (bool): export ``backbone.*`` only. Defaults to False.
         force (bool): replace an existing ``out``. Defaults to False.
+        test_pipeline (list, optional): the test pipeline to store; defaults to the one of the
+            config stored in ``ckpt`` (``meta['cfg']``, read as data).
 
     The meta holds ``model_cfg`` (the student's classifier config as plain data), ``dataset_meta``,
-    ``peer`` and ``notes`` (what could not be carried over, e.g. an old checkpoint without a
-    readable model config).
+    ``test_pipeline`` (see :mod:`mmkd.apis.inference`), ``peer`` and ``notes`` (what could not be
+    carried over, e.g. an old checkpoint without a readable model config).
     """
     from mmkd import __version__
 
@@ -235,6 +274,13 @@ def export_student(
         dataset_meta = _plain_or_note(src_meta['dataset_meta'], 'dataset_meta', notes)
         if dataset_meta is not None:
             meta['dataset_meta'] = dataset_meta
+    if test_pipeline is not None:
+        pipeline, pipeline_source = test_pipeline, 'test_pipeline argument'
+    else:
+        pipeline, pipeline_source = stored_test_pipeline(src_meta)
+    pipeline = _plain_or_note(pipeline, 'test_pipeline', notes)
+    if pipeline:
+        meta['test_pipeline'], meta['test_pipeline_source'] = pipeline, pipeline_source
     meta['notes'] = notes
     write_checkpoint({'state_dict': student, 'meta': meta}, out, force)
     return meta
