@@ -251,7 +251,7 @@ def render(metafiles):
             links.append(f'paper: {paper}')
         sections.append((name, '\n'.join([f'## {name}', '', ' · '.join(links), ''] + _table(models, name, COLUMNS))))
         n_models += len(models)
-        n_paper += sum(bool((m.get('Metadata') or {}).get('Paper Result')) for m in models)
+        n_paper += sum(str((m.get('Metadata') or {}).get('Paper Result', '—'))[:1] != '—' for m in models)
         n_ours += sum(_has_ours(m) for m in models)
     summary = (
         f'{n_models} configs; {n_paper} with a number from a paper; {n_ours} with a number measured here. '
