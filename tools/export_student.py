@@ -1,8 +1,12 @@
 """Export a distilled student (or any mmpretrain classifier) for mmpretrain / mmdet / mmseg.
 
 The output holds only tensors and plain python (the student's classifier config as ``meta['model_cfg']``,
-its classes as ``meta['dataset_meta']``), so it loads with ``torch.load(OUT, weights_only=True)`` and in
-mmdet / mmseg through ``init_cfg=dict(type='Pretrained', checkpoint=OUT, prefix='backbone.')``.
+its classes as ``meta['dataset_meta']``, its test pipeline as ``meta['test_pipeline']``), so it loads with
+``torch.load(OUT, weights_only=True)`` and in mmdet / mmseg through
+``init_cfg=dict(type='Pretrained', checkpoint=OUT, prefix='backbone.')``. For inference it is all that
+``mmkd.apis.get_student(OUT)``, ``inference_student(OUT, image)`` and ``student_config(OUT)`` need, and
+through the latter mmpretrain's ``ImageClassificationInferencer(model=student_config(OUT), pretrained=OUT)``
+and ``FeatureExtractor`` (docs/inference.md).
 Online methods export the peer they evaluate (``eval_peer``) unless ``--peer K`` is given; an existing
 OUT is replaced only with ``--force``.
 """
@@ -19,7 +23,12 @@ from mmkd.apis import export_student  # noqa: E402
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Export the student of a distillation checkpoint')
+    parser = argparse.ArgumentParser(
+        description='Export the student of a distillation checkpoint',
+        epilog='The exported file works with mmkd.apis.get_student / inference_student / student_config and '
+        "mmpretrain's ImageClassificationInferencer and FeatureExtractor (model=student_config(OUT), "
+        'pretrained=OUT); see docs/inference.md.',
+    )
     parser.add_argument('checkpoint', help='checkpoint written by tools/train.py')
     parser.add_argument('out', help='output file (.pth)')
     parser.add_argument(
@@ -49,6 +58,9 @@ def main():
             f'model_cfg: {meta["model_cfg"].get("type")} with backbone {meta.get("backbone_type")}, '
             f'from {meta["model_cfg_source"]}'
         )
+    if 'test_pipeline' in meta:
+        names = ', '.join(str(t.get('type')) for t in meta['test_pipeline'])
+        print(f'test_pipeline: {names}, from {meta["test_pipeline_source"]}')
     for note in meta['notes']:
         print(f'note: {note}')
 

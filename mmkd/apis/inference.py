@@ -87,7 +87,13 @@ def _build_config(meta: dict, ckpt: str, test_pipeline: Optional[list], require_
         )
     model = copy.deepcopy(meta['model_cfg'])
     model.setdefault('type', 'ImageClassifier')
-    cfg = dict(model=model, default_scope='mmkd', load_from=os.fspath(ckpt))
+    cfg = dict(
+        model=model,
+        default_scope='mmkd',
+        # Config.fromfile imports these, so a dumped student config builds mmkd's modules by itself
+        custom_imports=dict(imports=['mmkd.datasets', 'mmkd.models'], allow_failed_imports=False),
+        load_from=os.fspath(ckpt),
+    )
     if pipeline is not None:
         pipeline = plain_data(pipeline)
         cfg['test_pipeline'] = pipeline
@@ -114,7 +120,8 @@ def student_config(ckpt: str, test_pipeline: Optional[list] = None) -> Config:
     Returns:
         Config: ``model`` (the student classifier with its data preprocessor), ``test_pipeline``
         and ``test_dataloader.dataset.pipeline`` (the same list), ``dataset_meta`` (the classes,
-        when exported), ``load_from`` and ``default_scope='mmkd'``.
+        when exported), ``load_from``, ``default_scope='mmkd'`` and ``custom_imports`` (mmkd's
+        datasets and models, imported by ``Config.fromfile`` when the config is dumped and read back).
     """
     from mmkd.utils import register_all_modules
 
@@ -216,4 +223,6 @@ def inference_student(model_or_ckpt, image: Union[str, np.ndarray], device: Unio
         raise TypeError('inference_student takes one image; use ImageClassificationInferencer for several')
     with DefaultScope.overwrite_default_scope('mmkd'):  # the pipeline may use mmkd transforms (GrayToRGB)
         inferencer = ImageClassificationInferencer(model, pretrained=False)
-        return inferencer(image)[0]
+        # the inferencer's own steps, without the progress bar its __call__ draws
+        data = next(iter(inferencer.preprocess([image], batch_size=1)))
+        return inferencer.postprocess(inferencer.forward(data), None)[0]
