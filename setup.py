@@ -82,8 +82,8 @@ setup(
         'mmpretrain>=1.2.0,<1.3.0',
         'numpy>=1.24,<2.0',
         'opencv-python>=4.8,<5.0',
-        'scikit-learn',
-        'matplotlib',
+        'scikit-learn>=1.3',
+        'matplotlib>=3.7,<3.11',  # 3.11 breaks mmpretrain's browse_dataset.py
         'tqdm',
     ],
     extras_require={

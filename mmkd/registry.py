@@ -5,6 +5,7 @@ from mmengine.registry import Registry
 from mmpretrain import registry as mmpretrain_registry
 
 __all__ = [
+    'SharedRegistry',
     'RUNNERS',
     'RUNNER_CONSTRUCTORS',
     'LOOPS',
@@ -29,11 +30,29 @@ __all__ = [
 ]
 
 
+class SharedRegistry(Registry):
+    """A child registry that also registers each module in its parent (mmpretrain's) where the name is free.
+
+    mmpretrain's own tools and APIs (``get_model``, ``get_flops.py``, ``browse_dataset.py``, the
+    inferencers) build in the ``mmpretrain`` scope, and a parent never looks into its children; the
+    copy lets them build mmkd's modules by their plain names. Where mmpretrain already has the name
+    (mmkd's ``LoadImageFromFile``), mmpretrain's module stays in its scope and ours in ``mmkd``.
+    """
+
+    def _register_module(self, module, module_name=None, force: bool = False) -> None:
+        super()._register_module(module, module_name, force)
+        self.parent.import_from_location()  # mmpretrain's modules first: a name of theirs must never clash later
+        names = [module.__name__] if module_name is None else module_name
+        for name in [names] if isinstance(names, str) else names:
+            if name not in self.parent._module_dict:
+                self.parent._register_module(module, name)
+
+
 def _child(name: str, location: str) -> Registry:
     parent = getattr(mmpretrain_registry, name)
     # A child's lookup falls back to the parent's modules without importing the parent's
     # locations, so import them from ours as well.
-    return Registry(parent.name, parent=parent, scope='mmkd', locations=[location, *parent._locations])
+    return SharedRegistry(parent.name, parent=parent, scope='mmkd', locations=[location, *parent._locations])
 
 
 RUNNERS = _child('RUNNERS', 'mmkd.engine')

@@ -1,4 +1,9 @@
 default_scope = 'mmkd'
+# registers mmkd's modules in a fresh process, also under mmpretrain's scope: mmpretrain's own tools and
+# APIs (get_model, get_flops.py, browse_dataset.py, the inferencers) build there
+custom_imports = dict(
+    imports=['mmkd.datasets', 'mmkd.engine', 'mmkd.evaluation', 'mmkd.models'], allow_failed_imports=False
+)
 # finalises the config first (derived values follow num_classes, max_epochs, ...: mmkd/apis/config.py)
 runner_type = 'mmkd.engine.runner.MMKDRunner'  # the import path: launchers look it up before a default scope exists
 

@@ -4,7 +4,6 @@
 # A config adds model = dict(backbone=..., queue_size=...) and its data: two augmented views of each image
 # (MultiView, default_collate), SelfSupDataPreprocessor, val_dataloader = val_evaluator = None.
 _base_ = ['../default_runtime.py']
-custom_imports = dict(imports=['mmkd.models.selfsup', 'mmkd.engine.hooks.moco_momentum'], allow_failed_imports=False)
 
 model = dict(
     type='LightlyMoCo',

@@ -6,9 +6,6 @@
 # derived value: num_clusters, the classes the model predicts (head, exits, data preprocessor and
 # PseudoLabelDataset follow it), and ann_file, the pseudo-labels ({num_clusters} in it is replaced by it).
 _base_ = ['../default_runtime.py']
-custom_imports = dict(
-    imports=['mmkd.models.distillers.sssd', 'mmkd.datasets.pseudo_label_dataset'], allow_failed_imports=False
-)
 
 model = dict(type='SSSDDistiller', alpha=0.3, feat_weight=0.003, tau=3.0)
 default_hooks = dict(checkpoint=dict(save_best=None))

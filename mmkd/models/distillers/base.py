@@ -1,4 +1,7 @@
+import contextlib
+import contextvars
 import os.path as osp
+import warnings
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
@@ -34,6 +37,21 @@ def gt_labels(data_samples: List, device=None) -> torch.Tensor:
     return torch.cat([ds.gt_label for ds in data_samples]).to(device=device, dtype=torch.long)
 
 
+_MISSING_CHECKPOINTS_ALLOWED = contextvars.ContextVar('mmkd_missing_checkpoints_allowed', default=False)
+
+
+@contextlib.contextmanager
+def allow_missing_checkpoints():
+    """Within it, a distiller whose teacher / classifier checkpoint is not set builds with random frozen
+    weights and a warning instead of an error: for tools that need the architecture only (FLOPs, a config
+    printout) or load a whole trained distiller's checkpoint afterwards (testing, confusion matrices)."""
+    token = _MISSING_CHECKPOINTS_ALLOWED.set(True)
+    try:
+        yield
+    finally:
+        _MISSING_CHECKPOINTS_ALLOWED.reset(token)
+
+
 def load_frozen_checkpoint(model: nn.Module, ckpt: str, what: str = 'teacher', prefix: Optional[str] = None) -> None:
     """Load ``ckpt`` into ``model`` strictly, with a message naming every key that does not fit.
 
@@ -45,6 +63,9 @@ def load_frozen_checkpoint(model: nn.Module, ckpt: str, what: str = 'teacher', p
             read the student of a distiller checkpoint). ``None`` picks ``'student.'`` when the
             checkpoint is a distiller's and the model's own keys are not there.
     """
+    if ckpt is None and _MISSING_CHECKPOINTS_ALLOWED.get():
+        warnings.warn(f'{what}_ckpt is not set: the {what} keeps random weights (allow_missing_checkpoints)')
+        return
     if ckpt is None:
         raise ValueError(
             f'{what}_ckpt is not set: a {what} must be trained first (see docs/get_started.md) '
@@ -264,6 +285,15 @@ class BaseDistiller(BaseModel):
         if mode == 'tensor':
             return self.student(inputs, mode='tensor')
         raise RuntimeError(f'Invalid mode "{mode}" for {type(self).__name__}')
+
+    def extract_feat(self, inputs: torch.Tensor, stage: str = 'neck'):
+        """Features of the evaluated network (the one export takes), as mmpretrain's classifiers give them;
+        mmpretrain's get_flops.py and FeatureExtractor measure this. A network without ``extract_feat``
+        (a CSS network) gives its logits."""
+        net = self.student
+        if hasattr(net, 'extract_feat'):
+            return net.extract_feat(inputs, stage=stage)
+        return net(inputs, mode='tensor')
 
     def loss(self, inputs: torch.Tensor, data_samples: list) -> dict:
         raise NotImplementedError
