@@ -546,3 +546,45 @@ def test_kmeans_tool_refuses_too_many_clusters(tmp_path):
     assert 'random, K=4' in kmeans_tool.pseudo_labels(args)
     labels, meta = load_pseudo_labels(args.out)
     assert len(labels) == 16 and meta['source'] == 'random' and 'nmi' in meta['report']
+
+
+@pytest.mark.parametrize('reduction', ['mean', 'pooled'])
+def test_sd_feature_hint_reductions_match_formulas(reduction):
+    torch.manual_seed(0)
+    model = small_sssd(feat_weight=0.003, feat_reduction=reduction).train()
+    x, y = torch.randn(4, 3, 16, 16), torch.tensor([0, 3, 6, 3])
+    losses = model(x, samples(y), mode='loss')
+    with torch.no_grad():
+        feats, _ = model.forward_exits(x)
+    if reduction == 'mean':  # mean over every element of the (N, C, H, W) difference
+        expected = sum(((f - feats[3]) ** 2).mean() for f in feats[:3])
+    else:  # squared distance of the globally pooled (N, C) features, mean over the batch
+        expected = sum(((f.mean((2, 3)) - feats[3].mean((2, 3))) ** 2).sum(1).mean() for f in feats[:3])
+    assert losses['loss_feat'].item() == pytest.approx(0.003 * expected.item(), rel=1e-5)
+
+
+def test_sd_feature_hint_reduction_is_checked():
+    with pytest.raises(ValueError, match=r"feat_reduction='max' is not one of \['sum', 'mean', 'pooled'\]"):
+        small_sssd(feat_reduction='max')
+
+
+def _scalars(tmp_path, losses):
+    folder = tmp_path / '20260101_000000' / 'vis_data'
+    folder.mkdir(parents=True)
+    (folder / 'scalars.json').write_text(''.join(f'{{"loss": {v}, "step": {i}}}\n' for i, v in enumerate(losses, 1)))
+    return str(tmp_path)
+
+
+def test_chain_warns_when_the_contrastive_loss_stays_at_chance(tmp_path):
+    import math
+
+    from mmkd.apis.chain import contrastive_chance_warning
+
+    moco = dict(model=dict(type='LightlyMoCo', queue_size=128))
+    chance = math.log(129)
+    flat = _scalars(tmp_path / 'flat', [5.3, 5.0] + [chance + 0.01] * 8)
+    warning = contrastive_chance_warning(flat, moco)
+    assert warning is not None and f'ln(129) = {chance:.2f}' in warning and 'queue of 128 keys' in warning
+    learning = _scalars(tmp_path / 'learning', [5.0, 4.6, 4.2, 3.9, 3.6, 3.4, 3.2, 3.1, 3.0, 2.9])
+    assert contrastive_chance_warning(learning, moco) is None
+    assert contrastive_chance_warning(flat, dict(model=dict(type='ImageClassifier'))) is None

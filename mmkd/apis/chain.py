@@ -760,6 +760,38 @@ def top1_of(metrics: dict, key: str) -> Optional[float]:
     return None if value is None else float(value)
 
 
+def contrastive_chance_warning(work_dir: str, cfg: dict, ratio: float = 0.95) -> Optional[str]:
+    """Why a MoCo run learned nothing, or None: its InfoNCE loss ended near ln(queue_size + 1).
+
+    With one positive among ``queue_size`` negatives, a query that matches its key no better than the
+    queue scores exactly ln(queue_size + 1); the mean of the last fifth of the logged losses above
+    ``ratio`` times that is "at chance".
+    """
+    import math
+
+    from mmkd.utils.logs import load_scalars
+
+    model = cfg.get('model') or {}
+    if not str(model.get('type', '')).endswith('MoCo'):
+        return None
+    queue = int(model.get('queue_size') or 65536)
+    try:
+        losses = [r['loss'] for r in load_scalars(work_dir) if 'loss' in r]
+    except FileNotFoundError:
+        return None
+    if not losses:
+        return None
+    tail = losses[-max(1, len(losses) // 5) :]
+    final, chance = sum(tail) / len(tail), math.log(queue + 1)
+    if final < ratio * chance:
+        return None
+    return (
+        f'the contrastive loss ended at {final:.2f}, chance for a queue of {queue} keys is ln({queue + 1}) = '
+        f'{chance:.2f}: MoCo learned nothing, so its features are no better than a random initialisation. '
+        'Train it longer (SSSD\'s paper: 200-800 epochs) or on more images, or shrink model.queue_size.'
+    )
+
+
 def write_json(path: str, data: dict) -> None:
     """Write ``data`` atomically (a half-written summary never exists)."""
     tmp = path + '.tmp'
@@ -895,6 +927,10 @@ class ChainRunner:
         )
         key = method.top1 if method is not None and stage.name == method.student_stage.name else 'accuracy/top1'
         rec['test_top1'] = top1_of(rec['test_metrics'], key)
+        warning = contrastive_chance_warning(work, cfg)
+        if warning:
+            print(f'WARNING stage {stage.name}: {warning}', flush=True)
+            rec['warnings'] = [warning]
         return rec
 
     def _test(self, work, cfg, config, ckpt, last, val) -> Tuple[dict, str]:

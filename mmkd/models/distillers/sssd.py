@@ -8,7 +8,11 @@ adapted features of exit ``i`` and ``z_L`` / ``F_L`` the student's (eqs. 1-4)::
     loss_ce       = CE(z_L, y)
     loss_ce_exits = (1 - alpha) * sum_i CE(z_i, y)
     loss_kd       = alpha * sum_i tau^2 KL(softmax(sg z_L / tau) || softmax(z_i / tau))
-    loss_feat     = lambda * sum_i ||F_i - sg F_L||^2 / B     (sum over elements, mean over batch)
+    loss_feat     = lambda * sum_i ||F_i - sg F_L||^2 / B     (feat_reduction='sum': over elements, mean over batch)
+
+The paper fixes neither the reduction of the feature hint nor whether the maps are pooled first;
+``feat_reduction`` chooses ``'sum'`` (above), ``'mean'`` (mean over elements too, ``F.mse_loss``) or
+``'pooled'`` (the squared distance of the globally pooled features, mean over batch).
 
 The exits are siblings of ``self.student``, so export keeps the plain ResNet classifier only.
 """
@@ -26,6 +30,17 @@ from mmkd.registry import MODELS
 from ..losses import kl_div_with_temperature
 from ..necks import num_stages, set_out_indices
 from .base import BaseDistiller, gt_labels
+
+FEAT_REDUCTIONS = ('sum', 'mean', 'pooled')
+
+
+def feature_hint(feat: torch.Tensor, target: torch.Tensor, reduction: str = 'sum') -> torch.Tensor:
+    """Squared L2 distance of two (N, C, H, W) maps, averaged over the batch (see ``FEAT_REDUCTIONS``)."""
+    if reduction == 'mean':
+        return F.mse_loss(feat, target)
+    if reduction == 'pooled':
+        feat, target = feat.mean((2, 3)), target.mean((2, 3))
+    return (feat - target).pow(2).sum() / feat.shape[0]
 
 
 @torch.no_grad()
@@ -119,6 +134,9 @@ class SSSDDistiller(BaseDistiller):
         tau (float): temperature of the KL terms (with a ``tau^2`` factor). Defaults to 3.0.
         detach_teacher (bool): stop gradients through the deepest exit's logits and feature in
             the KL and L2 terms. Defaults to True.
+        feat_reduction (str): how the feature hint reduces ``F_i - F_L``: ``'sum'`` over elements,
+            ``'mean'`` over elements or ``'pooled'`` (pool first, sum over channels); each is then
+            averaged over the batch. Defaults to ``'sum'``.
         taps (Sequence[int], optional): stages that get an exit; defaults to all but the last.
         probe_size (int): input size used once at construction to read the stage shapes.
             Defaults to 64.
@@ -133,6 +151,7 @@ class SSSDDistiller(BaseDistiller):
         feat_weight: float = 0.003,
         tau: float = 3.0,
         detach_teacher: bool = True,
+        feat_reduction: str = 'sum',
         taps: Optional[Sequence[int]] = None,
         probe_size: int = 64,
         eval_exits: bool = True,
@@ -147,7 +166,10 @@ class SSSDDistiller(BaseDistiller):
             raise ValueError(f'SSSDDistiller: alpha must be in [0, 1], got {alpha}')
         if tau <= 0:
             raise ValueError(f'SSSDDistiller: tau must be > 0, got {tau}')
+        if feat_reduction not in FEAT_REDUCTIONS:
+            raise ValueError(f'SSSDDistiller: feat_reduction={feat_reduction!r} is not one of {list(FEAT_REDUCTIONS)}')
         self.alpha, self.feat_weight, self.tau = alpha, feat_weight, tau
+        self.feat_reduction = feat_reduction
         self.detach_teacher, self.eval_exits = detach_teacher, eval_exits
         backbone = self.student.backbone
         total = num_stages(backbone)
@@ -203,8 +225,9 @@ class SSSDDistiller(BaseDistiller):
                     f'an exit feature has shape {tuple(f.shape)} but the final feature has '
                     f'{tuple(teacher_feat.shape)}; check the input size against probe_size'
                 )
-        batch = inputs.shape[0]
-        losses['loss_feat'] = self.feat_weight * sum((f - teacher_feat).pow(2).sum() / batch for f in shallow_feats)
+        losses['loss_feat'] = self.feat_weight * sum(
+            feature_hint(f, teacher_feat, self.feat_reduction) for f in shallow_feats
+        )
         return losses
 
     def predict(self, inputs: torch.Tensor, data_samples: Optional[list] = None) -> list:
