@@ -223,3 +223,19 @@ def test_vis_cam_explains_the_student(kd_checkpoint, tmp_path, capsys):
 def test_unknown_tool_is_named():
     with pytest.raises(SystemExit, match="unknown tool 'flops'"):
         run_tool('flops', 'x.py')
+
+
+def test_analyze_logs_plots_an_mmkd_run(tmp_path):
+    """analyze_logs takes no config; it reads the json scalars every mmkd run writes."""
+    log = tmp_path / 'scalars.json'
+    lines = [
+        f'{{"lr": 0.01, "loss": {3.0 - 0.1 * k}, "loss_kd": {1.0 - 0.05 * k}, "epoch": {1 + k // 5}, '
+        f'"iter": {k % 5 + 1}, "step": {k + 1}}}\n'
+        for k in range(10)
+    ]
+    log.write_text(''.join(lines))
+    out = tmp_path / 'loss.png'
+    run_tool('analyze_logs', 'plot_curve', log, '--keys', 'loss', 'loss_kd', '--out', out)
+    assert out.stat().st_size > 0
+    with pytest.raises(SystemExit, match='takes no config'):
+        run_tool('analyze_logs', 'plot_curve', log, '--keys', 'loss', '--cfg-options', 'num_classes=4')
