@@ -1,6 +1,6 @@
 # Faster R-CNN, FPN, with an mmpretrain ShuffleNetV2 0.5x student (configs/baseline/shufflenetv2-w0.5_fashion-mnist.py
-# or any distiller with that student) on the composed Fashion-MNIST set (../_base_/fmnist_composed_det.py). mmdet
-# builds the backbone from mmpretrain through the `mmpretrain.` scope, so the exported tensors load as they are.
+# or any distiller with that student) on the composed Fashion-MNIST set
+# (../_base_/faster-rcnn_mobile-w0.5_fpn_fmnist-composed.py: the detector, the data, the run).
 # The FPN takes the three stages (out_indices 0, 1, 2: strides 8, 16, 32; the stem and max-pool already reduce
 # by 4), so the pyramid runs P3..P7 (strides 8..128) and the anchors are scale 2 (the same sizes, 16..256, as the
 # ResNet configs' scale 4 on P2..P6). The widen factor and every width are read from the student:
@@ -9,22 +9,11 @@
 #   python tools/export_student.py work_dirs/shv2/epoch_5.pth work_dirs/demo/shufflenetv2-w0.5_student.pth
 #   python tools/train.py configs/transfer/mmdet/faster-rcnn_shufflenetv2-w0.5_fpn_fmnist-composed.py \
 #       --cfg-options student_checkpoint=work_dirs/demo/shufflenetv2-w0.5_student.pth
-_base_ = ['mmdet::_base_/models/faster-rcnn_r50_fpn.py', '../_base_/fmnist_composed_det.py']
+_base_ = ['../_base_/faster-rcnn_mobile-w0.5_fpn_fmnist-composed.py']
 student_checkpoint = 'work_dirs/demo/shufflenetv2-w0.5_student.pth'  # a tools/export_student.py output
 
 model = dict(
-    data_preprocessor=dict(mean=[72.94] * 3, std=[90.02] * 3, bgr_to_rgb=False),
-    backbone=dict(
-        _delete_=True,
-        type='mmpretrain.ShuffleNetV2',
-        widen_factor=0.5,  # replaced by the student's
-        out_indices=(0, 1, 2),
-        frozen_stages=-1,
-        norm_eval=False,
-        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.'),
-    ),  # checkpoint: student_checkpoint
-    rpn_head=dict(anchor_generator=dict(scales=[2], ratios=[0.5, 1.0, 2.0], strides=[8, 16, 32, 64, 128])),
-    roi_head=dict(
-        bbox_roi_extractor=dict(featmap_strides=[8, 16, 32, 64]), bbox_head=dict(num_classes=10)
-    ),  # the Fashion-MNIST classes
+    backbone=dict(type='mmpretrain.ShuffleNetV2', out_indices=(0, 1, 2)),
+    rpn_head=dict(anchor_generator=dict(scales=[2], strides=[8, 16, 32, 64, 128])),
+    roi_head=dict(bbox_roi_extractor=dict(featmap_strides=[8, 16, 32, 64])),
 )
