@@ -1,7 +1,9 @@
+import logging
 import os
 import os.path as osp
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -83,6 +85,29 @@ def run_tool(script: str, *args, check: bool = True, timeout: int = 600) -> subp
             f'tools/{script} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}'
         )
     return proc
+
+
+def build_transfer(config: str, options: dict):
+    """``(cfg, model)`` of a transfer config (repo-relative) finalised with ``options`` (mmkd.apis.load_config),
+    the model built in the config's default scope (mmdet / mmseg)."""
+    from mmengine.registry import MODELS, DefaultScope
+
+    from mmkd.apis import load_config
+
+    cfg = load_config(osp.join(REPO, config), options)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        return cfg, MODELS.build(cfg.model)
+
+
+def fake_runner(model, logger: str = 'mmkd.tests'):
+    """The part of a runner that BackboneLoadCheckHook.before_run reads: the model, a train loop, a logger."""
+    from mmengine.runner import BaseLoop
+
+    class Loop(BaseLoop):
+        def run(self):
+            pass
+
+    return SimpleNamespace(model=model, _train_loop=Loop(None, []), logger=logging.getLogger(logger))
 
 
 @pytest.fixture(autouse=True, scope='session')

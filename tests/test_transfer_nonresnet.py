@@ -7,14 +7,12 @@ widths (widen_factor, FPN / head in_channels) are read from the export. In proce
 missing / unexpected / mis-shaped keys), init_weights, backbone tensors == exported tensors, one loss step.
 """
 
-import logging
 import math
 import os.path as osp
-from types import SimpleNamespace
 
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, build_transfer, fake_runner
 
 STUDENTS = {'MobileNetV2': 1280, 'ShuffleNetV2': 1024}  # backbone -> classifier head in_channels (width 0.5)
 CONFIGS = {
@@ -54,26 +52,6 @@ def students(tmp_path_factory):
         out[kind] = str(tmp / f'{kind}_student.pth')
         export_student(raw, out[kind])
     return out
-
-
-def build(config: str, options: dict):
-    from mmengine.registry import MODELS, DefaultScope
-
-    from mmkd.apis import load_config
-
-    cfg = load_config(osp.join(REPO, config), options)
-    with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        return cfg, MODELS.build(cfg.model)
-
-
-def fake_runner(model):
-    from mmengine.runner import BaseLoop
-
-    class Loop(BaseLoop):
-        def run(self):
-            pass
-
-    return SimpleNamespace(model=model, _train_loop=Loop(None, []), logger=logging.getLogger('test_transfer_nonresnet'))
 
 
 def exported_backbone(path: str) -> dict:
@@ -131,7 +109,7 @@ def test_student_loads_with_zero_key_errors_and_trains_one_step(kind, task, stud
     options = {'student_checkpoint': students[kind]}
     if task == 'seg':
         options['model.data_preprocessor.size'] = (SIZE, SIZE)  # the tiny images, not the 128x128 canvases
-    cfg, model = build(config, options)
+    cfg, model = build_transfer(config, options)
     backbone = model.backbone
     assert type(backbone).__name__ == kind and type(backbone).__module__.startswith('mmpretrain.')
     assert cfg.model.backbone.type == f'mmpretrain.{kind}' and cfg.model.backbone.widen_factor == 0.5
@@ -205,7 +183,7 @@ def test_a_student_of_another_width_sets_the_widen_factor(tmp_path):
     net = MODELS.build(dict(type='ShuffleNetV2', widen_factor=1.0))
     path = str(tmp_path / 'shv2_1x.pth')
     save_checkpoint({'state_dict': {'backbone.' + k: v for k, v in net.state_dict().items()}}, path)
-    cfg, model = build(CONFIGS['ShuffleNetV2', 'det'], {'student_checkpoint': path})
+    cfg, model = build_transfer(CONFIGS['ShuffleNetV2', 'det'], {'student_checkpoint': path})
     assert cfg.model.backbone.widen_factor == 1.0 and cfg.model.neck.in_channels == [116, 232, 464]
     assert cfg.model.neck.out_channels == 256
     assert check_backbone_checkpoint(model.backbone, path)['num_tensors'] == len(net.state_dict())
@@ -216,7 +194,8 @@ def test_the_load_check_refuses_a_student_of_another_kind(students):
     from mmkd.transfer import BackboneCheckpointError, check_backbone_checkpoint
 
     for kind, other in (('MobileNetV2', 'ShuffleNetV2'), ('ShuffleNetV2', 'MobileNetV2')):
-        _, model = build(CONFIGS[kind, 'det'], {'student_checkpoint': students[other]})  # widths stay as configured
+        # widths stay as configured
+        _, model = build_transfer(CONFIGS[kind, 'det'], {'student_checkpoint': students[other]})
         with pytest.raises(BackboneCheckpointError, match=rf'does not fit the {kind} backbone[\s\S]*missing keys'):
             check_backbone_checkpoint(model.backbone, students[other])
 

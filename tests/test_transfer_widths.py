@@ -7,14 +7,12 @@ which must refuse the other student.
 """
 
 import glob
-import logging
 import os.path as osp
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, build_transfer, fake_runner
 
 TRANSFER_CONFIGS = sorted(
     osp.relpath(p, REPO)
@@ -60,26 +58,6 @@ def students(tmp_path_factory):
     return out
 
 
-def build(config: str, options: dict):
-    from mmengine.registry import MODELS, DefaultScope
-
-    from mmkd.apis import load_config
-
-    cfg = load_config(osp.join(REPO, config), options)
-    with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        return cfg, MODELS.build(cfg.model)
-
-
-def fake_runner(model):
-    from mmengine.runner import BaseLoop
-
-    class Loop(BaseLoop):
-        def run(self):
-            pass
-
-    return SimpleNamespace(model=model, _train_loop=Loop(None, []), logger=logging.getLogger('test_transfer_widths'))
-
-
 def test_the_glob_finds_every_kind_of_transfer_config():
     names = [osp.basename(p) for p in TRANSFER_CONFIGS]
     assert len(names) >= 11 and FMNIST_SEG in TRANSFER_CONFIGS and FMNIST_CASCADE in TRANSFER_CONFIGS
@@ -107,7 +85,7 @@ def test_config_carries_the_load_check_a_seed_and_no_hand_written_widths(config)
 def test_widths_follow_the_student_and_the_load_check_passes(config, width, students):
     from mmkd.transfer import BackboneCheckpointError, BackboneLoadCheckHook
 
-    cfg, model = build(config, {'student_checkpoint': students[width]})
+    cfg, model = build_transfer(config, {'student_checkpoint': students[width]})
     backbone = model.backbone
     assert backbone.conv1.out_channels == width and backbone.depth == 18
     assert cfg.model.backbone.init_cfg.checkpoint == students[width]
@@ -148,7 +126,7 @@ def test_mobile_widths_without_a_checkpoint_come_from_the_widen_factor(config, t
     """No file yet: the configured widen_factor (0.5) gives mmpretrain's channels for the out_indices."""
     from mmkd.transfer.widths import mobile_stage_channels
 
-    cfg, model = build(config, {'student_checkpoint': str(tmp_path / 'not_exported_yet.pth')})
+    cfg, model = build_transfer(config, {'student_checkpoint': str(tmp_path / 'not_exported_yet.pth')})
     m = cfg.model
     kind = m.backbone.type.split('.')[-1]
     stages = [mobile_stage_channels(kind, 0.5)[i] for i in m.backbone.out_indices]
@@ -165,7 +143,7 @@ def test_mobile_widths_without_a_checkpoint_come_from_the_widen_factor(config, t
 def test_a_resnet_student_leaves_a_mobile_config_as_configured_and_the_check_refuses_it(students):
     from mmkd.transfer import BackboneCheckpointError, BackboneLoadCheckHook
 
-    cfg, model = build(MOBILE_CONFIGS[0], {'student_checkpoint': students[16]})
+    cfg, model = build_transfer(MOBILE_CONFIGS[0], {'student_checkpoint': students[16]})
     assert 'depth' not in cfg.model.backbone and 'base_channels' not in cfg.model.backbone
     with pytest.raises(BackboneCheckpointError, match=r'missing keys[\s\S]*unexpected keys'):
         BackboneLoadCheckHook().before_run(fake_runner(model))
@@ -174,27 +152,27 @@ def test_a_resnet_student_leaves_a_mobile_config_as_configured_and_the_check_ref
 def test_explicit_init_cfg_checkpoint_wins_and_is_the_width_source(students):
     """The old override (model.backbone.init_cfg.checkpoint=...) keeps working: the widths follow the file
     the backbone loads, whatever student_checkpoint says."""
-    cfg, model = build(R18_VOC, {'model.backbone.init_cfg.checkpoint': students[16]})
+    cfg, model = build_transfer(R18_VOC, {'model.backbone.init_cfg.checkpoint': students[16]})
     assert cfg.model.backbone.init_cfg.checkpoint == students[16] and model.backbone.conv1.out_channels == 16
 
 
 def test_without_a_checkpoint_the_widths_come_from_student_width(tmp_path):
     """The former hand-written numbers are what the derivation gives: w1/4 (base 16) and the standard widths."""
     missing = str(tmp_path / 'not_exported_yet.pth')
-    cfg, _ = build(FMNIST_DET, {'student_checkpoint': missing, 'student_width': 16})
+    cfg, _ = build_transfer(FMNIST_DET, {'student_checkpoint': missing, 'student_width': 16})
     m = cfg.model
     assert (m.backbone.base_channels, m.backbone.stem_channels) == (16, 16)
     assert m.neck.in_channels == [16, 32, 64, 128] and m.neck.out_channels == 64
     assert m.rpn_head.in_channels == m.rpn_head.feat_channels == 64
     assert m.roi_head.bbox_roi_extractor.out_channels == 64
     assert (m.roi_head.bbox_head.in_channels, m.roi_head.bbox_head.fc_out_channels) == (64, 256)
-    cfg, _ = build(R18_VOC, {'student_checkpoint': missing})
+    cfg, _ = build_transfer(R18_VOC, {'student_checkpoint': missing})
     assert cfg.model.neck.in_channels == [64, 128, 256, 512] and cfg.model.neck.out_channels == 256
     assert cfg.model.roi_head.bbox_head.fc_out_channels == 1024  # mmdet's Faster R-CNN
-    cfg, _ = build(DEEPLAB_R18, {'student_checkpoint': missing})
+    cfg, _ = build_transfer(DEEPLAB_R18, {'student_checkpoint': missing})
     assert (cfg.model.decode_head.in_channels, cfg.model.decode_head.channels) == (512, 128)  # mmseg's r18-d8
     assert (cfg.model.auxiliary_head.in_channels, cfg.model.auxiliary_head.channels) == (256, 64)
-    cfg, _ = build(
+    cfg, _ = build_transfer(
         'configs/transfer/mmseg/deeplabv3_r50-d8_8xb2-40k_voc12aug-512x512.py', {'student_checkpoint': missing}
     )
     assert (cfg.model.decode_head.in_channels, cfg.model.decode_head.channels) == (2048, 512)  # mmseg's r50-d8
@@ -203,7 +181,7 @@ def test_without_a_checkpoint_the_widths_come_from_student_width(tmp_path):
 
 
 def test_the_checkpoint_beats_a_disagreeing_student_width(students):
-    cfg, model = build(FMNIST_CASCADE, {'student_checkpoint': students[64], 'student_width': 16})
+    cfg, model = build_transfer(FMNIST_CASCADE, {'student_checkpoint': students[64], 'student_width': 16})
     assert model.backbone.conv1.out_channels == 64
     assert [h.in_channels for h in model.roi_head.bbox_head] == [256] * 3
 
@@ -269,7 +247,7 @@ def test_deeplabv3_on_the_composed_set_with_the_w16_student(tmp_path, students):
 
     images, labels = tiny_objects()
     root = compose_fashion_segmentation(images, labels, str(tmp_path / 'seg'), num_images=(2, 1)) + '/'
-    cfg, model = build(
+    cfg, model = build_transfer(
         FMNIST_SEG,
         {
             'student_checkpoint': students[16],
@@ -302,7 +280,9 @@ def test_faster_rcnn_on_the_composed_set_with_the_w16_student(tmp_path, students
     from mmkd.datasets import FashionMNISTIDX
 
     compose_detection_split(images, labels, FashionMNISTIDX.METAINFO['classes'], root, 'train', 1, seed=0)
-    cfg, model = build(FMNIST_DET, {'student_checkpoint': students[16], 'train_dataloader.dataset.data_root': root})
+    cfg, model = build_transfer(
+        FMNIST_DET, {'student_checkpoint': students[16], 'train_dataloader.dataset.data_root': root}
+    )
     with DefaultScope.overwrite_default_scope('mmdet'):
         sample = DATASETS.build(cfg.train_dataloader.dataset)[0]
         batch = model.data_preprocessor(pseudo_collate([sample]), True)
