@@ -1,3 +1,4 @@
+import argparse
 import logging
 import os
 import os.path as osp
@@ -85,6 +86,32 @@ def run_tool(script: str, *args, check: bool = True, timeout: int = 600) -> subp
             f'tools/{script} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}'
         )
     return proc
+
+
+def gaussian_clusters(num_clusters: int = 6, num_points: int = 600, dim: int = 32, seed: int = 0):
+    """``(points, truth)``: ``num_points`` draws around ``num_clusters`` well-separated random centres (scale 5,
+    noise 0.3), the features a k-means test clusters; ``truth`` is each point's centre."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(num_clusters, dim)) * 5
+    truth = rng.integers(0, num_clusters, size=num_points)
+    return centres[truth] + rng.normal(size=(num_points, dim)) * 0.3, truth
+
+
+def tool_args(config: str, checkpoint, **options) -> argparse.Namespace:
+    """The ``args`` a tool's function takes in process (tools/linear_probe.py, tools/kmeans_pseudo_labels.py), as
+    its command line gives them: on the CPU, no data workers, seed 0, no --cfg-options; ``options`` set or add
+    the others."""
+    args = dict(config=config, checkpoint=checkpoint, num_workers=0, seed=0, device='cpu', cfg_options=None)
+    args.update(options)
+    return argparse.Namespace(**args)
+
+
+def probe_args(config: str, checkpoint: str, **options) -> argparse.Namespace:
+    """tool_args of tools/linear_probe.py's ``linear_probe`` for a short probe (5 epochs, batches of 64)."""
+    probe = dict(train_split='train', test_split='test', epochs=5, lr=0.1, weight_decay=0.0, backbone_only=False)
+    probe.update(probe_batch_size=64, batch_size=64)
+    probe.update(options)
+    return tool_args(config, checkpoint, **probe)
 
 
 def build_transfer(config: str, options: dict):

@@ -1,6 +1,5 @@
 """Progress output outside the runner (mmkd.utils.progress) and the linear probe's --device."""
 
-import argparse
 import io
 import json
 import os.path as osp
@@ -9,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, write_tiny_config
+from conftest import REPO, gaussian_clusters, probe_args, write_tiny_config
 
 from mmkd.apis.kmeans import run_kmeans
 from mmkd.utils.progress import ProgressReporter, progress_mode, track
@@ -69,9 +68,7 @@ def test_bar_when_asked_and_early_close_note():
 
 
 def test_kmeans_identical_with_progress(capsys):
-    rng = np.random.default_rng(0)
-    centres = rng.normal(size=(6, 32)) * 5
-    feats = centres[rng.integers(0, 6, size=600)] + rng.normal(size=(600, 32)) * 0.3
+    feats, _ = gaussian_clusters(6, 600)
     km_a, a = run_kmeans(feats, 6, seed=0, progress=False)
     assert capsys.readouterr() == ('', '')
     km_b, b = run_kmeans(feats, 6, seed=0, progress='lines')
@@ -158,23 +155,7 @@ def test_linear_probe_tool_on_cpu_reports_device(tmp_path, fashion_root, capsys,
     model = MODELS.build(Config.fromfile(cfg_path).model)
     ckpt = str(tmp_path / 'model.pth')
     torch.save(dict(state_dict=model.state_dict()), ckpt)
-    args = argparse.Namespace(
-        config=cfg_path,
-        checkpoint=ckpt,
-        train_split='train',
-        test_split='test',
-        epochs=3,
-        lr=0.1,
-        weight_decay=0.0,
-        probe_batch_size=16,
-        batch_size=16,
-        num_workers=0,
-        seed=0,
-        backbone_only=False,
-        device='cpu',
-        cfg_options=None,
-        progress='lines',
-    )
+    args = probe_args(cfg_path, ckpt, epochs=3, probe_batch_size=16, batch_size=16, progress='lines')
     results = probe_tool.linear_probe(args)
     out, err = capsys.readouterr()
     assert set(results) == {'backbone'} and 0 <= results['backbone'] <= 100

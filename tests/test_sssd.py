@@ -1,6 +1,5 @@
 """SSSD: MoCo v2 from lightly's blocks, k-means pseudo-labels, BYOT self-distillation, the chain."""
 
-import argparse
 import json
 import math
 import os.path as osp
@@ -11,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import REPO, make_fashion_like, run_tool
+from conftest import REPO, gaussian_clusters, make_fashion_like, probe_args, run_tool, tool_args
 from mmpretrain.structures import DataSample
 
 import mmkd.datasets.pseudo_label_dataset  # noqa: F401  (registers PseudoLabelDataset)
@@ -233,10 +232,8 @@ def test_momentum_hook_cosine_schedule_and_ddp_unwrap(tmp_path):
 
 # --------------------------------------------------------------------------- stage 2: pseudo-labels
 def test_kmeans_recovers_generated_clusters():
-    rng = np.random.default_rng(0)
-    centres = rng.normal(size=(6, 32)) * 5
-    truth = rng.integers(0, 6, size=600)
-    feats = l2_normalize(centres[truth] + rng.normal(size=(600, 32)) * 0.3)
+    points, truth = gaussian_clusters(6, 600)
+    feats = l2_normalize(points)
     _, clusters = run_kmeans(feats, 6, seed=0)
     report = cluster_report(clusters, 6, truth)
     assert report['purity'] > 0.99 and report['nmi'] > 0.99
@@ -436,29 +433,23 @@ train_cfg = dict(max_epochs=1, val_interval=1)
 default_hooks = dict(checkpoint=dict(interval=1), logger=dict(interval=2))
 work_dir = {work!r}
 '''
+MOCO_BASE = 'configs/sssd/sssd_moco_resnet18_fashion-mnist.py'
+SD_BASE = 'configs/sssd/sssd_sd_resnet18_fashion-mnist.py'
+
+
+def write_config(path: str, template: str, base: str, **fields) -> str:
+    """Write ``template`` (TINY_MOCO, TINY_SD) over the repo config ``base`` with ``fields`` to ``path``."""
+    with open(path, 'w') as f:
+        f.write(template.format(base=osp.join(REPO, base), **fields))
+    return path
 
 
 def test_three_stage_chain_writes_every_artefact(tmp_path):
     root = make_fashion_like(str(tmp_path / 'data'), num_train=256, num_test=128)
     moco_cfg, sd_cfg = str(tmp_path / 'moco.py'), str(tmp_path / 'sd.py')
     ann = str(tmp_path / 'pseudo_labels_k20.json')
-    with open(moco_cfg, 'w') as f:
-        f.write(
-            TINY_MOCO.format(
-                base=osp.join(REPO, 'configs/sssd/sssd_moco_resnet18_fashion-mnist.py'),
-                root=root,
-                work=str(tmp_path / 'moco'),
-            )
-        )
-    with open(sd_cfg, 'w') as f:
-        f.write(
-            TINY_SD.format(
-                base=osp.join(REPO, 'configs/sssd/sssd_sd_resnet18_fashion-mnist.py'),
-                root=root,
-                ann=ann,
-                work=str(tmp_path / 'sd'),
-            )
-        )
+    write_config(moco_cfg, TINY_MOCO, MOCO_BASE, root=root, work=str(tmp_path / 'moco'))
+    write_config(sd_cfg, TINY_SD, SD_BASE, root=root, ann=ann, work=str(tmp_path / 'sd'))
     # stage 1: MoCo
     proc = run_tool('train.py', moco_cfg)
     moco_ckpt = str(tmp_path / 'moco' / 'epoch_1.pth')
@@ -491,53 +482,25 @@ def test_three_stage_chain_writes_every_artefact(tmp_path):
     meta = export_student(sd_ckpt, str(tmp_path / 'student.pth'))
     assert meta['prefix'] == 'student.'
     # evaluation: linear probe of every exit on true labels (in-process)
-    args = argparse.Namespace(
-        config=sd_cfg,
-        checkpoint=sd_ckpt,
-        train_split='train',
-        test_split='test',
-        epochs=5,
-        lr=0.1,
-        weight_decay=0.0,
-        probe_batch_size=64,
-        batch_size=64,
-        num_workers=0,
-        seed=0,
-        backbone_only=False,
-        device='cpu',
-        cfg_options=None,
-    )
-    results = probe_tool.linear_probe(args)
+    results = probe_tool.linear_probe(probe_args(sd_cfg, sd_ckpt))
     assert set(results) == {'exit1', 'exit2', 'exit3', 'exit4', 'ensemble'}
     assert all(0 <= v <= 100 for v in results.values()) and results['ensemble'] > 30  # chance is 10%
 
 
 def test_kmeans_tool_refuses_too_many_clusters(tmp_path):
     root = make_fashion_like(str(tmp_path / 'data'), num_train=16, num_test=8)
-    cfg = str(tmp_path / 'moco.py')
-    with open(cfg, 'w') as f:
-        f.write(
-            TINY_MOCO.format(
-                base=osp.join(REPO, 'configs/sssd/sssd_moco_resnet18_fashion-mnist.py'),
-                root=root,
-                work=str(tmp_path / 'w'),
-            )
-        )
-    args = argparse.Namespace(
-        config=cfg,
-        checkpoint=None,
+    cfg = write_config(str(tmp_path / 'moco.py'), TINY_MOCO, MOCO_BASE, root=root, work=str(tmp_path / 'w'))
+    args = tool_args(
+        cfg,
+        None,
         num_clusters=17,
         out=str(tmp_path / 'pl.json'),
         split='train',
         eval_split=None,
         batch_size=8,
-        num_workers=0,
-        seed=0,
         n_init=1,
         max_iter=10,
         random_labels=True,
-        device='cpu',
-        cfg_options=None,
     )
     with pytest.raises(ValueError, match='--num-clusters 17 exceeds the 16 samples'):
         kmeans_tool.pseudo_labels(args)
