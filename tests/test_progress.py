@@ -192,3 +192,21 @@ def test_dataset_preparation_progress(tmp_path, capsys):
     assert 'compose val (segmentation): 3/3 img (100%)' in capsys.readouterr().err
     tiny_tool.make_tiny_datasets(str(tmp_path / 't'), ['ade20k'], num=2, size=(80, 80), progress='lines')
     assert 'write ADE20K: 4/4 img (100%)' in capsys.readouterr().err
+
+
+def test_export_reports_progress_for_large_checkpoints_only(tmp_path, monkeypatch, capsys):
+    import torch
+
+    from mmkd.apis import export as export_api
+
+    ckpt = tmp_path / 'epoch_1.pth'
+    torch.save({'state_dict': {'student.backbone.w': torch.zeros(4)}, 'meta': {}}, ckpt)
+    export_api.export_student(str(ckpt), str(tmp_path / 'small.pth'), progress='lines')
+    assert 'export epoch_1.pth' not in capsys.readouterr().err  # below PROGRESS_MIN_BYTES: silent
+    monkeypatch.setattr(export_api, 'PROGRESS_MIN_BYTES', 0)
+    export_api.export_student(str(ckpt), str(tmp_path / 'large.pth'), progress='lines')
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith('export epoch_1.pth')]
+    assert lines[0] == 'export epoch_1.pth: 0/3 steps (0%)' and lines[-1].startswith(
+        'export epoch_1.pth: 3/3 steps (100%)'
+    )
+    assert torch.load(tmp_path / 'large.pth', weights_only=True)['state_dict'].keys() == {'backbone.w'}

@@ -20,6 +20,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.realpath(__file__))))
 
 import mmkd  # noqa: E402,F401
 from mmkd.apis import export_student  # noqa: E402
+from mmkd.utils.progress import add_progress_argument  # noqa: E402
 
 
 def parse_args():
@@ -39,13 +40,16 @@ def parse_args():
     )
     parser.add_argument('--backbone-only', action='store_true', help='export backbone.* keys only')
     parser.add_argument('--force', action='store_true', help='replace OUT if it exists')
+    add_progress_argument(parser)  # shown for checkpoints of 100 MB and more
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
     try:
-        meta = export_student(args.checkpoint, args.out, args.peer, args.backbone_only, force=args.force)
+        meta = export_student(
+            args.checkpoint, args.out, args.peer, args.backbone_only, force=args.force, progress=args.progress
+        )
     except (ValueError, OSError, pickle.UnpicklingError) as e:
         sys.exit(f'export_student: {e}')
     peer = f'peer {meta["peer"]} ({meta["peer_choice"]}), ' if 'peer' in meta else ''

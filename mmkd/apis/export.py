@@ -21,6 +21,10 @@ import torch
 
 from mmkd.utils.checkpoint import safe_load_checkpoint
 from mmkd.utils.config_data import literal_config, model_cfg_from_meta, plain_data
+from mmkd.utils.progress import ProgressReporter
+
+# checkpoints from this size on show the progress of their export (reading and writing take seconds)
+PROGRESS_MIN_BYTES = 100 * 2**20
 
 STUDENT_PARTS = ('backbone.', 'neck.', 'head.')
 ONLINE_DEFAULT_PEER = 0  # OnlineDistiller's eval_peer default
@@ -208,6 +212,7 @@ def export_student(
     backbone_only: bool = False,
     force: bool = False,
     test_pipeline: Optional[list] = None,
+    progress='auto',
 ) -> dict:
     """Write the student of ``ckpt`` to ``out``; return the meta written beside the tensors.
 
@@ -220,17 +225,27 @@ def export_student(
         force (bool): replace an existing ``out``. Defaults to False.
         test_pipeline (list, optional): the test pipeline to store; defaults to the one of the
             config stored in ``ckpt`` (``meta['cfg']``, read as data).
+        progress: ``'auto'``, ``'bar'``, ``'lines'`` or ``'off'`` (see :mod:`mmkd.utils.progress`), for
+            checkpoints of ``PROGRESS_MIN_BYTES`` and more: read, select, write and verify.
 
     The meta holds ``model_cfg`` (the student's classifier config as plain data), ``dataset_meta``,
     ``test_pipeline`` (see :mod:`mmkd.apis.inference`), ``peer`` and ``notes`` (what could not be
     carried over, e.g. an old checkpoint without a readable model config).
     """
-    from mmkd import __version__
 
     check_output(out, force)
     if '://' not in ckpt and not osp.isfile(ckpt):
         raise FileNotFoundError(f'checkpoint {ckpt} does not exist')
+    large = osp.isfile(ckpt) and osp.getsize(ckpt) >= PROGRESS_MIN_BYTES
+    with ProgressReporter(3, f'export {osp.basename(ckpt)}', 'steps', progress if large else False) as bar:
+        return _export_student(ckpt, out, peer, backbone_only, force, test_pipeline, bar)
+
+
+def _export_student(ckpt, out, peer, backbone_only, force, test_pipeline, bar: ProgressReporter) -> dict:
+    from mmkd import __version__
+
     state = safe_load_checkpoint(ckpt, map_location='cpu')
+    bar.update()  # read
     if not isinstance(state, dict):
         raise ValueError(
             f'{ckpt} holds a {type(state).__name__}, not a checkpoint dict; pass a .pth file written by tools/train.py'
@@ -282,5 +297,7 @@ def export_student(
     if pipeline:
         meta['test_pipeline'], meta['test_pipeline_source'] = pipeline, pipeline_source
     meta['notes'] = notes
+    bar.update()  # selected
     write_checkpoint({'state_dict': student, 'meta': meta}, out, force)
+    bar.update()  # written and verified
     return meta
