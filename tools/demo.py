@@ -37,7 +37,9 @@ from mmkd.apis.chain import (  # noqa: E402
     export_stage,
     get_method,
     plan,
+    seed_dirs,
 )
+from mmkd.apis.seed_stats import describe_gain, paired_gain, summarize  # noqa: E402
 
 METHOD_LABELS = dict(
     teacher='Teacher (ResNet-18 w1/2)',
@@ -78,6 +80,13 @@ def parse_args():
         default=[400, 150],
         metavar=('TRAIN', 'VAL'),
         help='composed detection canvases',
+    )
+    parser.add_argument(
+        '--seeds',
+        type=int,
+        default=1,
+        help='run every stage under seeds 0..N-1 (into <work-dir>/seed<K>/ when N > 1) and report the mean, '
+        'the spread and the paired gain over the student alone with its 95 %% confidence interval',
     )
     parser.add_argument('--no-preflight', action='store_true', help='no one-step dry run before each stage')
     parser.add_argument('--force', action='store_true', help='retrain every stage')
@@ -136,25 +145,33 @@ def main():
             f'demo: Fashion-MNIST not found in {args.data_root}; install the Debian package '
             'dataset-fashion-mnist (make install does it when it can) or pass --data-root'
         )
+    if args.seeds < 1:
+        sys.exit(f'demo: --seeds must be at least 1, got {args.seeds}')
     os.makedirs(args.work_dir, exist_ok=True)
     start = time.time()
     methods = [get_method(m) for m in args.methods]
     stages = plan(methods)
-    progress = Progress(len(stages) + (2 if args.det_iters > 0 else 0))
-    runner = ChainRunner(args.work_dir, demo_options(args), seed=0, progress=progress)
+    dirs = seed_dirs(args.work_dir, range(args.seeds), per_seed=args.seeds > 1)
+    progress = Progress(len(stages) * len(dirs) + (2 if args.det_iters > 0 else 0))
+    seed_rows = {}
     try:
-        records = runner.run(stages, methods)
-        rows = table_rows(records, methods)
+        for seed, folder in dirs:
+            label = f'seed {seed}' if len(dirs) > 1 else ''
+            runner = ChainRunner(folder, demo_options(args), seed=seed, progress=progress, label=label)
+            seed_rows[seed] = table_rows(runner.run(stages, methods), methods)
+            if seed == 0:
+                first = runner
+        rows = seed_rows[0]
         best = max((r for r in rows if r['student']), key=lambda r: r['last'])
         det = None
-        if args.det_iters > 0:
+        if args.det_iters > 0:  # seed 0's best student
             method = next(m for m in methods if m.student_stage.name == best['stage'])
-            runner.run([export_stage(method), det_stage()], [method])
-            shutil.copyfile(runner.records['export']['checkpoint'], osp.join(args.work_dir, 'student.pth'))
-            det = runner.records['det']
+            first.run([export_stage(method), det_stage()], [method])
+            shutil.copyfile(first.records['export']['checkpoint'], osp.join(args.work_dir, 'student.pth'))
+            det = first.records['det']
     except (ChainError, ValueError, FileNotFoundError) as e:
         sys.exit(f'demo: {e}')
-    report(args, rows, best, det, time.time() - start)
+    report(args, rows, best, det, time.time() - start, seed_rows, dirs[0][1])
 
 
 def table_rows(records: dict, methods) -> list:
@@ -181,13 +198,46 @@ def table_rows(records: dict, methods) -> list:
     return rows
 
 
-def report(args, rows, best, det, seconds):
+def seed_section(seed_rows: dict) -> list:
+    """Markdown lines: per method, the mean and spread of last-epoch top-1 over the seeds and its paired gain
+    over the student alone (same seed), with a 95 % interval and a sentence on whether it is noise."""
+    seeds = sorted(seed_rows)
+    scores = {}  # method label -> {seed: top-1}
+    for seed in seeds:
+        for r in seed_rows[seed]:
+            scores.setdefault(r['method'], {})[seed] = r['last']
+    reference = METHOD_LABELS['baseline']
+    lines = [
+        f'## Over {len(seeds)} seeds ({", ".join(map(str, seeds))})',
+        '',
+        'Every stage of every method ran once per seed (data order, initialisation, augmentation). The gain is '
+        'paired: each method minus the student alone under the same seed, with Student\'s t interval.',
+        '',
+        '| method | mean top-1 (%) | std over seeds | paired gain vs. student alone (95 % CI) |',
+        '|---|---|---|---|',
+    ]
+    words = []
+    for name, by_seed in scores.items():
+        stats = summarize(list(by_seed.values()))
+        std = f'{stats.std:.2f}' if stats.std is not None else ''
+        gain = ''
+        if reference in scores and name not in (reference, METHOD_LABELS['teacher']):
+            g = paired_gain(by_seed, scores[reference])
+            gain = f'{g.mean:+.2f}' + (f' ({g.low:+.2f} to {g.high:+.2f})' if g.low is not None else '')
+            words.append(describe_gain(name, g))
+        lines.append(f'| {name} | {stats.mean:.2f} | {std} | {gain} |')
+    return lines + [''] + words + ['']
+
+
+def report(args, rows, best, det, seconds, seed_rows=None, folder=None):
     from plot_curves import plot_curves
 
     from mmkd.visualization.demo_plots import plot_bars
 
+    seed_rows = seed_rows or {0: rows}
+    folder = folder or args.work_dir
     curves = osp.join(args.work_dir, 'curves.png')
-    runs = [osp.join(args.work_dir, r['stage']) for r in rows]
+    runs = [osp.join(folder, r['stage']) for r in rows]
     plot_curves(
         runs,
         ['accuracy/top1', 'loss'],
@@ -202,14 +252,18 @@ def report(args, rows, best, det, seconds):
         '# mmkd demo results (Fashion-MNIST)',
         '',
         f'Command: `python tools/demo.py --epochs {args.epochs} --num-train {args.num_train} '
-        f'--num-test {args.num_test} --methods {" ".join(args.methods)} --det-iters {args.det_iters}`  ',
+        f'--num-test {args.num_test} --methods {" ".join(args.methods)} --det-iters {args.det_iters}'
+        + (f' --seeds {len(seed_rows)}' if len(seed_rows) > 1 else '')
+        + '`  ',
         f'Finished: {time.strftime("%Y-%m-%d %H:%M")}, machine: {platform.machine()}, {os.cpu_count()} CPU cores, '
         f'torch threads per run as set by OMP_NUM_THREADS ({os.environ.get("OMP_NUM_THREADS", "default")}); '
         f'total wall time {seconds / 60:.1f} min (reused stages count 0).',
         '',
         f'Training images: {args.num_train or 60000} of 60,000; test images: {args.num_test or 10000} of 10,000; '
         f'{args.epochs} epochs, batch {args.batch_size}, SGD (lr 0.05) with a 1-epoch warm-up then cosine, '
-        'seed 0 for every run.',
+        + (
+            'seed 0 for every run.' if len(seed_rows) == 1 else f'seeds 0-{len(seed_rows) - 1}; the table is seed 0\'s.'
+        ),
         '',
         '| method | network | top-1 last epoch (%) | vs. student alone | top-1 best epoch (%) | train time (min) |',
         '|---|---|---|---|---|---|',
@@ -241,8 +295,12 @@ def report(args, rows, best, det, seconds):
             f'| {100 * det.get("coco/bbox_mAP_75", float("nan")):.1f} | {det["seconds"] / 60:.1f} |',
             '',
         ]
+    if len(seed_rows) > 1:
+        lines += seed_section(seed_rows)
     lines += [
-        'What a run this small can and cannot show: one seed, a few epochs on a subset, and a test split '
+        'What a run this small can and cannot show: '
+        + ('one seed' if len(seed_rows) == 1 else f'{len(seed_rows)} seeds')
+        + ', a few epochs on a subset, and a test split '
         'that is also the validation split. Differences of a few tenths of a point are within seed noise; '
         'the "best epoch" column is selected on the test split and is optimistic. The detection set is '
         'composed, so its mAP only shows that the transfer path works end to end.',
