@@ -277,8 +277,12 @@ def report(args, rows, best, det, seconds, seed_rows=None, folder=None):
         )
     lines += [
         '',
-        f'Best student (by last-epoch accuracy): **{best["method"]}**, exported to '
-        f'`{osp.relpath(osp.join(args.work_dir, "student.pth"), REPO)}`.',
+        f'Best student (by last-epoch accuracy): **{best["method"]}**'
+        + (
+            f', exported to `{osp.relpath(osp.join(args.work_dir, "student.pth"), REPO)}`.'
+            if det
+            else ' (not exported: --det-iters 0).'
+        ),
         '',
     ]
     if det:
