@@ -25,6 +25,8 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner.checkpoint import _load_checkpoint
 
+from mmkd.utils.state_dict import key_differences
+
 from .runner import model_config
 
 __all__ = ['CheckpointMismatchError', 'evaluation_model', 'load_strictly', 'apply_tta', 'build_test_runner', 'evaluate']
@@ -137,14 +139,7 @@ def load_strictly(model: nn.Module, state_dict: dict, checkpoint: str, prefix: s
     """
     if prefix:
         state_dict = {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
-    own = model.state_dict()
-    missing = sorted(own.keys() - state_dict.keys())
-    unexpected = sorted(state_dict.keys() - own.keys())
-    mis_shaped = [
-        f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(own[k].shape)}'
-        for k in sorted(own.keys() & state_dict.keys())
-        if hasattr(state_dict[k], 'shape') and tuple(state_dict[k].shape) != tuple(own[k].shape)
-    ]
+    missing, unexpected, mis_shaped = key_differences(model.state_dict(), state_dict)
     if missing or unexpected or mis_shaped:
         where = f" (keys under '{prefix}')" if prefix else ''
         lines = [

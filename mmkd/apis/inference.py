@@ -24,6 +24,7 @@ from mmengine.config import Config
 
 from mmkd.utils.checkpoint import safe_load_checkpoint
 from mmkd.utils.config_data import plain_data
+from mmkd.utils.state_dict import key_differences
 
 __all__ = ['load_student_meta', 'student_config', 'get_student', 'inference_student']
 
@@ -130,14 +131,7 @@ def student_config(ckpt: str, test_pipeline: Optional[list] = None) -> Config:
 
 
 def _strict_load(model: torch.nn.Module, state_dict: dict, ckpt: str, meta: dict) -> None:
-    own = model.state_dict()
-    missing = sorted(own.keys() - state_dict.keys())
-    unexpected = sorted(state_dict.keys() - own.keys())
-    mismatched = [
-        f'{k}: file {tuple(state_dict[k].shape)} vs model {tuple(own[k].shape)}'
-        for k in sorted(own.keys() & state_dict.keys())
-        if state_dict[k].shape != own[k].shape
-    ]
+    missing, unexpected, mismatched = key_differences(model.state_dict(), state_dict, 'file')
     if missing or unexpected or mismatched:
         if meta.get('backbone_only') and missing and all(not k.startswith('backbone.') for k in missing):
             raise ValueError(

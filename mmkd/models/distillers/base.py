@@ -11,6 +11,7 @@ from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmkd.registry import MODELS
+from mmkd.utils.state_dict import key_differences
 
 from ..utils.fast_inference import fast_inference
 
@@ -80,13 +81,7 @@ def load_frozen_checkpoint(model: nn.Module, ckpt: str, what: str = 'teacher', p
         prefix = 'student.'
     if prefix:
         state = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
-    missing = sorted(own.keys() - state.keys())
-    unexpected = sorted(state.keys() - own.keys())
-    mismatched = [
-        f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
-        for k in sorted(own.keys() & state.keys())
-        if state[k].shape != own[k].shape
-    ]
+    missing, unexpected, mismatched = key_differences(own, state)
     if missing or unexpected or mismatched:
 
         def head(keys):
