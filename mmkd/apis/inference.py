@@ -24,7 +24,7 @@ from mmengine.config import Config
 
 from mmkd.utils.checkpoint import safe_load_checkpoint
 from mmkd.utils.config_data import plain_data
-from mmkd.utils.state_dict import key_differences
+from mmkd.utils.state_dict import abbreviate, key_differences
 
 __all__ = ['load_student_meta', 'student_config', 'get_student', 'inference_student']
 
@@ -139,12 +139,9 @@ def _strict_load(model: torch.nn.Module, state_dict: dict, ckpt: str, meta: dict
                 'classify with; export it again without --backbone-only'
             )
 
-        def head(keys):
-            return ', '.join(keys[:8]) + (f' ... (+{len(keys) - 8})' if len(keys) > 8 else '')
-
         raise ValueError(
-            f"the weights of {ckpt} do not fit its meta['model_cfg']: missing keys [{head(missing)}], "
-            f'unexpected keys [{head(unexpected)}], shape mismatches [{head(mismatched)}]'
+            f"the weights of {ckpt} do not fit its meta['model_cfg']: missing keys [{abbreviate(missing)}], "
+            f'unexpected keys [{abbreviate(unexpected)}], shape mismatches [{abbreviate(mismatched)}]'
         )
     model.load_state_dict(state_dict, strict=True)
 

@@ -1,6 +1,6 @@
 """How a state dict differs from a model's: the one comparison behind every strict load with a readable error."""
 
-from typing import List, Mapping, Tuple
+from typing import List, Mapping, Sequence, Tuple
 
 
 def key_differences(own: Mapping, state: Mapping, source: str = 'checkpoint') -> Tuple[List[str], List[str], List[str]]:
@@ -19,3 +19,8 @@ def key_differences(own: Mapping, state: Mapping, source: str = 'checkpoint') ->
         if hasattr(state[k], 'shape') and tuple(state[k].shape) != tuple(own[k].shape)
     ]
     return missing, unexpected, mis_shaped
+
+
+def abbreviate(keys: Sequence[str], limit: int = 8) -> str:
+    """The first ``limit`` of ``keys``, comma-separated, and how many more there are."""
+    return ', '.join(keys[:limit]) + (f' ... (+{len(keys) - limit})' if len(keys) > limit else '')

@@ -11,7 +11,7 @@ from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmkd.registry import MODELS
-from mmkd.utils.state_dict import key_differences
+from mmkd.utils.state_dict import abbreviate, key_differences
 
 from ..utils.fast_inference import fast_inference
 
@@ -83,14 +83,10 @@ def load_frozen_checkpoint(model: nn.Module, ckpt: str, what: str = 'teacher', p
         state = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
     missing, unexpected, mismatched = key_differences(own, state)
     if missing or unexpected or mismatched:
-
-        def head(keys):
-            return ', '.join(keys[:8]) + (f' ... (+{len(keys) - 8})' if len(keys) > 8 else '')
-
         raise ValueError(
             f'{what}_ckpt {ckpt} does not fit the {what} model: '
-            f'missing keys [{head(missing)}], unexpected keys [{head(unexpected)}], '
-            f'shape mismatches [{head(mismatched)}]. Check that the {what} config matches '
+            f'missing keys [{abbreviate(missing)}], unexpected keys [{abbreviate(unexpected)}], '
+            f'shape mismatches [{abbreviate(mismatched)}]. Check that the {what} config matches '
             'the one the checkpoint was trained with (architecture, num_classes).'
         )
     model.load_state_dict(state, strict=True)
