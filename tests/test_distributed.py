@@ -104,3 +104,17 @@ def test_online_dml_on_two_cpu_processes(tmp_path, fashion_root):
     assert 'peer0.loss_kl' in log and 'peer1.loss_kl' in log
     state = torch.load(osp.join(work_dir, 'epoch_1.pth'), map_location='cpu', weights_only=False)['state_dict']
     assert any(k.startswith('peers.0.') for k in state) and any(k.startswith('peers.1.') for k in state)
+
+
+def test_ranks_leave_the_process_group_together(tmp_path):
+    """tools/train.py and tools/test.py end with close_process_group(): a barrier, then the group is destroyed,
+    so no rank exits with a live gloo group (which can abort: "terminate called without an active exception")."""
+    import torch.distributed as dist
+
+    from mmkd.apis.runner import close_process_group
+
+    close_process_group()  # no group: nothing to do
+    dist.init_process_group('gloo', init_method=f'file://{tmp_path / "store"}', rank=0, world_size=1)
+    assert dist.is_initialized()
+    close_process_group()
+    assert not dist.is_initialized()

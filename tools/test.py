@@ -35,7 +35,7 @@ from mmengine.config import DictAction  # noqa: E402
 
 import mmkd  # noqa: E402,F401
 from mmkd.apis.evaluate import build_test_runner  # noqa: E402
-from mmkd.apis.runner import load_config, prepare_test_cfg  # noqa: E402
+from mmkd.apis.runner import close_process_group, load_config, prepare_test_cfg  # noqa: E402
 
 PICKLE = ('.pkl', '.pickle')
 
@@ -150,6 +150,7 @@ def main(argv=None):
             from mmengine.evaluator import DumpResults as Dump
         runner.test_evaluator.metrics.append(Dump(out_file_path=args.out))
     metrics = runner.test()
+    close_process_group()
     if item == 'metrics':
         from mmengine.fileio import dump
 

@@ -16,7 +16,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 import mmkd  # noqa: E402,F401  (version checks, safe checkpoint loading)
 from mmkd.apis.preflight import build_runner, dry_run  # noqa: E402
-from mmkd.apis.runner import load_config, prepare_train_cfg  # noqa: E402
+from mmkd.apis.runner import close_process_group, load_config, prepare_train_cfg  # noqa: E402
 from mmkd.engine.hooks.atomic_checkpoint import use_atomic_checkpoints  # noqa: E402
 from mmkd.utils.run_dir import log_dirs, tidy_failed_log_dir  # noqa: E402
 from mmkd.utils.work_dir_lock import WorkDirLock, WorkDirLockedError, is_lock_rank  # noqa: E402
@@ -90,6 +90,7 @@ def train(cfg: Config) -> None:
     before = log_dirs(cfg.work_dir)
     try:
         build_runner(cfg).train()
+        close_process_group()
     except Exception as e:
         for log_dir in sorted(log_dirs(cfg.work_dir) - before):
             kept = tidy_failed_log_dir(log_dir, e)

@@ -79,6 +79,20 @@ def _cpu_backend(cfg: Config) -> None:
     cfg.model_wrapper_cfg = wrapper
 
 
+def close_process_group() -> None:
+    """Leave the distributed group together: every rank waits for the others, then the group is destroyed.
+
+    A gloo rank that exits with its group still alive can abort in its communication thread's
+    destructor ("terminate called without an active exception") while the other rank is still
+    saving, which the launcher reports as a failed run.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def prepare_train_cfg(cfg: Config, args) -> Config:
     """Apply the command-line switches of tools/train.py to ``cfg``."""
     cfg.launcher = args.launcher
