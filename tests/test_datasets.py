@@ -49,6 +49,23 @@ def test_fashion_dataset_reads_files_and_names_what_is_missing(fashion_root, tmp
         FashionMNISTIDX(data_root=fashion_root, split='val')
 
 
+def test_fashion_dataset_holds_a_validation_split_out_of_the_training_images(fashion_root):
+    labels = read_idx(osp.join(fashion_root, 'train-labels-idx1-ubyte.gz'))
+    train = FashionMNISTIDX(data_root=fashion_root, split='train', num_samples=20)
+    val = FashionMNISTIDX(data_root=fashion_root, split='train', start=20, num_samples=12)
+    rest = FashionMNISTIDX(data_root=fashion_root, split='train', start=20)
+    infos = {name: [ds.get_data_info(i) for i in range(len(ds))] for name, ds in (('train', train), ('val', val))}
+    assert [d['gt_label'] for d in infos['train']] == labels[:20].tolist()
+    assert [d['gt_label'] for d in infos['val']] == labels[20:32].tolist()
+    assert len(rest) == len(labels) - 20
+    train_imgs = {d['img'].tobytes() for d in infos['train']}
+    assert not train_imgs & {d['img'].tobytes() for d in infos['val']}  # no image in both
+    with pytest.raises(ValueError, match=f'start={len(labels)} skips every image of the train split'):
+        FashionMNISTIDX(data_root=fashion_root, split='train', start=len(labels), lazy_init=False)
+    with pytest.raises(ValueError, match='start=-1 must be a whole number'):
+        FashionMNISTIDX(data_root=fashion_root, split='train', start=-1)
+
+
 def test_gray_to_rgb():
     out = GrayToRGB()(dict(img=np.full((4, 5), 7, np.uint8)))
     assert out['img'].shape == (4, 5, 3) and (out['img'] == 7).all() and out['img_shape'] == (4, 5)

@@ -48,13 +48,17 @@ class FashionMNISTIDX(BaseDataset):
         data_root (str): directory with ``{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]``.
         split (str): ``'train'`` or ``'test'``.
         num_samples (int, optional): keep the first ``num_samples`` images (quick runs).
+        start (int): skip the first ``start`` images; with ``split='train'`` this holds a validation
+            split out of the training images (``start`` = the images trained on). Default: 0.
         **kwargs: see mmpretrain's ``BaseDataset``.
     """
 
     METAINFO = {'classes': FASHIONMNIST_CATEGORITES}
     PREFIX = {'train': 'train', 'test': 't10k'}
 
-    def __init__(self, data_root: str, split: str = 'train', num_samples: Optional[int] = None, **kwargs):
+    def __init__(
+        self, data_root: str, split: str = 'train', num_samples: Optional[int] = None, start: int = 0, **kwargs
+    ):
         if split not in self.PREFIX:
             raise ValueError(f'FashionMNISTIDX: split must be "train" or "test", got {split!r}')
         if num_samples is not None and (not isinstance(num_samples, int) or num_samples < 1):
@@ -62,8 +66,11 @@ class FashionMNISTIDX(BaseDataset):
                 f'FashionMNISTIDX: num_samples={num_samples!r} keeps no image; set it to a positive '
                 'number, or to None for the whole split'
             )
+        if not isinstance(start, int) or start < 0:
+            raise ValueError(f'FashionMNISTIDX: start={start!r} must be a whole number of images, 0 or more')
         self.split = split
         self.num_samples = num_samples
+        self.start = start
         kwargs.setdefault('test_mode', split == 'test')
         super().__init__(ann_file='', data_root=data_root, **kwargs)
 
@@ -84,6 +91,11 @@ class FashionMNISTIDX(BaseDataset):
         labels = read_idx(self._find(f'{prefix}-labels-idx1-ubyte'))
         if len(imgs) != len(labels):
             raise ValueError(f'FashionMNISTIDX: {len(imgs)} images but {len(labels)} labels in {self.data_root}')
-        if self.num_samples is not None:
-            imgs, labels = imgs[: self.num_samples], labels[: self.num_samples]
+        if self.start >= len(imgs):
+            raise ValueError(
+                f'FashionMNISTIDX: start={self.start} skips every image of the {self.split} split '
+                f'({len(imgs)} images in {self.data_root})'
+            )
+        stop = None if self.num_samples is None else self.start + self.num_samples
+        imgs, labels = imgs[self.start : stop], labels[self.start : stop]
         return [dict(img=img, gt_label=int(label)) for img, label in zip(imgs, labels)]
