@@ -1,5 +1,6 @@
 from .checks import ClassFolderMismatchError, EmptyClassFolderError, check_class_folders
 from .composed_detection import compose_detection_split
+from .fine_grained import MIT67, StanfordDogs
 from .idx_dataset import FashionMNISTIDX, read_idx, write_idx
 from .image_folder import ImageFolderDataset
 from .label_subsets import FewShotDataset, NoisyLabelDataset, stratified_indices, symmetric_noise
@@ -11,6 +12,9 @@ from .pseudo_label_dataset import (
     majority_mapping,
     write_pseudo_labels,
 )
+from .stl10 import STL10, read_stl10_images
+from .svhn import SVHN
+from .tiny_imagenet import TinyImageNet
 from .transforms import GrayToRGB, LoadImageFromFile, UnreadableImageError
 from .unreadable import SkipUnreadableImages
 
@@ -37,4 +41,10 @@ __all__ = [
     'UnreadableImageError',
     'SkipUnreadableImages',
     'ImageFolderDataset',
+    'StanfordDogs',
+    'MIT67',
+    'TinyImageNet',
+    'STL10',
+    'read_stl10_images',
+    'SVHN',
 ]
