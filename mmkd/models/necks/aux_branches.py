@@ -4,7 +4,7 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
-from .stage_copies import make_branch_body, num_stages, stage_channels
+from .stage_copies import make_branch_body, num_stages, out_channels
 
 
 class AuxiliaryBranches(BaseModule):
@@ -34,7 +34,7 @@ class AuxiliaryBranches(BaseModule):
         self.taps = list(range(total)) if taps is None else [t % total for t in taps]
         self.bodies = nn.ModuleList(make_branch_body(backbone, t) for t in self.taps)
         # the branch output: the backbone's final width (after its post module, if any)
-        self.out_channels = getattr(backbone, 'out_channels', None) or stage_channels(backbone)[-1]
+        self.out_channels = out_channels(backbone)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fcs = nn.ModuleList(nn.Linear(self.out_channels, num_outputs) for _ in self.taps) if num_outputs else None
         if self.fcs is not None:

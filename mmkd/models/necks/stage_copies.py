@@ -1,27 +1,30 @@
 """Fresh copies of a backbone's stages, the building block of auxiliary branches.
 
 mmkd's CIFAR backbones implement ``make_stage(index, in_channels=None, stride=None)`` and
-``make_post()`` themselves; mmpretrain's ``ResNet`` family (incl. ``ResNet_CIFAR``) is adapted here.
+``make_post()`` themselves; mmpretrain's CNN families (ResNet and its subclasses, RegNet,
+MobileNetV2/V3, ShuffleNetV1/V2, EfficientNet, ConvNeXt) are adapted in :mod:`.stage_adapters`,
+which also names the families that cannot host branches and why (see docs/branches.md).
 """
 
 from typing import List
 
 import torch.nn as nn
-from mmengine.model.weight_init import constant_init, kaiming_init
-from mmpretrain.models.backbones import ResNet
+
+from .stage_adapters import stage_adapter
 
 
 def num_stages(backbone: nn.Module) -> int:
-    if isinstance(backbone, ResNet):
-        return len(backbone.res_layers)
-    return backbone.num_stages
+    return stage_adapter(backbone).num_stages(backbone)
 
 
 def stage_channels(backbone: nn.Module) -> List[int]:
     """Output channels of every stage (before any post module)."""
-    if isinstance(backbone, ResNet):
-        return [getattr(backbone, name)[-1].out_channels for name in backbone.res_layers]
-    return list(backbone.stage_channels)
+    return stage_adapter(backbone).stage_channels(backbone)
+
+
+def out_channels(backbone: nn.Module) -> int:
+    """Channels of the backbone's final feature (after its post module, if any)."""
+    return stage_adapter(backbone).out_channels(backbone)
 
 
 def set_out_indices(backbone: nn.Module, indices) -> None:
@@ -31,53 +34,17 @@ def set_out_indices(backbone: nn.Module, indices) -> None:
     final feature follows as one more element, so ``feats[tap]`` is a raw stage output and
     ``feats[-1]`` is always what the classifier sees.
     """
-    backbone.out_indices = tuple(indices)
-    if not isinstance(backbone, ResNet):
-        backbone.raw_taps = True
-
-
-def _init_fresh(module: nn.Module) -> nn.Module:
-    for m in module.modules():
-        if isinstance(m, nn.Conv2d):
-            kaiming_init(m, mode='fan_out', nonlinearity='relu')
-        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-            constant_init(m, 1, bias=0)
-    return module
+    stage_adapter(backbone).set_out_indices(backbone, indices)
 
 
 def make_stage(backbone: nn.Module, index: int, in_channels: int = None, stride: int = None) -> nn.Module:
     """A fresh (independently initialised) module shaped like stage ``index`` of ``backbone``."""
-    if not isinstance(backbone, ResNet):
-        if not hasattr(backbone, 'make_stage'):
-            raise TypeError(
-                f'{type(backbone).__name__} cannot grow auxiliary branches: it needs '
-                '`make_stage(index, in_channels, stride)` and `make_post()` (see mmkd/models/backbones)'
-            )
-        return backbone.make_stage(index, in_channels=in_channels, stride=stride)
-    channels = stage_channels(backbone)
-    default_in = backbone.stem_channels if index == 0 else channels[index - 1]
-    layer = backbone.make_res_layer(
-        block=backbone.block,
-        num_blocks=backbone.stage_blocks[index],
-        in_channels=default_in if in_channels is None else in_channels,
-        out_channels=channels[index],
-        expansion=backbone.expansion,
-        stride=backbone.strides[index] if stride is None else stride,
-        dilation=backbone.dilations[index],
-        style=backbone.style,
-        avg_down=backbone.avg_down,
-        with_cp=backbone.with_cp,
-        conv_cfg=backbone.conv_cfg,
-        norm_cfg=backbone.norm_cfg,
-    )
-    return _init_fresh(layer)
+    return stage_adapter(backbone).make_stage(backbone, index, in_channels=in_channels, stride=stride)
 
 
 def make_post(backbone: nn.Module) -> nn.Module:
     """A fresh copy of what the backbone applies after its last stage (Identity for ResNets)."""
-    if isinstance(backbone, ResNet):
-        return nn.Identity()
-    return backbone.make_post()
+    return stage_adapter(backbone).make_post(backbone)
 
 
 def make_branch_body(backbone: nn.Module, tap: int, stride1_last: bool = True) -> nn.Sequential:
