@@ -75,6 +75,7 @@ class Stage:
         data (str, optional): the data adapter of :data:`ADAPTERS` the stage needs.
         classes (str): what the heads classify: ``'classes'`` or ``'clusters'`` (SSSD stage 3).
         test (bool): score the chosen checkpoint on the test split (MoCo has no classifier to score).
+        task (str, optional): the transfer task of a ``'transfer'`` stage (a key of :data:`TRANSFERS`).
     """
 
     name: str
@@ -85,6 +86,7 @@ class Stage:
     data: Optional[str] = None
     classes: str = 'classes'
     test: bool = True
+    task: Optional[str] = None
 
     def __hash__(self):
         return hash(self.name)
@@ -256,15 +258,22 @@ def plan(methods: Sequence[Method], teacher_ckpt: Optional[str] = None) -> List[
     return order
 
 
-def export_stage(method: Method) -> Stage:
-    return Stage('export', kind='export', inputs={'checkpoint': method.student_stage.name})
+def export_stage(method: Method, name: str = 'export') -> Stage:
+    """Export ``method``'s student (a stage called ``name``; one per exported student)."""
+    return Stage(name, kind='export', inputs={'checkpoint': method.student_stage.name})
 
 
-def transfer_stage(task: str) -> Stage:
-    """Detection (``'det'``) or segmentation (``'seg'``) transfer of the exported student."""
+def transfer_stage(task: str, export: str = 'export', name: Optional[str] = None) -> Stage:
+    """Detection (``'det'``) or segmentation (``'seg'``) transfer of the student exported by stage ``export``.
+
+    Args:
+        task (str): a key of :data:`TRANSFERS`.
+        export (str): the export stage whose student is the backbone.
+        name (str, optional): the stage's name (default: ``task``).
+    """
     if task not in TRANSFERS:
         raise ValueError(f'--transfer {task!r}: choose from {", ".join(TRANSFERS)}')
-    return Stage(task, kind='transfer', inputs={'student_checkpoint': 'export'})
+    return Stage(name or task, kind='transfer', task=task, inputs={'student_checkpoint': export})
 
 
 def det_stage() -> Stage:
@@ -1024,7 +1033,7 @@ class ChainRunner:
         return ' '.join(cmd[1:]), dict(what=f'exporting the {method.name} student', run=run)
 
     def _prepare_transfer(self, stage, work, inputs, method):
-        opts, task = self.opts, stage.name
+        opts, task = self.opts, stage.task
         data_dir = opts.transfer_data_dir or self.work_dir
         root = compose_transfer_data(
             task, opts.det_data_root, osp.join(data_dir, TRANSFERS[task]['data']), *opts.det_images

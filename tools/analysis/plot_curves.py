@@ -10,38 +10,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmkd.utils.logs import load_scalars, metric_series  # noqa: E402
-
-
-def plot_curves(runs, keys, out, names=None, title=None):
-    import matplotlib
-
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    names = names or [osp.basename(osp.normpath(r)) for r in runs]
-    if len(names) != len(runs):
-        raise ValueError(f'{len(names)} names for {len(runs)} runs')
-    fig, axes = plt.subplots(1, len(keys), figsize=(6 * len(keys), 4), squeeze=False)
-    plotted = 0
-    for ax, key in zip(axes[0], keys):
-        for run, name in zip(runs, names):
-            steps, values = metric_series(load_scalars(run), key)
-            if values:
-                ax.plot(steps, values, marker='o' if len(values) < 30 else None, label=name)
-                plotted += 1
-        ax.set_title(key)
-        ax.set_xlabel('epoch' if 'accuracy' in key else 'step')
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    if plotted == 0:
-        raise ValueError(f'none of the keys {keys} appear in the logs of {runs}')
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+from mmkd.visualization.curves import plot_curves  # noqa: E402
 
 
 def main():
