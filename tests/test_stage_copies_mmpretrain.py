@@ -228,3 +228,16 @@ def test_a_stride1_copy_that_would_change_width_is_refused():
     convnext = MODELS.build(FAMILIES[-1][1])
     with pytest.raises(ValueError, match='2x2 stride-2 downsampling'):
         make_stage(convnext, 3, in_channels=64, stride=1)
+
+
+@pytest.mark.parametrize(
+    'cfg,channels',
+    [
+        (dict(type='VGG', depth=11), 512),
+        (dict(type='DenseNet', arch=dict(growth_rate=8, depths=(1, 1, 1, 1), init_channels=16)), 48),
+    ],
+    ids=['vgg', 'densenet'],
+)
+def test_an_unregistered_family_is_refused_naming_what_it_misses(cfg, channels):
+    with pytest.raises(TypeError, match=f'{cfg["type"]} cannot grow auxiliary branches.*make_stage'):
+        SSADNet(student=classifier(cfg, channels))

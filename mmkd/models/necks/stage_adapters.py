@@ -98,6 +98,12 @@ class SelfDescribing(StageAdapter):
     """
 
     def num_stages(self, backbone):
+        if not hasattr(backbone, 'num_stages'):
+            raise TypeError(
+                f'{type(backbone).__name__} cannot grow auxiliary branches: mmkd has no stage adapter for it '
+                'and it does not describe its stages (`num_stages`, `stage_channels`, `make_stage(index, '
+                'in_channels, stride)`, `make_post()`; see mmkd/models/backbones and docs/branches.md)'
+            )
         return backbone.num_stages
 
     def stage_channels(self, backbone):
