@@ -551,3 +551,15 @@ def test_chain_warns_when_the_contrastive_loss_stays_at_chance(tmp_path):
     learning = _scalars(tmp_path / 'learning', [5.0, 4.6, 4.2, 3.9, 3.6, 3.4, 3.2, 3.1, 3.0, 2.9])
     assert contrastive_chance_warning(learning, moco) is None
     assert contrastive_chance_warning(flat, dict(model=dict(type='ImageClassifier'))) is None
+
+
+def test_moco_projection_width_is_the_backbones_final_feature_width():
+    """mmpretrain MobileNetV2 / ShuffleNetV2 end with a widening 1x1 conv: the projection reads its width."""
+    from mmpretrain.models.backbones import MobileNetV2, ShuffleNetV2
+
+    from mmkd.models.selfsup.moco_lightly import backbone_out_channels
+
+    for backbone in (MobileNetV2(widen_factor=0.5), ShuffleNetV2(widen_factor=0.5)):
+        backbone.eval()
+        final = backbone(torch.zeros(1, 3, 32, 32))[-1]
+        assert backbone_out_channels(backbone) == final.shape[1]

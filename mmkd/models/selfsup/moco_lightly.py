@@ -13,17 +13,17 @@ from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 
 from mmkd.registry import MODELS
 
-from ..necks.stage_copies import stage_channels
+from ..necks.stage_copies import out_channels
 
 
 def backbone_out_channels(backbone: nn.Module) -> int:
-    """Channels of the backbone's last output (mmpretrain ResNets and the mmkd CIFAR zoo)."""
+    """Channels of the backbone's final feature (after its post module, e.g. MobileNetV2's 1x1 conv)."""
     channels = getattr(backbone, 'out_channels', None)
     if isinstance(channels, int):
         return channels
     try:
-        return stage_channels(backbone)[-1]
-    except AttributeError:
+        return out_channels(backbone)
+    except (AttributeError, TypeError):
         raise ValueError(
             f'cannot tell the output channels of {type(backbone).__name__}; '
             'set projection.input_dim in the model config'
