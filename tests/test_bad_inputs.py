@@ -227,6 +227,31 @@ def test_skip_unreadable_images_pre_scan_drops_and_logs(tmp_path):
     assert f'dropped 1 of 4 images that cannot be read: {bad}' in open(log).read()
 
 
+def test_features_embed_through_the_skip_unreadable_wrapper(tmp_path):
+    """k-means and the linear probe embed a wrapped set: the filter stays, the test pipeline goes inside it."""
+    from mmengine.config import Config
+
+    from mmkd.apis.features import build_eval_dataset
+
+    root, dataset = corrupt_dataset(tmp_path)
+    test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+    train = dict(
+        dataset, pipeline=[dict(type='LoadImageFromFile'), dict(type='RandomFlip', prob=1.0), dict(type='PackInputs')]
+    )
+    cfg = Config(
+        dict(
+            train_dataloader=dict(dataset=dict(type='SkipUnreadableImages', dataset=train)),
+            test_dataloader=dict(
+                dataset=dict(type='SkipUnreadableImages', dataset=dict(dataset, pipeline=test_pipeline))
+            ),
+        )
+    )
+    ds = build_eval_dataset(cfg, 'train')
+    bad = osp.join(root, 'train', 'bee', '0.png')
+    assert len(ds) == 3 and bad not in [ds.get_data_info(i)['img_path'] for i in range(3)]
+    assert [type(t).__name__ for t in ds.pipeline.transforms] == ['LoadImageFromFile', 'PackInputs']
+
+
 def test_skip_unreadable_images_refuses_a_set_with_no_readable_image(tmp_path):
     root = make_folders(tmp_path / 'data', {'train': {'ant': 1}}, bad=('train/ant/0.png',))
     with pytest.raises(ValueError, match=r'none of the 1 images .* can be read .*check data_root'):

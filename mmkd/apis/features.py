@@ -14,6 +14,14 @@ from .export import student_prefix
 from .runner import model_config
 
 LABEL_WRAPPERS = ('PseudoLabelDataset',)  # wrappers that only replace labels: embed what they wrap
+FILTER_WRAPPERS = ('SkipUnreadableImages',)  # wrappers that only drop samples: keep them, embed through them
+
+
+def _inner(ds_cfg):
+    """The dataset under every label / filter wrapper of ``ds_cfg`` (the one that holds the pipeline)."""
+    while isinstance(ds_cfg, dict) and ds_cfg.get('type') in LABEL_WRAPPERS + FILTER_WRAPPERS:
+        ds_cfg = ds_cfg['dataset']
+    return ds_cfg
 
 
 def build_eval_dataset(cfg, split: str):
@@ -24,19 +32,24 @@ def build_eval_dataset(cfg, split: str):
     if not loader or not loader.get('dataset'):
         raise ValueError(f'{cfg.filename} has no {split}_dataloader.dataset to embed')
     ds_cfg = copy.deepcopy(loader['dataset'])
-    while isinstance(ds_cfg, dict) and ds_cfg.get('type') in LABEL_WRAPPERS:
-        ds_cfg = ds_cfg['dataset']
+    outer, parent = ds_cfg, None
+    while isinstance(outer, dict) and outer.get('type') in LABEL_WRAPPERS + FILTER_WRAPPERS:
+        if outer['type'] in LABEL_WRAPPERS:  # drop it: its parent (or the root) takes what it wraps
+            if parent is None:
+                ds_cfg = outer = outer['dataset']
+            else:
+                parent['dataset'] = outer = outer['dataset']
+        else:
+            parent, outer = outer, outer['dataset']
     pipeline = None
     for name in ('test_dataloader', 'val_dataloader'):
-        source = (cfg.get(name) or {}).get('dataset')
-        while isinstance(source, dict) and source.get('type') in LABEL_WRAPPERS:
-            source = source['dataset']
+        source = _inner((cfg.get(name) or {}).get('dataset'))
         if source and source.get('pipeline'):
             pipeline = copy.deepcopy(source['pipeline'])
             break
     if pipeline is None:
         raise ValueError(f'{cfg.filename} has no test_dataloader / val_dataloader pipeline to embed with')
-    ds_cfg['pipeline'] = pipeline
+    _inner(ds_cfg)['pipeline'] = pipeline
     return DATASETS.build(ds_cfg)
 
 
