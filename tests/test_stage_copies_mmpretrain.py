@@ -241,3 +241,22 @@ def test_a_stride1_copy_that_would_change_width_is_refused():
 def test_an_unregistered_family_is_refused_naming_what_it_misses(cfg, channels):
     with pytest.raises(TypeError, match=f'{cfg["type"]} cannot grow auxiliary branches.*make_stage'):
         SSADNet(student=classifier(cfg, channels))
+
+
+def test_hssakd_with_stage_counts_that_differ_says_which_taps_to_set(tmp_path):
+    """A 5-stage MobileNetV2 student under a 4-stage ResNet teacher: the error names the fix, and the fix works."""
+    from mmkd.models.distillers import HSSAKDDistiller
+
+    teacher = SSADNet(student=classifier(FAMILIES[0][1], FAMILIES[0][3]))
+    path = tmp_path / 'teacher.pth'
+    torch.save({'state_dict': teacher.state_dict()}, path)
+    teacher_cfg = dict(type='SSADNet', student=classifier(FAMILIES[0][1], FAMILIES[0][3]))
+    student = classifier(dict(type='MobileNetV2', widen_factor=0.5), 1280)
+    with pytest.raises(
+        ValueError, match=r'set the student\'s model\.branches\.taps to 4 of its stage indices \[0, 1, 2, 3, 4\]'
+    ):
+        HSSAKDDistiller(student=student, teacher=teacher_cfg, teacher_ckpt=str(path))
+    model = HSSAKDDistiller(
+        student=student, teacher=teacher_cfg, teacher_ckpt=str(path), branches=dict(taps=[1, 2, 3, 4])
+    )
+    assert list(model.branches.taps) == [1, 2, 3, 4]

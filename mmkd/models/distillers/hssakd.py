@@ -199,7 +199,10 @@ class HSSAKDDistiller(BranchMixin, BaseDistiller):
         if len(self.branches.taps) != len(self.teacher.branches.taps):
             raise ValueError(
                 f'the student has {len(self.branches.taps)} branches but the teacher has '
-                f'{len(self.teacher.branches.taps)}; branches are distilled one-to-one'
+                f'{len(self.teacher.branches.taps)}; branches are distilled one-to-one: set the student\'s '
+                f'model.branches.taps to {len(self.teacher.branches.taps)} of its stage indices '
+                f'{list(range(num_stages(self.student.backbone)))} (e.g. the last '
+                f'{len(self.teacher.branches.taps)}), or the teacher\'s'
             )
         self.tau, self.kl_p_scope, self.use_kl_q = tau, kl_p_scope, use_kl_q
         self.ce_weight, self.kl_q_weight, self.kl_p_weight = ce_weight, kl_q_weight, kl_p_weight
