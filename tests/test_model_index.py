@@ -122,7 +122,9 @@ def test_paper_numbers_are_labelled_and_measured_ones_only_on_runs_made_here():
     # nothing was trained here on CIFAR / ImageNet / CUB / VOC / COCO / ADE20K: every "ours" is Fashion-MNIST
     assert measured and all(d.startswith('Fashion-MNIST') for d in measured), measured
     demo = {m['Name']: m for _, m in models() if m['In Collection'] == 'Demo'}
-    assert demo['kd_resnet18-w32_resnet18-w16_fashion-mnist']['Results'][0]['Metrics'] == {'Top 1 Accuracy': 73.29}
+    kd = demo['kd_resnet18-w32_resnet18-w16_fashion-mnist']['Results'][0]['Metrics']['Top 1 Accuracy']
+    with open(osp.join(REPO, 'README.md')) as f:  # the "ours" number is the README's measured one
+        assert f'| Hinton KD (tau 4, CE 0.1 + KD 0.9) | ResNet-18 w1/4 | {kd:.2f} |' in f.read()
 
 
 def test_model_zoo_check_passes_on_the_tree():
