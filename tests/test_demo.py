@@ -137,3 +137,44 @@ def test_plot_and_compare_tools_on_real_logs(demo_run, tmp_path):
     assert f'| kd | {kd["last"]:.2f} | {kd["best"]:.2f} (step {kd["best_step"]}) |' in proc.stdout
     bad = run_tool(osp.join('analysis', 'compare_runs.py'), str(tmp_path), check=False)
     assert bad.returncode != 0 and 'no mmengine json log' in bad.stderr
+
+
+def test_presets_flags_and_bad_settings(tmp_path):
+    """A flag overrides its preset; the benchmark preset runs every method but HSSAKD online under 3 seeds;
+    a setting that cannot work is refused, naming the flag."""
+    import sys
+
+    sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools'))
+    import demo
+
+    from mmkd.apis.chain import METHOD_NAMES
+
+    data = make_fashion_like(str(tmp_path / 'fashion'), num_train=64, num_test=16)
+
+    def settings(*argv):
+        return demo.settings_from(demo.parse_args([*argv, '--data-root', data]))
+
+    quick = settings()
+    assert (quick.methods, quick.seeds, quick.transfers, quick.total_train) == (
+        ['baseline', 'kd', 'hssakd', 'mixskd'],
+        1,
+        ['det', 'seg'],
+        64,
+    )
+    bench = settings('--preset', 'benchmark')
+    assert (
+        bench.methods == [m for m in METHOD_NAMES if m != 'hssakd-online'] and bench.seeds == bench.transfer_seeds == 3
+    )
+    one = settings('--preset', 'benchmark', '--seeds', '1', '--transfers', 'none', '--epochs', '5')
+    assert (one.seeds, one.transfer_seeds, one.transfers, one.epochs, one.num_train) == (1, 1, [], 5, 3000)
+    with pytest.raises(
+        ValueError,
+        match=r'--num-val 1000 held out after the 12000 images the stages train on '
+        r'\(--num-train 3000, --teacher-num-train 12000\) needs 13000 training images; .* has 64',
+    ):
+        settings().check()
+    with pytest.raises(ValueError, match='--transfer-seeds 2 must be between 0 and --seeds 1'):
+        settings('--num-train', '32', '--num-val', '16', '--teacher-num-train', '32', '--transfer-seeds', '2').check()
+    ok = settings('--num-train', '32', '--num-val', '16', '--teacher-num-train', '48')
+    ok.check()
+    assert ok.val_start == 48  # after the teacher's images too

@@ -62,12 +62,13 @@ def parse_args(argv=None):
 
 def settings_from(args) -> DemoSettings:
     preset = PRESETS[args.preset]
-    chosen = {k: getattr(args, k) if getattr(args, k) is not None else v for k, v in preset.items()}
-    if chosen['transfers'] == ['none'] or 'none' in chosen['transfers']:
+    chosen = {k: getattr(args, k) for k in preset if getattr(args, k) is not None}  # flags win over the preset
+    if 'none' in chosen.get('transfers', ()):
         chosen['transfers'] = []
-    if chosen['transfer_seeds'] > chosen['seeds'] and args.transfer_seeds is None:
-        chosen['transfer_seeds'] = chosen['seeds']
-    return DemoSettings(
+    if args.transfer_seeds is None:  # the preset's transfer seeds, never more than the seeds run
+        chosen['transfer_seeds'] = min(preset['transfer_seeds'], chosen.get('seeds', preset['seeds']))
+    return DemoSettings.from_preset(
+        args.preset,
         work_dir=osp.abspath(args.work_dir),
         data_root=args.data_root,
         det_images=tuple(args.det_images),

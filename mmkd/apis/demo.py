@@ -18,7 +18,7 @@ import copy
 import dataclasses
 import os.path as osp
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 from mmkd.apis.chain import (
@@ -89,7 +89,7 @@ PRESETS = dict(
 
 @dataclass
 class DemoSettings:
-    """What the main job runs; see :data:`PRESETS` for the two sets of defaults.
+    """What the main job runs; :meth:`from_preset` fills the preset's settings.
 
     Args:
         work_dir / data_root (str): the job's folder; the Fashion-MNIST IDX folder.
@@ -110,17 +110,17 @@ class DemoSettings:
 
     work_dir: str
     data_root: str
-    methods: List[str] = field(default_factory=lambda: list(PRESETS['quick']['methods']))
-    seeds: int = 1
-    epochs: int = 3
-    num_train: int = 3000
-    num_val: int = 1000
-    num_test: int = 0
-    teacher_epochs: int = 6
-    teacher_num_train: int = 12000
-    transfers: List[str] = field(default_factory=lambda: ['det', 'seg'])
-    transfer_iters: int = 200
-    transfer_seeds: int = 1
+    methods: List[str]
+    seeds: int
+    epochs: int
+    num_train: int
+    num_val: int
+    num_test: int
+    teacher_epochs: int
+    teacher_num_train: int
+    transfers: List[str]
+    transfer_iters: int
+    transfer_seeds: int
     detector: str = 'faster-rcnn'
     det_images: tuple = (400, 150)
     batch_size: int = 64
@@ -129,6 +129,13 @@ class DemoSettings:
     preflight: bool = True
     force: bool = False
     total_train: int = 60000  # images in the training split (read from the files by tools/demo.py)
+
+    @classmethod
+    def from_preset(cls, preset: str, work_dir: str, data_root: str, **overrides) -> 'DemoSettings':
+        """The settings of :data:`PRESETS` ``[preset]``, with ``overrides`` (any field) on top."""
+        if preset not in PRESETS:
+            raise ValueError(f'--preset {preset!r}: choose from {", ".join(PRESETS)}')
+        return cls(work_dir=work_dir, data_root=data_root, **{**copy.deepcopy(PRESETS[preset]), **overrides})
 
     def check(self) -> None:
         """Raise ValueError naming the setting that cannot work."""
@@ -144,7 +151,8 @@ class DemoSettings:
                 raise ValueError(f'--{name.replace("_", "-")} must be 0 or more, got {getattr(self, name)}')
         if self.val_start + self.num_val > self.total_train:
             raise ValueError(
-                f'--num-val {self.num_val} after the {self.val_start} images trained on needs '
+                f'--num-val {self.num_val} held out after the {self.val_start} images the stages train on '
+                f'(--num-train {self.student_images}, --teacher-num-train {self.teacher_images}) needs '
                 f'{self.val_start + self.num_val} training images; {self.data_root} has {self.total_train}'
             )
         if self.detector not in DETECTORS:
