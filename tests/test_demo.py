@@ -178,3 +178,11 @@ def test_presets_flags_and_bad_settings(tmp_path):
     ok = settings('--num-train', '32', '--num-val', '16', '--teacher-num-train', '48')
     ok.check()
     assert ok.val_start == 48  # after the teacher's images too
+    from mmkd.apis.demo import chain_options
+
+    amp = settings('--amp', '--num-train', '32', '--num-val', '16', '--teacher-num-train', '48')
+    assert chain_options(amp, 32, 1).cfg_options['optim_wrapper.type'] == 'AmpOptimWrapper'
+    assert 'optim_wrapper.type' not in chain_options(ok, 32, 1).cfg_options
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match='--amp needs a GPU'):
+            amp.check()

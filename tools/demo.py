@@ -55,6 +55,7 @@ def parse_args(argv=None):
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--workers', type=int, default=2, help='data loader workers per stage')
     parser.add_argument('--num-clusters', type=int, default=50, help='SSSD: k-means K')
+    parser.add_argument('--amp', action='store_true', help='mixed precision in every training stage (GPU only)')
     parser.add_argument('--no-preflight', action='store_true', help='no one-step dry run before each stage')
     parser.add_argument('--force', action='store_true', help='retrain every stage')
     return parser.parse_args(argv)
@@ -76,6 +77,7 @@ def settings_from(args) -> DemoSettings:
         batch_size=args.batch_size,
         workers=args.workers,
         num_clusters=args.num_clusters,
+        amp=args.amp,
         preflight=not args.no_preflight,
         force=args.force,
         total_train=fashion_train_size(args.data_root),

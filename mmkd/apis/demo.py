@@ -105,6 +105,7 @@ class DemoSettings:
         detector (str): the detection transfer's detector, a key of :data:`DETECTORS`.
         det_images (tuple): composed train / val canvases of each transfer set.
         batch_size / workers / num_clusters: as in the chain runner.
+        amp (bool): mixed precision (``AmpOptimWrapper``) in every training stage; needs a GPU.
         preflight / force: the chain runner's switches.
     """
 
@@ -126,6 +127,7 @@ class DemoSettings:
     batch_size: int = 64
     workers: int = 2
     num_clusters: int = 50
+    amp: bool = False
     preflight: bool = True
     force: bool = False
     total_train: int = 60000  # images in the training split (read from the files by tools/demo.py)
@@ -155,6 +157,11 @@ class DemoSettings:
                 f'(--num-train {self.student_images}, --teacher-num-train {self.teacher_images}) needs '
                 f'{self.val_start + self.num_val} training images; {self.data_root} has {self.total_train}'
             )
+        if self.amp:
+            import torch
+
+            if not torch.cuda.is_available():
+                raise ValueError('--amp needs a GPU (mmengine\'s AmpOptimWrapper); torch sees none here')
         if self.detector not in DETECTORS:
             raise ValueError(f'--detector {self.detector!r}: choose from {", ".join(DETECTORS)}')
         unknown = sorted(set(self.transfers) - {'det', 'seg'})
@@ -218,6 +225,8 @@ def chain_options(s: DemoSettings, num_train: int, epochs: int) -> ChainOptions:
         'default_hooks.checkpoint.max_keep_ckpts': 1,
         'default_hooks.checkpoint.save_best': None,  # every stage hands its last checkpoint on
     }
+    if s.amp:  # mixed precision in every training stage, as tools/train.py --amp does
+        hooks.update({'optim_wrapper.type': 'AmpOptimWrapper', 'optim_wrapper.loss_scale': 'dynamic'})
     return ChainOptions(
         dataset='fashion_mnist',
         teacher='resnet18-w32',
