@@ -60,26 +60,33 @@ def test_bad_inputs_are_named():
         paired_gain({0: 1.0}, {0: 1.0}, confidence=95)
 
 
-def test_demo_seed_section_reports_mean_spread_and_paired_gain():
-    import importlib.util
-    import os.path as osp
+def test_demo_report_gives_mean_spread_and_paired_gain():
+    from mmkd.apis.demo import DemoResult, DemoSettings
+    from mmkd.apis.demo_report import accuracy_table, gain_sentences, scores_by_method
 
-    repo = osp.dirname(osp.dirname(osp.abspath(__file__)))
-    spec = importlib.util.spec_from_file_location('demo_tool', osp.join(repo, 'tools', 'demo.py'))
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
+    def row(stage, method, test):
+        return dict(stage=stage, method=method, student=True, test=test, val=test, val_best=test, val_best_epoch=3,
+                    minutes=1.0)  # fmt: skip
 
-    def rows(teacher, alone, kd):
-        return [
-            dict(method='Teacher (ResNet-18 w1/2)', last=teacher),
-            dict(method='Student alone', last=alone),
-            dict(method='Hinton KD', last=kd),
-        ]
+    def rows(alone, kd):
+        return [row('baseline', 'Student alone', alone), row('kd', 'Hinton KD', kd)]
 
-    lines = demo.seed_section({0: rows(80, 70, 72), 1: rows(81, 71, 74), 2: rows(79, 69, 70)})
-    assert lines[0] == '## Over 3 seeds (0, 1, 2)'
-    assert '| Teacher (ResNet-18 w1/2) | 80.00 | 1.00 |  |' in lines
-    assert '| Student alone | 70.00 | 1.00 |  |' in lines
-    half = 4.302652729911275 / math.sqrt(3)  # differences 2, 3, 1
-    assert f'| Hinton KD | 72.00 | 2.00 | +2.00 ({2 - half:+.2f} to {2 + half:+.2f}) |' in lines
-    assert any(line.startswith('Hinton KD: +2.00 points') and 'not distinguishable' in line for line in lines)
+    teacher = dict(row('teacher', 'Teacher (ResNet-18 w1/2)', 80.0), student=False)
+    settings = DemoSettings.from_preset('quick', work_dir='w', data_root='d', seeds=3)
+    result = DemoResult(settings, {0: rows(70, 72), 1: rows(71, 74), 2: rows(69, 70)}, teacher, 'kd', {}, {})
+    scores = scores_by_method(result)
+    assert scores['Hinton KD'] == {0: 72, 1: 74, 2: 70} and scores['Teacher (ResNet-18 w1/2)'] == {0: 80.0}
+    lines = accuracy_table(result, scores)
+    half = 4.302652729911275 / math.sqrt(3)  # differences 2, 3, 1: mean 2, sample std 1, t(0.975, 2)
+    gain = f'+2.00 ({2 - half:+.2f} to {2 + half:+.2f})'
+    assert (
+        f'| Hinton KD | ResNet-18 w1/4 (0.7M) | 72.00 ± 2.00 | 72.00 / 74.00 / 70.00 | {gain} | 72.00 ± 2.00 | 3.0 |'
+        in lines
+    )
+    assert (
+        '| Student alone | ResNet-18 w1/4 (0.7M) | 70.00 ± 1.00 | 70.00 / 71.00 / 69.00 |  | 70.00 ± 1.00 | 3.0 |'
+        in lines
+    )
+    assert lines[2].startswith('| Teacher (ResNet-18 w1/2) | ResNet-18 w1/2 (2.8M) | 80.00 | (trained once) |')
+    words = gain_sentences(scores, teacher['method'])
+    assert len(words) == 2 and words[0].startswith('- Hinton KD: +2.00 points') and 'not distinguishable' in words[0]
