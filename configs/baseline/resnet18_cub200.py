@@ -3,12 +3,8 @@
 _base_ = [
     '../_base_/models/resnet18.py',
     '../_base_/datasets/cub_224.py',
-    '../_base_/schedules/mixskd_cifar_205e.py',
+    '../_base_/schedules/mixskd_finegrained_205e.py',
     '../_base_/default_runtime.py',
 ]
 
 model = {{_base_.resnet18}}
-
-# fine-grained: batch 32, weight decay 1e-4 (otherwise the CIFAR schedule)
-optim_wrapper = dict(optimizer=dict(weight_decay=1e-4))
-auto_scale_lr = dict(base_batch_size=32)

@@ -4,11 +4,7 @@ _base_ = [
     '../_base_/methods/mixskd.py',
     '../_base_/models/resnet18.py',
     '../_base_/datasets/fgvc_aircraft_224.py',
-    '../_base_/schedules/mixskd_cifar_205e.py',
+    '../_base_/schedules/mixskd_finegrained_205e.py',
 ]
 
 model = dict(student={{_base_.resnet18}})  # the classes: the dataset base's num_classes
-
-# fine-grained: batch 32, weight decay 1e-4 (otherwise the CIFAR schedule)
-optim_wrapper = dict(optimizer=dict(weight_decay=1e-4))
-auto_scale_lr = dict(base_batch_size=32)
