@@ -145,14 +145,8 @@ class CIFARPyramidNet(CIFARBackbone):
         ]
         expansion = self.block_cls.expansion
         stage_channels = [planes[-1] * expansion for planes in self.stage_planes]
-        self._init_layers(
-            nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16)),
-            stage_in_channels=[16] + stage_channels[:-1],
-            stage_channels=stage_channels,
-            stage_strides=[1, 2, 2],
-            out_channels=stage_channels[-1],
-            out_indices=out_indices,
-        )
+        stem = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16))  # no ReLU
+        self._init_chained_layers(stem, 16, stage_channels, out_indices)
 
     def _build_stage(self, index: int, in_channels: int, stride: int) -> nn.Module:
         blocks, channels = [], in_channels

@@ -1,4 +1,4 @@
-from typing import List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -70,6 +70,25 @@ class CIFARBackbone(BaseBackbone):
         self.post = self._build_post()
         init_conv_bn(self)
 
+    def _init_chained_layers(
+        self,
+        stem: nn.Module,
+        stem_channels: int,
+        stage_channels: Sequence[int],
+        out_indices: Union[int, Sequence[int]],
+        stage_strides: Sequence[int] = (1, 2, 2),
+    ) -> None:
+        """:meth:`_init_layers` for stages that each read the one before (stage 0 the stem's
+        ``stem_channels``); the final feature has the last stage's channels."""
+        self._init_layers(
+            stem,
+            stage_in_channels=[stem_channels] + list(stage_channels[:-1]),
+            stage_channels=stage_channels,
+            stage_strides=stage_strides,
+            out_channels=stage_channels[-1],
+            out_indices=out_indices,
+        )
+
     def _parse_out_indices(self, out_indices: Union[int, Sequence[int]]) -> tuple:
         if isinstance(out_indices, int):
             out_indices = [out_indices]
@@ -138,7 +157,41 @@ def conv1x1_bn(in_channels: int, out_channels: int, stride: int = 1) -> nn.Seque
     return nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride, bias=False), nn.BatchNorm2d(out_channels))
 
 
-class BasicBlock(nn.Module):
+def conv3x3_bn_relu_stem(channels: int) -> nn.Sequential:
+    """The CIFAR ResNets' stem: a 3x3 conv (stride 1) from RGB to ``channels``, BN and ReLU."""
+    return nn.Sequential(nn.Conv2d(3, channels, 3, 1, 1, bias=False), nn.BatchNorm2d(channels), nn.ReLU(inplace=True))
+
+
+def stack_blocks(
+    block: Callable[..., nn.Module], num_blocks: int, in_channels: int, out_channels: int, stride: int, *args, **kwargs
+) -> nn.Sequential:
+    """A stage of ``num_blocks`` blocks: the first ``block(in_channels, out_channels, stride, *args, **kwargs)``,
+    the others ``block(out_channels, out_channels, 1, *args, **kwargs)``."""
+    blocks = [block(in_channels, out_channels, stride, *args, **kwargs)]
+    for _ in range(1, num_blocks):
+        blocks.append(block(out_channels, out_channels, 1, *args, **kwargs))
+    return nn.Sequential(*blocks)
+
+
+class _ResidualBlock(nn.Module):
+    """``relu(residual(x) + shortcut(x))``; the shortcut is the identity, or a 1x1 conv + BN
+    (``downsample``) where the stride or the channels change. Subclasses define :meth:`residual`."""
+
+    def _init_shortcut(self, in_channels: int, out_channels: int, stride: int) -> None:
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = None
+        if stride != 1 or in_channels != out_channels:
+            self.downsample = conv1x1_bn(in_channels, out_channels, stride)
+
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        return self.relu(self.residual(x) + identity)
+
+
+class BasicBlock(_ResidualBlock):
     """Post-activation basic block of the CIFAR ResNets.
 
     Args:
@@ -154,20 +207,14 @@ class BasicBlock(nn.Module):
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(out_channels)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = None
-        if stride != 1 or in_channels != out_channels:
-            self.downsample = conv1x1_bn(in_channels, out_channels, stride)
+        self._init_shortcut(in_channels, out_channels, stride)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        out += identity
-        return self.relu(out)
+        return self.bn2(self.conv2(out))
 
 
-class Bottleneck(nn.Module):
+class Bottleneck(_ResidualBlock):
     """Bottleneck block (1x1 -> 3x3 -> 1x1) of the CIFAR ResNets.
 
     Args:
@@ -176,29 +223,31 @@ class Bottleneck(nn.Module):
         stride (int): Stride of the 3x3 conv. Defaults to 1.
         mid_channels (int, optional): Channels of the 3x3 conv. Defaults to
             ``out_channels // 4``.
+        groups (int): Groups of the 3x3 conv (ResNeXt's cardinality). Defaults to 1.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, mid_channels: Optional[int] = None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        stride: int = 1,
+        mid_channels: Optional[int] = None,
+        groups: int = 1,
+    ):
         super().__init__()
         mid_channels = mid_channels or out_channels // 4
         self.conv1 = nn.Conv2d(in_channels, mid_channels, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(mid_channels)
-        self.conv2 = nn.Conv2d(mid_channels, mid_channels, 3, stride, 1, bias=False)
+        self.conv2 = nn.Conv2d(mid_channels, mid_channels, 3, stride, 1, groups=groups, bias=False)
         self.bn2 = nn.BatchNorm2d(mid_channels)
         self.conv3 = nn.Conv2d(mid_channels, out_channels, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(out_channels)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = None
-        if stride != 1 or in_channels != out_channels:
-            self.downsample = conv1x1_bn(in_channels, out_channels, stride)
+        self._init_shortcut(in_channels, out_channels, stride)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        out += identity
-        return self.relu(out)
+        return self.bn3(self.conv3(out))
 
 
 @MODELS.register_module()
@@ -271,22 +320,14 @@ class CIFARResNet(CIFARBackbone):
         planes = [base_channels * 2**i for i in range(3)]
         self.stage_mid_channels = [int(p * width_per_group / 64) for p in planes]
         stage_channels = [p * expansion for p in planes]
-        stem = nn.Sequential(
-            nn.Conv2d(3, stem_channels, 3, 1, 1, bias=False), nn.BatchNorm2d(stem_channels), nn.ReLU(inplace=True)
-        )
-        self._init_layers(
-            stem,
-            stage_in_channels=[stem_channels] + stage_channels[:-1],
-            stage_channels=stage_channels,
-            stage_strides=[1, 2, 2],
-            out_channels=stage_channels[-1],
-            out_indices=out_indices,
-        )
+        self._init_chained_layers(conv3x3_bn_relu_stem(stem_channels), stem_channels, stage_channels, out_indices)
 
     def _build_stage(self, index: int, in_channels: int, stride: int) -> nn.Module:
-        out_channels = self.stage_channels[index]
-        mid_channels = self.stage_mid_channels[index]
-        blocks = [self.block_cls(in_channels, out_channels, stride, mid_channels)]
-        for _ in range(1, self.num_blocks):
-            blocks.append(self.block_cls(out_channels, out_channels, 1, mid_channels))
-        return nn.Sequential(*blocks)
+        return stack_blocks(
+            self.block_cls,
+            self.num_blocks,
+            in_channels,
+            self.stage_channels[index],
+            stride,
+            self.stage_mid_channels[index],
+        )

@@ -1,15 +1,15 @@
 from typing import List, Optional, Sequence, Union
 
-import torch
 import torch.nn as nn
 
 from mmkd.registry import MODELS
 
-from .resnet_cifar import CIFARBackbone, conv1x1_bn
+from .resnet_cifar import Bottleneck, CIFARBackbone, conv3x3_bn_relu_stem, stack_blocks
 
 
-class ResNeXtBottleneck(nn.Module):
-    """ResNeXt block: 1x1 -> grouped 3x3 (the stride) -> 1x1, post-activation.
+class ResNeXtBottleneck(Bottleneck):
+    """ResNeXt block: :class:`Bottleneck` (1x1 -> grouped 3x3 (the stride) -> 1x1, post-activation) with
+    ResNeXt-29 2x64d's first-stage width and cardinality as defaults.
 
     Args:
         in_channels (int): Input channels.
@@ -20,24 +20,7 @@ class ResNeXtBottleneck(nn.Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1, mid_channels: int = 128, groups: int = 2):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, mid_channels, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(mid_channels)
-        self.conv2 = nn.Conv2d(mid_channels, mid_channels, 3, stride, 1, groups=groups, bias=False)
-        self.bn2 = nn.BatchNorm2d(mid_channels)
-        self.conv3 = nn.Conv2d(mid_channels, out_channels, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(out_channels)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = None
-        if stride != 1 or in_channels != out_channels:
-            self.downsample = conv1x1_bn(in_channels, out_channels, stride)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        return self.relu(out + identity)
+        super().__init__(in_channels, out_channels, stride, mid_channels, groups)
 
 
 @MODELS.register_module()
@@ -78,21 +61,10 @@ class CIFARResNeXt(CIFARBackbone):
         stem_channels = 64
         self.stage_mid_channels = [cardinality * base_width * 2**i for i in range(3)]
         stage_channels = [256 * 2**i for i in range(3)]
-        stem = nn.Sequential(
-            nn.Conv2d(3, stem_channels, 3, 1, 1, bias=False), nn.BatchNorm2d(stem_channels), nn.ReLU(inplace=True)
-        )
-        self._init_layers(
-            stem,
-            stage_in_channels=[stem_channels] + stage_channels[:-1],
-            stage_channels=stage_channels,
-            stage_strides=[1, 2, 2],
-            out_channels=stage_channels[-1],
-            out_indices=out_indices,
-        )
+        self._init_chained_layers(conv3x3_bn_relu_stem(stem_channels), stem_channels, stage_channels, out_indices)
 
     def _build_stage(self, index: int, in_channels: int, stride: int) -> nn.Module:
         out_channels, mid = self.stage_channels[index], self.stage_mid_channels[index]
-        blocks = [ResNeXtBottleneck(in_channels, out_channels, stride, mid, self.cardinality)]
-        for _ in range(1, self.num_blocks):
-            blocks.append(ResNeXtBottleneck(out_channels, out_channels, 1, mid, self.cardinality))
-        return nn.Sequential(*blocks)
+        return stack_blocks(
+            ResNeXtBottleneck, self.num_blocks, in_channels, out_channels, stride, mid, self.cardinality
+        )

@@ -5,7 +5,7 @@ import torch.nn as nn
 
 from mmkd.registry import MODELS
 
-from .resnet_cifar import BasicBlock, Bottleneck, CIFARBackbone
+from .resnet_cifar import BasicBlock, Bottleneck, CIFARBackbone, conv3x3_bn_relu_stem, stack_blocks
 
 
 class SELayer(nn.Module):
@@ -30,7 +30,26 @@ class SELayer(nn.Module):
         return x * self.fc(x.mean((2, 3)))[..., None, None]
 
 
-class SEBasicBlock(BasicBlock):
+class _SEResidual:
+    """Mixin over a :class:`BasicBlock` / :class:`Bottleneck`: its residual is rescaled by an :class:`SELayer`
+    (reduction ``reduction``, the block's output channels) before the addition."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        stride: int = 1,
+        mid_channels: Optional[int] = None,
+        reduction: int = 16,
+    ):
+        super().__init__(in_channels, out_channels, stride, mid_channels)
+        self.se = SELayer(out_channels, reduction)
+
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
+        return self.se(super().residual(x))
+
+
+class SEBasicBlock(_SEResidual, BasicBlock):
     """:class:`BasicBlock` whose residual is rescaled by an :class:`SELayer` before the addition.
 
     Args:
@@ -41,25 +60,8 @@ class SEBasicBlock(BasicBlock):
         reduction (int): SE reduction ratio. Defaults to 16.
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        stride: int = 1,
-        mid_channels: Optional[int] = None,
-        reduction: int = 16,
-    ):
-        super().__init__(in_channels, out_channels, stride, mid_channels)
-        self.se = SELayer(out_channels, reduction)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.se(self.bn2(self.conv2(out)))
-        return self.relu(out + identity)
-
-
-class SEBottleneck(Bottleneck):
+class SEBottleneck(_SEResidual, Bottleneck):
     """:class:`Bottleneck` whose residual is rescaled by an :class:`SELayer` before the addition.
 
     Args:
@@ -69,24 +71,6 @@ class SEBottleneck(Bottleneck):
         mid_channels (int, optional): Channels of the 3x3 conv. Defaults to ``out_channels // 4``.
         reduction (int): SE reduction ratio. Defaults to 16.
     """
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        stride: int = 1,
-        mid_channels: Optional[int] = None,
-        reduction: int = 16,
-    ):
-        super().__init__(in_channels, out_channels, stride, mid_channels)
-        self.se = SELayer(out_channels, reduction)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.se(self.bn3(self.conv3(out)))
-        return self.relu(out + identity)
 
 
 @MODELS.register_module()
@@ -130,21 +114,9 @@ class CIFARSEResNet(CIFARBackbone):
 
         stem_channels = 16
         stage_channels = [16 * 2**i * expansion for i in range(3)]
-        stem = nn.Sequential(
-            nn.Conv2d(3, stem_channels, 3, 1, 1, bias=False), nn.BatchNorm2d(stem_channels), nn.ReLU(inplace=True)
-        )
-        self._init_layers(
-            stem,
-            stage_in_channels=[stem_channels] + stage_channels[:-1],
-            stage_channels=stage_channels,
-            stage_strides=[1, 2, 2],
-            out_channels=stage_channels[-1],
-            out_indices=out_indices,
-        )
+        self._init_chained_layers(conv3x3_bn_relu_stem(stem_channels), stem_channels, stage_channels, out_indices)
 
     def _build_stage(self, index: int, in_channels: int, stride: int) -> nn.Module:
-        out_channels = self.stage_channels[index]
-        blocks = [self.block_cls(in_channels, out_channels, stride, reduction=self.reduction)]
-        for _ in range(1, self.num_blocks):
-            blocks.append(self.block_cls(out_channels, out_channels, 1, reduction=self.reduction))
-        return nn.Sequential(*blocks)
+        return stack_blocks(
+            self.block_cls, self.num_blocks, in_channels, self.stage_channels[index], stride, reduction=self.reduction
+        )

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 
-from .resnet_cifar import CIFARBackbone
+from .resnet_cifar import CIFARBackbone, stack_blocks
 
 
 class PreActBlock(nn.Module):
@@ -77,21 +77,12 @@ class WideResNet(CIFARBackbone):
         self.num_blocks = (depth - 4) // 6
 
         stage_channels = [c * widen_factor for c in (16, 32, 64)]
-        self._init_layers(
-            nn.Conv2d(3, 16, 3, 1, 1, bias=False),
-            stage_in_channels=[16] + stage_channels[:-1],
-            stage_channels=stage_channels,
-            stage_strides=[1, 2, 2],
-            out_channels=stage_channels[-1],
-            out_indices=out_indices,
-        )
+        self._init_chained_layers(nn.Conv2d(3, 16, 3, 1, 1, bias=False), 16, stage_channels, out_indices)
 
     def _build_stage(self, index: int, in_channels: int, stride: int) -> nn.Module:
-        out_channels = self.stage_channels[index]
-        blocks = [PreActBlock(in_channels, out_channels, stride, self.drop_rate)]
-        for _ in range(1, self.num_blocks):
-            blocks.append(PreActBlock(out_channels, out_channels, 1, self.drop_rate))
-        return nn.Sequential(*blocks)
+        return stack_blocks(
+            PreActBlock, self.num_blocks, in_channels, self.stage_channels[index], stride, self.drop_rate
+        )
 
     def _build_post(self) -> nn.Module:
         return nn.Sequential(nn.BatchNorm2d(self.stage_channels[-1]), nn.ReLU(inplace=True))
