@@ -7,7 +7,7 @@ so the train and test splits agree whatever their list files hold.
 
 import os
 import os.path as osp
-from typing import List
+from typing import List, Tuple
 
 import numpy as np
 from mmpretrain.datasets import BaseDataset
@@ -37,8 +37,34 @@ def _mat_strings(cell) -> List[str]:
     return [str(np.asarray(c).ravel()[0]) for c in np.asarray(cell, dtype=object).ravel()]
 
 
+class _ClassFolderSplits(BaseDataset):
+    """A set whose classes are the sorted folders of ``data_root/Images/`` and whose ``'train'`` / ``'test'``
+    splits are list files (:meth:`split_file`; the test split is read in test mode)."""
+
+    SPLITS = ('train', 'test')
+
+    def __init__(self, data_root: str, split: str = 'train', **kwargs):
+        _check_split(split, self.SPLITS)
+        self.split = split
+        kwargs.setdefault('test_mode', split == 'test')
+        super().__init__(ann_file=self.split_file(split), data_root=data_root, **kwargs)
+
+    @staticmethod
+    def split_file(split: str) -> str:
+        """The list file of ``split``, relative to ``data_root``."""
+        raise NotImplementedError
+
+    def _images_and_folders(self, dataset: str, missing_list: str) -> Tuple[str, List[str]]:
+        """``data_root/Images`` and its class folders; ``missing_list`` says where the absent list file comes from."""
+        images = osp.join(self.data_root, 'Images')
+        folders = _class_folders(images, dataset)
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(f'{dataset}: {self.ann_file} does not exist ({missing_list})')
+        return images, folders
+
+
 @DATASETS.register_module()
-class StanfordDogs(BaseDataset):
+class StanfordDogs(_ClassFolderSplits):
     """Stanford Dogs (120 breeds, 12,000 train / 8,580 test images); mmpretrain has no reader for it.
 
     Layout (``images.tar`` and ``lists.tar`` of http://vision.stanford.edu/aditya86/ImageNetDogs/)::
@@ -55,24 +81,16 @@ class StanfordDogs(BaseDataset):
         **kwargs: see mmpretrain's ``BaseDataset`` (``pipeline``, ``indices``...).
     """
 
-    SPLITS = ('train', 'test')
-
-    def __init__(self, data_root: str, split: str = 'train', **kwargs):
-        _check_split(split, self.SPLITS)
-        self.split = split
-        kwargs.setdefault('test_mode', split == 'test')
-        super().__init__(ann_file=osp.join('lists', f'{split}_list.mat'), data_root=data_root, **kwargs)
+    @staticmethod
+    def split_file(split: str) -> str:
+        return osp.join('lists', f'{split}_list.mat')
 
     def load_data_list(self) -> List[dict]:
         from scipy.io import loadmat
 
-        images = osp.join(self.data_root, 'Images')
-        folders = _class_folders(images, 'StanfordDogs')
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'StanfordDogs: {self.ann_file} does not exist (it ships in lists.tar; '
-                f'extract that under {self.data_root})'
-            )
+        images, folders = self._images_and_folders(
+            'StanfordDogs', f'it ships in lists.tar; extract that under {self.data_root}'
+        )
         mat = loadmat(self.ann_file)
         if 'file_list' not in mat:
             raise ValueError(f'StanfordDogs: {self.ann_file} has no file_list (keys: {sorted(mat)})')
@@ -88,7 +106,7 @@ class StanfordDogs(BaseDataset):
 
 
 @DATASETS.register_module()
-class MIT67(BaseDataset):
+class MIT67(_ClassFolderSplits):
     """MIT Indoor Scenes (67 classes; 5,360 train / 1,340 test list entries); mmpretrain has no reader for it.
 
     Layout (``indoorCVPR_09.tar`` plus the split files of https://web.mit.edu/torralba/www/indoor.html)::
@@ -105,22 +123,15 @@ class MIT67(BaseDataset):
         **kwargs: see mmpretrain's ``BaseDataset``.
     """
 
-    SPLITS = ('train', 'test')
-
-    def __init__(self, data_root: str, split: str = 'train', **kwargs):
-        _check_split(split, self.SPLITS)
-        self.split = split
-        kwargs.setdefault('test_mode', split == 'test')
-        super().__init__(ann_file=f'{split.capitalize()}Images.txt', data_root=data_root, **kwargs)
+    @staticmethod
+    def split_file(split: str) -> str:
+        return f'{split.capitalize()}Images.txt'
 
     def load_data_list(self) -> List[dict]:
-        images = osp.join(self.data_root, 'Images')
-        folders = _class_folders(images, 'MIT67')
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'MIT67: {self.ann_file} does not exist (TrainImages.txt / TestImages.txt are the split files '
-                f'of the dataset page; put them in {self.data_root})'
-            )
+        images, folders = self._images_and_folders(
+            'MIT67',
+            f'TrainImages.txt / TestImages.txt are the split files of the dataset page; put them in {self.data_root}',
+        )
         index = {folder: i for i, folder in enumerate(folders)}
         data_list = []
         with open(self.ann_file, encoding='utf-8') as f:
