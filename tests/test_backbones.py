@@ -3,6 +3,7 @@ import math
 import pytest
 import torch
 import torch.nn as nn
+from backbone_helpers import num_params, single_thread, stage_outputs  # noqa: F401 (single_thread: autouse)
 
 from mmkd.models.backbones import (
     CIFARVGG,
@@ -82,25 +83,9 @@ def get_features(name):
         img = torch.randn(1, 3, 32, 32)
         with torch.no_grad():
             outs = backbone(img)
-            x, stage_outs = backbone.stem(img), []
-            for stage in backbone.stages:
-                x = stage(x)
-                stage_outs.append(x)
+            stage_outs = stage_outputs(backbone, img)
         _CACHE[key] = outs, stage_outs
     return _CACHE[key]
-
-
-@pytest.fixture(autouse=True, scope='module')
-def single_thread():
-    """Tiny CPU workloads: avoid intra-op threading overhead/contention."""
-    num_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(num_threads)
-
-
-def num_params(module):
-    return sum(p.numel() for p in module.parameters())
 
 
 @pytest.mark.parametrize('name', sorted(PARAMS))

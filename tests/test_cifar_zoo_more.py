@@ -7,6 +7,7 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn as nn
+from backbone_helpers import num_params, single_thread, stage_outputs  # noqa: F401 (single_thread: autouse)
 from conftest import REPO
 from mmengine.config import Config
 
@@ -33,18 +34,6 @@ WITH_POST = {'hcgnet-a1', 'pyramidnet110-a84'}  # a final BN + ReLU after the la
 _CACHE = {}
 
 
-@pytest.fixture(autouse=True, scope='module')
-def single_thread():
-    num_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(num_threads)
-
-
-def num_params(module):
-    return sum(p.numel() for p in module.parameters())
-
-
 def classifier_params(backbone, num_classes=100):
     """Backbone plus GAP + linear head."""
     return num_params(backbone) + backbone.out_channels * num_classes + num_classes
@@ -56,14 +45,6 @@ def all_stages(name):
         torch.manual_seed(0)
         _CACHE[name] = MODELS.build(dict(NETWORKS[name][0], out_indices=(0, 1, 2))).eval()
     return _CACHE[name]
-
-
-def stage_outputs(net, img):
-    x, outs = net.stem(img), []
-    for stage in net.stages:
-        x = stage(x)
-        outs.append(x)
-    return outs
 
 
 # (network, classes, published parameters, where the number comes from)

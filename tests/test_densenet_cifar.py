@@ -6,6 +6,7 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn as nn
+from backbone_helpers import num_params, single_thread  # noqa: F401 (single_thread: autouse)
 from conftest import REPO
 from mmengine.config import Config
 from mmpretrain.structures import DataSample
@@ -20,18 +21,6 @@ LAYERS = (DEPTH - 4) // 3  # dense layers per block
 CONFIGS = ['configs/mixskd/mixskd_densenet40-12_cifar100.py', 'configs/baseline/densenet40-12_cifar100.py']
 
 _CACHE = {}
-
-
-@pytest.fixture(autouse=True, scope='module')
-def single_thread():
-    num_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(num_threads)
-
-
-def num_params(module):
-    return sum(p.numel() for p in module.parameters())
 
 
 def all_stages():
