@@ -390,14 +390,9 @@ class MobileNetV3Stages(LayerListStages):
         return _conv1x1(backbone, in_channels, self.out_channels(backbone), dict(type='HSwish'))
 
 
-class ShuffleNetV1Stages(LayerListStages):
-    """mmpretrain ``ShuffleNetV1``: ``layers[0..2]``, each opened by a stride-2 concat unit; no post.
-
-    A stride-1 copy opens with an ``add`` unit instead, which needs ``in_channels == out_channels``.
-    """
-
-    def num_layers(self, backbone):
-        return len(backbone.layers)
+class _ShuffleNetStages(LayerListStages):
+    """mmpretrain ``ShuffleNetV1`` / ``ShuffleNetV2``: a ``conv1`` stem, then ``layers[j]`` at position ``j`` of
+    ``out_indices``, each block layer a stage opened at stride 2."""
 
     def layer_index(self, backbone, j):
         return j
@@ -408,11 +403,21 @@ class ShuffleNetV1Stages(LayerListStages):
     def layer_stride(self, backbone, j):
         return 2
 
-    def layer_channels(self, backbone, j):
-        return backbone.layers[j][-1].out_channels
-
     def first_in_channels(self, backbone):
         return backbone.conv1.conv.out_channels
+
+
+class ShuffleNetV1Stages(_ShuffleNetStages):
+    """mmpretrain ``ShuffleNetV1``: ``layers[0..2]``, each opened by a stride-2 concat unit; no post.
+
+    A stride-1 copy opens with an ``add`` unit instead, which needs ``in_channels == out_channels``.
+    """
+
+    def num_layers(self, backbone):
+        return len(backbone.layers)
+
+    def layer_channels(self, backbone, j):
+        return backbone.layers[j][-1].out_channels
 
     def build_layer(self, backbone, j, in_channels, stride):
         out_channels = self.layer_channels(backbone, j)
@@ -440,27 +445,15 @@ class ShuffleNetV1Stages(LayerListStages):
         return nn.Sequential(*units)
 
 
-class ShuffleNetV2Stages(LayerListStages):
+class ShuffleNetV2Stages(_ShuffleNetStages):
     """mmpretrain ``ShuffleNetV2``: ``layers[0..2]`` (stride-2 first block), post ``layers[3]`` (1x1 conv)."""
 
     def num_layers(self, backbone):
         return len(backbone.layers) - 1
 
-    def layer_index(self, backbone, j):
-        return j
-
-    def layer_module(self, backbone, j):
-        return backbone.layers[j]
-
-    def layer_stride(self, backbone, j):
-        return 2
-
     def layer_channels(self, backbone, j):
         # a block concatenates two branches of equal width
         return 2 * backbone.layers[j][-1].branch2[-1].conv.out_channels
-
-    def first_in_channels(self, backbone):
-        return backbone.conv1.conv.out_channels
 
     def build_layer(self, backbone, j, in_channels, stride):
         out_channels = self.layer_channels(backbone, j)
