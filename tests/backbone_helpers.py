@@ -25,3 +25,14 @@ def stage_outputs(net, img):
         x = stage(x)
         outs.append(x)
     return outs
+
+
+def assert_stage_copy_refusals(net):
+    """Stage 0 of a network with a fixed-width stem is copied only as it is (its stride, its input
+    width); a later stage refuses a stride other than 1 or 2."""
+    with pytest.raises(ValueError, match='stage 0'):
+        net.make_stage(0, stride=2)
+    with pytest.raises(ValueError, match='stage 0'):
+        net.make_stage(0, in_channels=32)
+    with pytest.raises(ValueError, match='stride'):
+        net.make_stage(1, stride=4)

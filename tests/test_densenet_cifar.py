@@ -6,7 +6,12 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn as nn
-from backbone_helpers import num_params, single_thread  # noqa: F401 (single_thread: autouse)
+from backbone_helpers import (
+    assert_stage_copy_refusals,
+    num_params,
+    single_thread,  # noqa: F401 (an autouse fixture)
+    stage_outputs,
+)
 from conftest import REPO
 from mmengine.config import Config
 from mmpretrain.structures import DataSample
@@ -31,14 +36,6 @@ def all_stages():
             dict(type='CIFARDenseNet', depth=DEPTH, growth_rate=K, out_indices=(0, 1, 2))
         ).eval()
     return _CACHE['net']
-
-
-def stage_outputs(net, img):
-    x, outs = net.stem(img), []
-    for stage in net.stages:
-        x = stage(x)
-        outs.append(x)
-    return outs
 
 
 def test_channels_depth_and_param_count():
@@ -146,12 +143,7 @@ def test_stride_one_skips_the_transition_pool():
     for i in (1, 2):
         assert any(isinstance(m, nn.AvgPool2d) for m in net.stages[i].modules())
     assert not any(isinstance(m, nn.AvgPool2d) for m in net.stages[0].modules())
-    with pytest.raises(ValueError, match='stage 0'):
-        net.make_stage(0, stride=2)
-    with pytest.raises(ValueError, match='stage 0'):
-        net.make_stage(0, in_channels=32)
-    with pytest.raises(ValueError, match='stride'):
-        net.make_stage(1, stride=4)
+    assert_stage_copy_refusals(net)
     with pytest.raises(ValueError, match='depth'):
         CIFARDenseNet(depth=41)
 
