@@ -348,3 +348,27 @@ def test_every_method_learns_above_the_majority_rate_on_real_images(tmp_path):
     scores = {m.name: records[m.student_stage.name]['test_top1'] for m in methods}
     low = {k: v for k, v in scores.items() if v < majority + 10}
     assert not low, f'below the majority rate {majority:.1f} % + 10: {low} (all: {scores})'
+
+
+def test_a_stage_can_have_its_own_epochs(folder, tmp_path):
+    """stage_options {'sssd-moco': {'epochs': 60}}: that stage's epochs and cosine schedule follow; the others keep
+    the chain's epochs (SSSD's MoCo needs tens of epochs at this scale, the other stages a few)."""
+    _, dataset = folder
+    opts = chain.ChainOptions(dataset=dataset, epochs=3, num_clusters=4, stage_options={'sssd-moco': {'epochs': 60}})
+    moco, _, sd = chain.METHODS['sssd'].stages
+    cfg = chain.compose_train_config(moco, opts, 0, str(tmp_path), {})
+    assert cfg['train_cfg']['max_epochs'] == 60 and 'epochs' not in cfg
+    assert [s['T_max'] for s in cfg['param_scheduler']] == [60]
+    ann = tmp_path / 'ann.json'
+    cfg = chain.compose_train_config(sd, opts, 0, str(tmp_path), {'ann_file': str(ann)})
+    assert cfg['train_cfg']['max_epochs'] == 3 and cfg['param_scheduler'] == chain.warmup_cosine(3)
+    assert tools_distill().stage_options(['sssd-moco:epochs=60']) == {'sssd-moco': {'epochs': 60}}
+
+
+def tools_distill():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location('distill_tool', osp.join(REPO, 'tools', 'distill.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

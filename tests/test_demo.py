@@ -148,6 +148,7 @@ def test_presets_flags_and_bad_settings(tmp_path):
     import demo
 
     from mmkd.apis.chain import METHOD_NAMES
+    from mmkd.apis.demo import chain_options
 
     data = make_fashion_like(str(tmp_path / 'fashion'), num_train=64, num_test=16)
 
@@ -178,7 +179,6 @@ def test_presets_flags_and_bad_settings(tmp_path):
     ok = settings('--num-train', '32', '--num-val', '16', '--teacher-num-train', '48')
     ok.check()
     assert ok.val_start == 48  # after the teacher's images too
-    from mmkd.apis.demo import chain_options
 
     amp = settings('--amp', '--num-train', '32', '--num-val', '16', '--teacher-num-train', '48')
     assert chain_options(amp, 32, 1).cfg_options['optim_wrapper.type'] == 'AmpOptimWrapper'

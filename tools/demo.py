@@ -40,6 +40,7 @@ def parse_args(argv=None):
     parser.add_argument('--num-test', type=int, help='test images (first N of 10k; 0 = all)')
     parser.add_argument('--teacher-epochs', type=int, help='epochs of the teacher (trained once)')
     parser.add_argument('--teacher-num-train', type=int, help='training images of the teacher (first N)')
+    parser.add_argument('--moco-epochs', type=int, help="epochs of SSSD's MoCo stage (default: --epochs)")
     parser.add_argument('--transfers', nargs='+', choices=['det', 'seg', 'none'], help='downstream transfers')
     parser.add_argument('--transfer-iters', '--det-iters', type=int, help='iterations of every transfer (0 = none)')
     parser.add_argument('--transfer-seeds', type=int, help='run the transfers under seeds 0..N-1 (at most --seeds)')

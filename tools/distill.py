@@ -80,7 +80,8 @@ def parse_args(argv=None):
         nargs='+',
         default=[],
         metavar='STAGE:KEY=VALUE',
-        help='a setting for one stage only, e.g. teacher:train_cfg.max_epochs=10',
+        help='a setting for one stage only, e.g. sssd-moco:epochs=60 (that stage\'s epochs, its schedule rewritten) '
+        'or teacher:optim_wrapper.optimizer.lr=0.1',
     )
     parser.add_argument(
         '--no-preflight', action='store_true', help='start training without the one-step dry run of every stage'
@@ -95,9 +96,7 @@ def stage_options(items) -> dict:
     for item in items:
         stage, sep, setting = item.partition(':')
         if not sep or '=' not in setting:
-            raise ValueError(
-                f'--stage-options {item!r}: expected STAGE:KEY=VALUE, e.g. teacher:train_cfg.max_epochs=10'
-            )
+            raise ValueError(f'--stage-options {item!r}: expected STAGE:KEY=VALUE, e.g. sssd-moco:epochs=60')
         key, value = setting.split('=', 1)
         out.setdefault(stage, {})[key] = DictAction._parse_iterable(value)
     return out

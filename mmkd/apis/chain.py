@@ -480,7 +480,8 @@ class ChainOptions:
         teacher_ckpt (str, optional): a trained teacher; replaces the teacher stage.
         dataset_options (dict): dotted key -> value applied to the dataset config (before the recipe).
         cfg_options (dict): dotted key -> value applied to every training stage (last).
-        stage_options (dict): stage name -> {dotted key: value} for that stage only.
+        stage_options (dict): stage name -> {dotted key: value} for that stage only; the key ``'epochs'``
+            gives that stage its own number of epochs (schedule rewritten to match), e.g. a longer MoCo.
         preflight (bool): run ``tools/train.py --preflight`` where the tool has it.
         force (bool): rerun every stage.
         det_config / seg_config / det_iters / det_images / det_data_root / transfer_data_dir: the transfer
@@ -582,17 +583,15 @@ def compose_train_config(stage: Stage, opts: ChainOptions, seed: int, work_dir: 
     for key, value in inputs.items():
         if key != 'ann_file':
             set_key(cfg, key, value)
-    if opts.epochs:
-        cfg['train_cfg']['max_epochs'] = opts.epochs
-        cfg['max_epochs'] = opts.epochs
+    own = dict(opts.stage_options.get(stage.name, {}))
+    epochs = own.pop('epochs', None) or opts.epochs
+    if epochs:
+        cfg['train_cfg']['max_epochs'] = epochs
+        cfg['max_epochs'] = epochs
         cfg['param_scheduler'] = (
-            warmup_cosine(opts.epochs)
+            warmup_cosine(epochs)
             if stage.recipe != 'sssd-moco'
-            else [
-                dict(
-                    type='CosineAnnealingLR', by_epoch=True, T_max=opts.epochs, eta_min=0.0, convert_to_iter_based=True
-                )
-            ]
+            else [dict(type='CosineAnnealingLR', by_epoch=True, T_max=epochs, eta_min=0.0, convert_to_iter_based=True)]
         )
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         if cfg.get(loader) is None:
@@ -602,7 +601,7 @@ def compose_train_config(stage: Stage, opts: ChainOptions, seed: int, work_dir: 
         if opts.workers is not None:
             cfg[loader]['num_workers'] = opts.workers
             cfg[loader]['persistent_workers'] = opts.workers > 0
-    for key, value in {**opts.cfg_options, **opts.stage_options.get(stage.name, {})}.items():
+    for key, value in {**opts.cfg_options, **own}.items():
         set_key(cfg, key, copy.deepcopy(value))
     cfg['randomness'] = dict(cfg.get('randomness') or {}, seed=seed)
     cfg['work_dir'] = work_dir

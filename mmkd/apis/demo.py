@@ -69,6 +69,7 @@ PRESETS = dict(
         transfers=['det', 'seg'],
         transfer_iters=200,
         transfer_seeds=1,
+        moco_epochs=None,
     ),
     benchmark=dict(
         # every method but HSSAKD online (two branched networks: 3x HSSAKD's step time; --methods adds it)
@@ -83,6 +84,7 @@ PRESETS = dict(
         transfers=['det', 'seg'],
         transfer_iters=200,
         transfer_seeds=3,
+        moco_epochs=60,  # SSSD's MoCo stays at chance for a few epochs here; from about 60 it beats a random init
     ),
 )
 
@@ -102,6 +104,7 @@ class DemoSettings:
         transfers (list[str]): ``'det'`` and / or ``'seg'``; empty for none.
         transfer_iters (int): iterations of every transfer run.
         transfer_seeds (int): the transfers run under seeds ``0..transfer_seeds-1`` (at most ``seeds``).
+        moco_epochs (int, optional): epochs of SSSD's MoCo stage (default: ``epochs``).
         detector (str): the detection transfer's detector, a key of :data:`DETECTORS`.
         det_images (tuple): composed train / val canvases of each transfer set.
         batch_size / workers / num_clusters: as in the chain runner.
@@ -122,6 +125,7 @@ class DemoSettings:
     transfers: List[str]
     transfer_iters: int
     transfer_seeds: int
+    moco_epochs: Optional[int]
     detector: str = 'faster-rcnn'
     det_images: tuple = (400, 150)
     batch_size: int = 64
@@ -145,8 +149,8 @@ class DemoSettings:
             raise ValueError(f'--seeds must be at least 1, got {self.seeds}')
         if not 0 <= self.transfer_seeds <= self.seeds:
             raise ValueError(f'--transfer-seeds {self.transfer_seeds} must be between 0 and --seeds {self.seeds}')
-        for name in ('epochs', 'teacher_epochs'):
-            if getattr(self, name) < 1:
+        for name in ('epochs', 'teacher_epochs', 'moco_epochs'):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f'--{name.replace("_", "-")} must be at least 1, got {getattr(self, name)}')
         for name in ('num_train', 'num_val', 'num_test', 'teacher_num_train', 'transfer_iters'):
             if getattr(self, name) < 0:
@@ -235,6 +239,7 @@ def chain_options(s: DemoSettings, num_train: int, epochs: int) -> ChainOptions:
         epochs=epochs,
         dataset_options=dataset_options,
         cfg_options=hooks,
+        stage_options={'sssd-moco': {'epochs': s.moco_epochs}} if s.moco_epochs else {},
         preflight=s.preflight,
         force=s.force,
         det_config=DETECTORS[s.detector][0],

@@ -27,6 +27,7 @@ def demo_command(s) -> str:
         f'--num-test {s.num_test}',
         f'--teacher-epochs {s.teacher_epochs}',
         f'--teacher-num-train {s.teacher_num_train}',
+        *([f'--moco-epochs {s.moco_epochs}'] if s.moco_epochs else []),
         f'--transfers {" ".join(s.transfers) or "none"}',
         f'--transfer-iters {s.transfer_iters}',
         f'--transfer-seeds {s.transfer_seeds}',
