@@ -141,3 +141,31 @@ def test_online_method_evaluates_eval_peer_and_names_a_wrong_export(tmp_path, fa
         r'\(eval_peer=1\): re-export with --peer 1',
     ):
         build_test_runner(cfg, str(tmp_path / 'peer0.pth'))
+
+
+def test_css_training_checkpoint_is_evaluated_as_the_css_model(tmp_path, fashion_root):
+    """CSS.s own checkpoint (nets.0. / nets.1.) is scored with the CSS model; an exported CSS student is refused."""
+    from mmengine.config import Config
+
+    from mmkd.apis import load_config
+    from mmkd.apis.evaluate import CheckpointMismatchError, build_test_runner
+    from mmkd.registry import MODELS
+
+    css = 'configs/demo/css_resnet18-w32_resnet18-w16_fashion-mnist.py'
+    cfg_path = write_tiny_config(tmp_path, css, fashion_root, num_train=16, num_test=16)
+    model = MODELS.build(Config.fromfile(cfg_path).model)
+    ckpt = str(tmp_path / 'epoch_1.pth')
+    save_like_train(model, ckpt)
+    cfg = load_config(cfg_path)
+    cfg.work_dir = str(tmp_path / 'a')
+    runner = build_test_runner(cfg, ckpt)
+    assert type(runner.model).__name__ == type(model).__name__
+    mine, theirs = runner.model.state_dict(), model.state_dict()
+    assert mine.keys() == theirs.keys() and all(torch.equal(mine[k], theirs[k]) for k in theirs)
+    torch.save(
+        {'state_dict': {f'backbone.{k}': v for k, v in model.nets[0].backbone.state_dict().items()}}, tmp_path / 's.pth'
+    )
+    cfg = load_config(cfg_path)
+    cfg.work_dir = str(tmp_path / 'b')
+    with pytest.raises(CheckpointMismatchError, match='without a student classifier config'):
+        build_test_runner(cfg, str(tmp_path / 's.pth'))

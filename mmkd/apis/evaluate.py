@@ -77,12 +77,17 @@ def _without_build_checkpoints(model_cfg: dict) -> dict:
     return model_cfg
 
 
+CLASSIFIER_PARTS = ('backbone.', 'neck.', 'head.', 'data_preprocessor.')
+
+
 def _layout(state_dict: dict) -> str:
     if any(k.startswith('peers.') for k in state_dict):
         return 'online'
     if any(k.startswith('student.') for k in state_dict):
         return 'distiller'
-    return 'plain'
+    if all(k.startswith(CLASSIFIER_PARTS) for k in state_dict):
+        return 'plain'  # an exported student (or a classifier's own checkpoint)
+    return 'own'  # a model's own training checkpoint with other parts (CSS's nets.0. / nets.1., a detector's heads)
 
 
 def evaluation_model(cfg: Config, state: dict) -> Tuple[dict, str, bool]:
@@ -96,7 +101,7 @@ def evaluation_model(cfg: Config, state: dict) -> Tuple[dict, str, bool]:
     model_cfg = model_config(cfg)
     layout = _layout(state_dict)
     if _distiller_class(model_cfg) is None:  # a classifier, detector or segmentor config
-        if layout == 'plain':
+        if layout in ('plain', 'own'):
             return model_cfg, '', False
         if layout == 'distiller':
             return model_cfg, 'student.', False
@@ -108,6 +113,8 @@ def evaluation_model(cfg: Config, state: dict) -> Tuple[dict, str, bool]:
         )
     student, prefix = _student_cfg(model_cfg)
     whole = student is None or (model_cfg.get('teacher') is None and 'peers' not in model_cfg)
+    if layout == 'own' and student is None:  # e.g. CSS: the distiller is the evaluated model
+        return _without_build_checkpoints(model_cfg), '', False
     if layout == 'plain':  # an exported student
         if student is None:
             raise CheckpointMismatchError(
