@@ -56,33 +56,27 @@ METHOD_LABELS = dict(
 METHOD_LABELS['hssakd-online'] = 'HSSAKD (online)'
 
 # Each preset is a full set of defaults; a flag given on the command line wins over its preset.
+QUICK = dict(
+    methods=['baseline', 'kd', 'hssakd', 'mixskd'],
+    seeds=1,
+    epochs=3,
+    num_train=3000,
+    num_val=1000,
+    num_test=0,
+    teacher_epochs=6,
+    teacher_num_train=12000,
+    transfers=['det', 'seg'],
+    transfer_iters=200,
+    transfer_seeds=1,
+    moco_epochs=None,
+)
 PRESETS = dict(
-    quick=dict(
-        methods=['baseline', 'kd', 'hssakd', 'mixskd'],
-        seeds=1,
-        epochs=3,
-        num_train=3000,
-        num_val=1000,
-        num_test=0,
-        teacher_epochs=6,
-        teacher_num_train=12000,
-        transfers=['det', 'seg'],
-        transfer_iters=200,
-        transfer_seeds=1,
-        moco_epochs=None,
-    ),
+    quick=QUICK,
     benchmark=dict(
+        QUICK,
         # every method but HSSAKD online (two branched networks: 3x HSSAKD's step time; --methods adds it)
         methods=[m for m in METHOD_NAMES if m != 'hssakd-online'],
         seeds=3,
-        epochs=3,
-        num_train=3000,
-        num_val=1000,
-        num_test=0,
-        teacher_epochs=6,
-        teacher_num_train=12000,
-        transfers=['det', 'seg'],
-        transfer_iters=200,
         transfer_seeds=3,
         moco_epochs=60,  # SSSD's MoCo stays at chance for a few epochs here; from about 60 it beats a random init
     ),
