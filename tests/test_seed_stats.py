@@ -90,3 +90,26 @@ def test_demo_report_gives_mean_spread_and_paired_gain():
     assert lines[2].startswith('| Teacher (ResNet-18 w1/2) | ResNet-18 w1/2 (2.8M) | 80.00 | (trained once) |')
     words = gain_sentences(scores, teacher['method'])
     assert len(words) == 2 and words[0].startswith('- Hinton KD: +2.00 points') and 'not distinguishable' in words[0]
+
+
+def test_demo_report_gives_no_gain_to_a_method_trained_without_labels():
+    from mmkd.apis.demo import METHOD_LABELS, DemoResult, DemoSettings
+    from mmkd.apis.demo_report import accuracy_table, gain_sentences, scores_by_method
+
+    sssd = METHOD_LABELS['sssd']
+    rows = {
+        seed: [
+            dict(stage=stage, method=label, student=True, test=t, val=t, val_best=t, val_best_epoch=3, minutes=1.0)
+            for stage, label, t in (('baseline', 'Student alone', 70 + seed), ('sssd', sssd, 60 + 2 * seed))
+        ]
+        for seed in (0, 1)
+    }
+    settings = DemoSettings.from_preset('quick', work_dir='w', data_root='d', seeds=2, methods=['baseline', 'sssd'])
+    result = DemoResult(settings, rows, None, None, {}, {})
+    scores = scores_by_method(result)
+    assert any(
+        line.startswith(f'| {sssd} |') and '| none: trained without labels |' in line
+        for line in accuracy_table(result, scores)
+    )
+    words = gain_sentences(scores)
+    assert len(words) == 2 and words[0].startswith(f'- {sssd}: trained without labels') and 'points' not in words[0]

@@ -51,9 +51,11 @@ METHOD_LABELS = dict(
     mixskd='MixSKD',
     sskd='SSKD',
     css='CSS',
-    sssd='SSSD',
+    sssd='SSSD (no labels)',
 )
 METHOD_LABELS['hssakd-online'] = 'HSSAKD (online)'
+# trained without labels: top-1 maps each k-means cluster to its majority class, so no gain over a supervised student
+UNLABELLED = (METHOD_LABELS['sssd'],)
 
 # Each preset is a full set of defaults; a flag given on the command line wins over its preset.
 QUICK = dict(

@@ -6,7 +6,7 @@ import platform
 import time
 from typing import Dict, List, Mapping
 
-from mmkd.apis.demo import DETECTORS, METHOD_LABELS, DemoResult
+from mmkd.apis.demo import DETECTORS, METHOD_LABELS, UNLABELLED, DemoResult
 from mmkd.apis.seed_stats import describe_gain, paired_gain, summarize
 
 NETWORKS = dict(teacher='ResNet-18 w1/2 (2.8M)', student='ResNet-18 w1/4 (0.7M)')
@@ -100,7 +100,9 @@ def accuracy_table(result: DemoResult, scores: Mapping[str, Mapping[int, float]]
         name = first['method']
         runs = [result.rows[seed][i] for seed in seeds]
         gain = ''
-        if reference in scores and name != reference:
+        if name in UNLABELLED:
+            gain = 'none: trained without labels'
+        elif reference in scores and name != reference:
             gain = _gain_cell(paired_gain(scores[name], scores[reference]))
         per_seed = ' / '.join(f'{r["test"]:.2f}' for r in runs) if len(runs) > 1 else ''
         val = _val_cell(first) if len(runs) == 1 else _mean_std([r['val'] for r in runs if r['val'] is not None])
@@ -125,7 +127,13 @@ def gain_sentences(scores: Mapping[str, Mapping[int, float]], teacher: str = Non
     words = [
         '- ' + describe_gain(name, paired_gain(by_seed, scores[reference]))
         for name, by_seed in scores.items()
-        if name not in (reference, teacher)
+        if name not in (reference, teacher, *UNLABELLED)
+    ]
+    words += [
+        f'- {name}: trained without labels (MoCo, k-means pseudo-labels, self-distillation); its top-1 maps each '
+        'cluster to its majority class on the test split, so it has no gain over a supervised student.'
+        for name in scores
+        if name in UNLABELLED
     ]
     return words + [''] if words else []
 
@@ -221,7 +229,8 @@ def write_report(result: DemoResult) -> str:
         names=names,
         title='validation top-1 per epoch (held-out training images) and training loss; seed 0',
     )
-    plot_seed_scores(scores, METHOD_LABELS['baseline'], osp.join(work, 'accuracy.png'), teacher=teacher)
+    apart = [n for n in (teacher, *UNLABELLED) if n]
+    plot_seed_scores(scores, METHOD_LABELS['baseline'], osp.join(work, 'accuracy.png'), apart=apart)
     lines = [
         '# mmkd demo results (Fashion-MNIST)',
         '',

@@ -1,11 +1,13 @@
 """Plots of the main job's report (tools/demo.py)."""
 
-from typing import Dict, Mapping
+from typing import Dict, Mapping, Sequence
 
 from mmkd.apis.seed_stats import paired_gain, summarize
 
 
-def plot_seed_scores(scores: Mapping[str, Mapping[int, float]], reference: str, out: str, teacher: str = None) -> None:
+def plot_seed_scores(
+    scores: Mapping[str, Mapping[int, float]], reference: str, out: str, apart: Sequence[str] = ()
+) -> None:
     """Test top-1 per method over seeds, and each method's paired gain over ``reference``.
 
     Left: every seed's score as a dot, the mean with a bar of one standard deviation. Right: the mean
@@ -16,7 +18,8 @@ def plot_seed_scores(scores: Mapping[str, Mapping[int, float]], reference: str, 
         scores (Mapping[str, Mapping[int, float]]): method label -> {seed: test top-1}.
         reference (str): the label the gains are taken against (the student alone).
         out (str): the PNG to write.
-        teacher (str, optional): a label drawn in grey and left out of the gains.
+        apart (Sequence[str]): labels drawn in grey and left out of the gains (the teacher, a method
+            trained without labels).
     """
     import matplotlib
 
@@ -27,13 +30,13 @@ def plot_seed_scores(scores: Mapping[str, Mapping[int, float]], reference: str, 
     gains: Dict[str, object] = {
         n: paired_gain(scores[n], scores[reference])
         for n in names
-        if reference in scores and n not in (reference, teacher)
+        if reference in scores and n != reference and n not in apart
     }
     fig, axes = plt.subplots(1, 2 if gains else 1, figsize=(12 if gains else 7, 4.2), squeeze=False)
     ax = axes[0][0]
     for i, name in enumerate(names):
         values = list(scores[name].values())
-        color = '#888888' if name == teacher else '#3b75af'
+        color = '#888888' if name in apart else '#3b75af'
         ax.plot([i] * len(values), values, 'o', color=color, alpha=0.45, markersize=5)
         stats = summarize(values)
         ax.errorbar(i, stats.mean, yerr=stats.std or 0, fmt='D', color=color, capsize=6, markersize=7)
