@@ -30,6 +30,7 @@ from mmkd.apis.chain import (
     export_stage,
     get_method,
     plan,
+    seed_dirs,
     transfer_stage,
 )
 
@@ -317,8 +318,9 @@ def run_demo(s: DemoSettings) -> DemoResult:
     needs_teacher = any(st.name == 'teacher' for st in plan(methods))
     student_stages = plan(methods, teacher_ckpt='given' if needs_teacher else None)
     run_transfers = bool(s.transfers) and s.transfer_iters > 0 and s.transfer_seeds > 0
-    backbones = int(any(m != 'baseline' for m in s.methods)) + int('baseline' in s.methods)
-    n_transfer = backbones * (1 + len(s.transfers)) * s.transfer_seeds if run_transfers else 0
+    # the best method is known only after training; any distilled one gives the same number of stages
+    distilled = next((m for m in s.methods if m != 'baseline'), None)
+    n_transfer = len(transfer_plan(s, distilled)) * s.transfer_seeds if run_transfers else 0
     progress = Progress(int(needs_teacher) + len(student_stages) * s.seeds + n_transfer)
     teacher_row, teacher_ckpt = None, None
     if needs_teacher:  # trained once, on its own budget, and given to every seed
@@ -330,8 +332,7 @@ def run_demo(s: DemoSettings) -> DemoResult:
     opts = chain_options(s, s.student_images, s.epochs)
     opts = dataclasses.replace(opts, teacher_ckpt=teacher_ckpt)
     runners, rows, dirs = {}, {}, {}
-    for seed in range(s.seeds):
-        folder = osp.join(s.work_dir, f'seed{seed}') if per_seed else s.work_dir
+    for seed, folder in seed_dirs(s.work_dir, range(s.seeds), per_seed):
         label = f'seed {seed}' if per_seed else ''
         runner = ChainRunner(folder, copy.deepcopy(opts), seed=seed, progress=progress, label=label)
         records = runner.run(student_stages, methods)

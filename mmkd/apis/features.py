@@ -24,6 +24,15 @@ def _inner(ds_cfg):
     return ds_cfg
 
 
+def _without_label_wrappers(ds_cfg):
+    """``ds_cfg`` with its label wrappers taken out at any depth; filter wrappers stay around what they wrap."""
+    while isinstance(ds_cfg, dict) and ds_cfg.get('type') in LABEL_WRAPPERS:
+        ds_cfg = ds_cfg['dataset']
+    if isinstance(ds_cfg, dict) and ds_cfg.get('type') in FILTER_WRAPPERS:
+        ds_cfg['dataset'] = _without_label_wrappers(ds_cfg['dataset'])
+    return ds_cfg
+
+
 def build_eval_dataset(cfg, split: str):
     """``split``'s dataset of ``cfg`` with the test pipeline (no augmentation, one view, true labels)."""
     from mmkd.registry import DATASETS
@@ -31,16 +40,7 @@ def build_eval_dataset(cfg, split: str):
     loader = cfg.get(f'{split}_dataloader')
     if not loader or not loader.get('dataset'):
         raise ValueError(f'{cfg.filename} has no {split}_dataloader.dataset to embed')
-    ds_cfg = copy.deepcopy(loader['dataset'])
-    outer, parent = ds_cfg, None
-    while isinstance(outer, dict) and outer.get('type') in LABEL_WRAPPERS + FILTER_WRAPPERS:
-        if outer['type'] in LABEL_WRAPPERS:  # drop it: its parent (or the root) takes what it wraps
-            if parent is None:
-                ds_cfg = outer = outer['dataset']
-            else:
-                parent['dataset'] = outer = outer['dataset']
-        else:
-            parent, outer = outer, outer['dataset']
+    ds_cfg = _without_label_wrappers(copy.deepcopy(loader['dataset']))
     pipeline = None
     for name in ('test_dataloader', 'val_dataloader'):
         source = _inner((cfg.get(name) or {}).get('dataset'))
