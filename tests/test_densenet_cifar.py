@@ -18,7 +18,7 @@ from mmpretrain.structures import DataSample
 
 from mmkd.apis.runner import model_config
 from mmkd.models.backbones.densenet_cifar import CIFARDenseNet, DenseLayer
-from mmkd.models.necks import AuxiliaryBranches, set_out_indices
+from mmkd.models.branches import AuxiliaryBranches, set_out_indices
 from mmkd.registry import MODELS
 
 DEPTH, K, STEM = 40, 12, 16

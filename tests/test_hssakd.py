@@ -10,7 +10,7 @@ from mmpretrain.structures import DataSample
 from mmkd.apis import extract_student
 from mmkd.models.distillers import HSSAKDDistiller, OnlineHSSAKD, SSADNet, build_classifier
 from mmkd.models.losses import kl_div_with_temperature
-from mmkd.models.necks import AuxiliaryBranches, num_stages, set_out_indices
+from mmkd.models.branches import AuxiliaryBranches, num_stages, set_out_indices
 from mmkd.registry import MODELS
 
 N = 5  # classes

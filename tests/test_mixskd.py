@@ -16,7 +16,7 @@ from mmkd.apis import export_student, extract_student
 from mmkd.models.distillers import build_classifier
 from mmkd.models.distillers.mixskd import MixSKDDistiller
 from mmkd.models.heads.feature_discriminator import FeatureDiscriminator
-from mmkd.models.necks.self_teacher import SelfTeacher
+from mmkd.models.heads.self_teacher import SelfTeacher
 
 N = 5  # classes
 T = 3.0

@@ -11,9 +11,9 @@ from mmpretrain.structures import DataSample
 import mmkd.models.distillers.mixskd  # noqa: F401  (registers MixSKDDistiller)
 from mmkd.models.distillers import SSADNet
 from mmkd.models.distillers.mixskd import MixSKDDistiller
-from mmkd.models.necks import AuxiliaryBranches
-from mmkd.models.necks.stage_adapters import ConvNeXtStages, LayerListStages, stage_adapter
-from mmkd.models.necks.stage_copies import (
+from mmkd.models.branches import AuxiliaryBranches
+from mmkd.models.branches.stage_adapters import ConvNeXtStages, LayerListStages, stage_adapter
+from mmkd.models.branches.stage_copies import (
     make_branch_body,
     make_post,
     make_stage,

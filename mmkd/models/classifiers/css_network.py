@@ -26,7 +26,7 @@ from torch import Tensor
 from mmkd.registry import MODELS
 
 from ..backbones import CIFARBackbone
-from ..necks import make_branch_body, num_stages, set_out_indices, stage_channels
+from ..branches import make_branch_body, num_stages, set_out_indices, stage_channels
 from ..utils import CSS_LAYOUTS, apply_mask, css_masks
 
 

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from mmkd.registry import MODELS
 
 from ..losses import kl_div_with_temperature
-from ..necks import AuxiliaryBranches, num_stages, set_out_indices
+from ..branches import AuxiliaryBranches, num_stages, set_out_indices
 from ..utils import PRETEXT_TASKS, apply_pretext, transform_ids
 from .base import BaseDistiller, gt_labels, load_frozen_checkpoint
 from .dml import OnlineDistiller

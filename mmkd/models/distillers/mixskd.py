@@ -1,7 +1,7 @@
 """MixSKD: Self-Knowledge Distillation from Mixup for Image Recognition (Yang et al., ECCV 2022).
 
 One network with auxiliary branches after every stage but the last (fresh copies of the deeper
-stages, :class:`~mmkd.models.necks.AuxiliaryBranches`), a self-teacher over the fused exit feature
+stages, :class:`~mmkd.models.branches.AuxiliaryBranches`), a self-teacher over the fused exit feature
 maps and one discriminator per exit. Every step forwards ``cat([x, mixup(x)])`` once and pushes the
 mixup half to behave like the lam-interpolation of the original half, in feature and logit space.
 Only ``student`` (the plain classifier) is exported and evaluated.
@@ -18,8 +18,8 @@ from mmkd.registry import MODELS
 
 from ..heads.feature_discriminator import FeatureDiscriminator, grad_reverse
 from ..losses import kl_div_with_temperature
-from ..necks import AuxiliaryBranches, num_stages, set_out_indices
-from ..necks.self_teacher import SelfTeacher
+from ..branches import AuxiliaryBranches, num_stages, set_out_indices
+from ..heads.self_teacher import SelfTeacher
 from ..utils import mix_tensors, mixup_cross_entropy, mixup_with_meta
 from .base import BaseDistiller, gt_labels
 

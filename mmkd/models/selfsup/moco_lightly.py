@@ -13,7 +13,7 @@ from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 
 from mmkd.registry import MODELS
 
-from ..necks.stage_copies import out_channels
+from ..branches.stage_copies import out_channels
 
 
 def backbone_out_channels(backbone: nn.Module) -> int:
