@@ -22,8 +22,8 @@ from mmkd.models.backbones import CIFARHCGNet, CIFARPyramidNet, CIFARResNet, CIF
 from mmkd.models.backbones.hcgnet_cifar import SMG, GatedCell, HCGTransition
 from mmkd.models.backbones.pyramidnet_cifar import PyramidBasicBlock
 from mmkd.models.backbones.se_resnet_cifar import SELayer
-from mmkd.models.classifiers.css_network import CSSNetwork
 from mmkd.models.branches import make_branch_body, set_out_indices
+from mmkd.models.classifiers.css_network import CSSNetwork
 from mmkd.registry import MODELS
 from mmkd.testing import fake_batch
 

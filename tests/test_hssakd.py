@@ -8,9 +8,9 @@ from mmengine.optim import build_optim_wrapper
 from mmpretrain.structures import DataSample
 
 from mmkd.apis import extract_student
+from mmkd.models.branches import AuxiliaryBranches, num_stages, set_out_indices
 from mmkd.models.distillers import HSSAKDDistiller, OnlineHSSAKD, SSADNet, build_classifier
 from mmkd.models.losses import kl_div_with_temperature
-from mmkd.models.branches import AuxiliaryBranches, num_stages, set_out_indices
 from mmkd.registry import MODELS
 
 N = 5  # classes

@@ -11,7 +11,6 @@ from mmengine.optim import build_optim_wrapper
 from mmpretrain.structures import DataSample
 
 import mmkd.models  # noqa: F401
-import mmkd.models.distillers.sskd as sskd  # registers SSKDTeacher / SSKDDistiller
 from mmkd.apis.export import export_student, extract_student
 from mmkd.models.distillers import build_classifier
 from mmkd.models.distillers.sskd import SSKDDistiller, SSKDTeacher, sskd_copies

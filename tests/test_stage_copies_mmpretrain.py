@@ -9,8 +9,6 @@ import torch.nn as nn
 from mmpretrain.structures import DataSample
 
 import mmkd.models.distillers.mixskd  # noqa: F401  (registers MixSKDDistiller)
-from mmkd.models.distillers import SSADNet
-from mmkd.models.distillers.mixskd import MixSKDDistiller
 from mmkd.models.branches import AuxiliaryBranches
 from mmkd.models.branches.stage_adapters import ConvNeXtStages, LayerListStages, stage_adapter
 from mmkd.models.branches.stage_copies import (
@@ -22,6 +20,8 @@ from mmkd.models.branches.stage_copies import (
     set_out_indices,
     stage_channels,
 )
+from mmkd.models.distillers import SSADNet
+from mmkd.models.distillers.mixskd import MixSKDDistiller
 from mmkd.registry import MODELS
 
 N = 3  # classes

@@ -20,8 +20,8 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 
-from ..losses import kl_div_with_temperature
 from ..branches import AuxiliaryBranches, num_stages, set_out_indices
+from ..losses import kl_div_with_temperature
 from ..utils import PRETEXT_TASKS, apply_pretext, transform_ids
 from .base import BaseDistiller, gt_labels, load_frozen_checkpoint
 from .dml import OnlineDistiller

@@ -16,10 +16,10 @@ from torch import Tensor
 
 from mmkd.registry import MODELS
 
-from ..heads.feature_discriminator import FeatureDiscriminator, grad_reverse
-from ..losses import kl_div_with_temperature
 from ..branches import AuxiliaryBranches, num_stages, set_out_indices
+from ..heads.feature_discriminator import FeatureDiscriminator, grad_reverse
 from ..heads.self_teacher import SelfTeacher
+from ..losses import kl_div_with_temperature
 from ..utils import mix_tensors, mixup_cross_entropy, mixup_with_meta
 from .base import BaseDistiller, gt_labels
 

@@ -27,8 +27,8 @@ from mmpretrain.models.backbones.resnet import Bottleneck, ResLayer
 
 from mmkd.registry import MODELS
 
-from ..losses import kl_div_with_temperature
 from ..branches import num_stages, set_out_indices
+from ..losses import kl_div_with_temperature
 from .base import BaseDistiller, gt_labels
 
 FEAT_REDUCTIONS = ('sum', 'mean', 'pooled')
