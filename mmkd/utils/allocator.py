@@ -77,3 +77,25 @@ def use_jemalloc() -> str:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, sys.orig_argv, env)
+
+
+def allocator_env(env: dict, allocator: str) -> dict:
+    """``env`` for a child process that is to start on ``allocator``, with no re-exec of its own.
+
+    Args:
+        env: the environment to start from.
+        allocator: ``'jemalloc'`` (preloaded when installed, on Linux) or ``'system'`` (every jemalloc
+            preload removed, as a plain script gets).
+
+    Returns:
+        dict: the new environment (``env`` is not changed).
+    """
+    if allocator not in ('jemalloc', 'system'):
+        raise ValueError(f"allocator must be 'jemalloc' or 'system', got {allocator!r}")
+    env = dict(env)
+    env[ENV_SWITCH] = allocator
+    if allocator == 'system':
+        env['LD_PRELOAD'] = ':'.join(p for p in env.get('LD_PRELOAD', '').split(':') if 'jemalloc' not in p)
+        return env
+    library = find_jemalloc() if sys.platform.startswith('linux') else None
+    return jemalloc_env(env, library) if library else env
