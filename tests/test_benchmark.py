@@ -1,6 +1,7 @@
 """The fast frozen-teacher path (Conv+BN folding, channels_last) and tools/benchmark.py."""
 
 import copy
+import glob
 import json
 import os.path as osp
 import sys
@@ -250,10 +251,16 @@ train_dataloader = dict(batch_size=4)
 '''
 
 
+def hssakd_resnet32x4_resnet8x4_config() -> str:
+    """The CIFAR-100 HSSAKD resnet32x4 -> resnet8x4 config, by glob: its name may carry batch and schedule."""
+    (path,) = glob.glob(osp.join(REPO, 'configs/hssakd/hssakd_resnet32x4_resnet8x4*cifar100.py'))
+    return path
+
+
 def test_benchmark_tool_writes_json_with_every_field(tmp_path):
     config = osp.join(str(tmp_path), 'tiny_hssakd.py')
     with open(config, 'w') as f:
-        f.write(TINY_HSSAKD.format(base=osp.join(REPO, 'configs/hssakd/hssakd_resnet32x4_resnet8x4_cifar100.py')))
+        f.write(TINY_HSSAKD.format(base=hssakd_resnet32x4_resnet8x4_config()))
     out = osp.join(str(tmp_path), 'bench.json')
     proc = run_tool('benchmark.py', config, '--iters', 2, '--warmup', 0, '--threads', 1, '--json', out, timeout=300)
     assert 'ratios' in proc.stdout
