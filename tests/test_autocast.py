@@ -5,6 +5,7 @@ The models are the demo configs (ResNet-18 at width 1/4 and 1/2 on 32x32 Fashion
 with random checkpoints for the checkpoints they read; SSKD runs with each transform set.
 """
 
+import glob
 import os.path as osp
 
 import pytest
@@ -22,14 +23,16 @@ DEMO = osp.join('configs', 'demo')
 
 
 def load(name: str, **overrides):
-    """``(cfg, model config)`` of ``configs/demo/<name>_fashion-mnist.py``, with ``overrides`` on the model."""
-    cfg = Config.fromfile(osp.join(REPO, DEMO, f'{name}_fashion-mnist.py'))
+    """``(cfg, model config)`` of ``configs/demo/<name>_<N>xb<B>-<schedule>_fashion-mnist.py``, with
+    ``overrides`` on the model."""
+    (path,) = glob.glob(osp.join(REPO, DEMO, f'{name}_*xb*_fashion-mnist.py'))
+    cfg = Config.fromfile(path)
     return cfg, dict(model_config(cfg), **overrides)
 
 
 # case -> (how to get (cfg, model config), the attribute of the module that must learn)
 CASES = {
-    'baseline': (lambda: load('baseline_resnet18-w16'), None),
+    'baseline': (lambda: load('resnet18-w16'), None),
     'kd': (lambda: load('kd_resnet18-w32_resnet18-w16'), 'student'),
     'dml': (lambda: load('dml_resnet18-w32_resnet18-w16'), 'peers'),
     'hssakd_teacher': (lambda: load('hssakd-teacher_resnet18-w32'), 'branches'),

@@ -31,7 +31,7 @@ CONFIGS = sorted(
     for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
     if f'{osp.sep}_base_{osp.sep}' not in p
 )
-BASE_CFG = osp.join(REPO, 'configs/demo/baseline_resnet18-w16_fashion-mnist.py')
+BASE_CFG = osp.join(REPO, 'configs/demo/resnet18-w16_1xb64-3e_fashion-mnist.py')
 
 
 def write(path, text: str) -> str:

@@ -297,7 +297,7 @@ def test_demo_configs_share_the_named_networks_and_train_as_shipped():
         model = cfg.model
         if model.get('freeze_classifier') or model.type == 'SSKDTeacher':
             assert cfg.default_hooks.checkpoint.save_best in (None, 'branch/joint_acc_mean'), name
-    teacher = Config.fromfile(osp.join(demo, 'hssakd-teacher_resnet18-w32_fashion-mnist.py'))
+    teacher = Config.fromfile(osp.join(demo, 'hssakd-teacher_resnet18-w32_1xb64-3e_fashion-mnist.py'))
     assert teacher.default_hooks.checkpoint.save_best == 'branch/joint_acc_mean'
     assert [e.type for e in teacher.val_evaluator] == ['Accuracy', 'BranchAccuracy']
 

@@ -83,7 +83,7 @@ def data(tmp_path_factory):
 def tiny_config(tmp_path, data, save_best='accuracy/top1', extra=''):
     return write_tiny_config(
         tmp_path,
-        'configs/demo/baseline_resnet18-w16_fashion-mnist.py',
+        'configs/demo/resnet18-w16_1xb64-3e_fashion-mnist.py',
         data,
         extra=CHECKPOINTS.format(save_best=save_best) + extra,
         max_epochs=3,
@@ -210,11 +210,11 @@ def test_plain_checkpoint_hook_of_any_config_becomes_atomic():
 
     from mmkd.engine.hooks.atomic_checkpoint import AtomicCheckpointHook, use_atomic_checkpoints
 
-    det = Config.fromfile(osp.join(REPO, 'configs/transfer/mmdet/faster-rcnn_r18-w16_fpn_fmnist-composed.py'))
+    det = Config.fromfile(osp.join(REPO, 'configs/transfer/mmdet/faster-rcnn_r18-w16_fpn_1xb8-600iter_fmnist-composed.py'))
     before = dict(det.default_hooks.checkpoint)
     assert use_atomic_checkpoints(det)
     assert dict(det.default_hooks.checkpoint) == dict(before, type='AtomicCheckpointHook')
-    cls = Config.fromfile(osp.join(REPO, 'configs/demo/baseline_resnet18-w16_fashion-mnist.py'))
+    cls = Config.fromfile(osp.join(REPO, 'configs/demo/resnet18-w16_1xb64-3e_fashion-mnist.py'))
     assert cls.default_hooks.checkpoint.type == 'AtomicCheckpointHook'  # the mmkd default already
     assert not use_atomic_checkpoints(cls)
     import mmdet.registry

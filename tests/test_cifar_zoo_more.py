@@ -241,7 +241,7 @@ def build_config(path):
 
 
 def test_mixskd_step_on_hcgnet_a1():
-    cfg, model = build_config('configs/mixskd/mixskd_hcgnet-a1_cifar100.py')
+    cfg, model = build_config('configs/mixskd/mixskd_hcgnet-a1_1xb128-205e_cifar100.py')
     backbone = model.student.backbone
     assert isinstance(backbone, CIFARHCGNet) and backbone.growth_rates == [12, 24, 36]
     assert model.student.head.fc.in_features == 414 and len(model.branches.taps) == 2
@@ -257,11 +257,11 @@ def test_mixskd_step_on_hcgnet_a1():
 
 
 CSS_CONFIGS = {
-    'configs/css/css_resnext29-2x64d_resnext29-2x64d_cifar100.py': (CIFARResNeXt, CIFARResNeXt),
-    'configs/css/css_pyramidnet110-a84_pyramidnet110-a84_cifar100.py': (CIFARPyramidNet, CIFARPyramidNet),
-    'configs/css/css_se-resnet110_se-resnet110_cifar100.py': (CIFARSEResNet, CIFARSEResNet),
-    'configs/css/css_resnet110_se-resnet110_cifar100.py': (CIFARResNet, CIFARSEResNet),
-    'configs/css/css_resnet110_pyramidnet110-a84_cifar100.py': (CIFARResNet, CIFARPyramidNet),
+    'configs/css/css_resnext29-2x64d_resnext29-2x64d_1xb128-300e_cifar100.py': (CIFARResNeXt, CIFARResNeXt),
+    'configs/css/css_pyramidnet110-a84_pyramidnet110-a84_1xb128-300e_cifar100.py': (CIFARPyramidNet, CIFARPyramidNet),
+    'configs/css/css_se-resnet110_se-resnet110_1xb128-300e_cifar100.py': (CIFARSEResNet, CIFARSEResNet),
+    'configs/css/css_resnet110_se-resnet110_1xb128-300e_cifar100.py': (CIFARResNet, CIFARSEResNet),
+    'configs/css/css_resnet110_pyramidnet110-a84_1xb128-300e_cifar100.py': (CIFARResNet, CIFARPyramidNet),
 }
 
 

@@ -27,18 +27,18 @@ def _cfg(rel, **options):
 
 # one config per model type (every distiller, both HSSAKD teacher stages, SSKD's teacher stage, SSSD)
 ONE_PER_MODEL_TYPE = [
-    'configs/baseline/resnet8x4_cifar100.py',  # ImageClassifier
-    'configs/kd/kd_resnet32x4_resnet8x4_cifar100.py',  # KDDistiller
-    'configs/dml/dml_resnet56_resnet20_cifar100.py',  # DMLDistiller
-    'configs/hssakd/hssakd-teacher_resnet56_cifar100.py',  # SSADNet (frozen classifier)
-    'configs/hssakd/hssakd-teacher-joint_resnet56_cifar100.py',  # SSADNet (joint)
-    'configs/hssakd/hssakd_resnet56_resnet20_cifar100.py',  # HSSAKDDistiller
-    'configs/hssakd/hssakd-online_wrn40-2x2_cifar100.py',  # OnlineHSSAKD
-    'configs/sskd/sskd-teacher_resnet56_cifar100.py',  # SSKDTeacher
-    'configs/sskd/sskd_resnet56_resnet20_cifar100.py',  # SSKDDistiller
-    'configs/mixskd/mixskd_wrn16-2_cifar100.py',  # MixSKDDistiller
-    'configs/css/css_resnet56_resnet56_cifar100.py',  # CSSDistiller
-    'configs/sssd/sssd_sd_resnet18_cifar10.py',  # SSSDDistiller (num_clusters)
+    'configs/baseline/resnet8x4_1xb64-240e_cifar100.py',  # ImageClassifier
+    'configs/kd/kd_resnet32x4_resnet8x4_1xb64-240e_cifar100.py',  # KDDistiller
+    'configs/dml/dml_resnet56_resnet20_1xb64-240e_cifar100.py',  # DMLDistiller
+    'configs/hssakd/hssakd-teacher_resnet56_1xb64-100e_cifar100.py',  # SSADNet (frozen classifier)
+    'configs/hssakd/hssakd-teacher-joint_resnet56_1xb64-240e_cifar100.py',  # SSADNet (joint)
+    'configs/hssakd/hssakd_resnet56_resnet20_1xb64-240e_cifar100.py',  # HSSAKDDistiller
+    'configs/hssakd/hssakd-online_wrn40-2x2_1xb64-240e_cifar100.py',  # OnlineHSSAKD
+    'configs/sskd/sskd-teacher_resnet56_1xb64-60e_cifar100.py',  # SSKDTeacher
+    'configs/sskd/sskd_resnet56_resnet20_1xb64-240e_cifar100.py',  # SSKDDistiller
+    'configs/mixskd/mixskd_wrn16-2_1xb128-205e_cifar100.py',  # MixSKDDistiller
+    'configs/css/css_resnet56_resnet56_1xb128-300e_cifar100.py',  # CSSDistiller
+    'configs/sssd/sssd_resnet18_1xb128-200e_cifar10.py',  # SSSDDistiller (num_clusters)
 ]
 
 
@@ -79,13 +79,13 @@ def test_num_classes_override_reaches_every_head_of_the_built_model(path, tmp_pa
 
 
 def test_data_preprocessor_follows_num_classes():
-    cfg = _cfg('configs/baseline/resnet8x4_cifar100.py', num_classes=7)
+    cfg = _cfg('configs/baseline/resnet8x4_1xb64-240e_cifar100.py', num_classes=7)
     assert cfg.data_preprocessor.num_classes == 7
     assert MODELS.build(model_config(cfg)).data_preprocessor.num_classes == 7
 
 
 def test_an_override_of_a_derived_key_is_refused_naming_the_fact():
-    path = 'configs/kd/kd_resnet32x4_resnet8x4_cifar100.py'
+    path = 'configs/kd/kd_resnet32x4_resnet8x4_1xb64-240e_cifar100.py'
     with pytest.raises(ConfigFactError) as err:
         _cfg(path, **{'model.student.head.num_classes': 4})
     msg = str(err.value)
@@ -112,7 +112,7 @@ def test_networks_with_different_home_classes_all_follow_the_fact():
 
 
 def test_finalize_is_idempotent_and_leaves_its_input_alone():
-    for path in ONE_PER_MODEL_TYPE[::3] + ['configs/sssd/sssd_sd_resnet18_fashion-mnist.py']:
+    for path in ONE_PER_MODEL_TYPE[::3] + ['configs/sssd/sssd_resnet18_1xb128-4e_fashion-mnist.py']:
         cfg = Config.fromfile(osp.join(REPO, path))
         before = cfg.to_dict()
         once = finalize_config(cfg)
@@ -121,14 +121,14 @@ def test_finalize_is_idempotent_and_leaves_its_input_alone():
 
 
 # ----------------------------------------------------------------------------- SSSD
-SSSD = 'configs/sssd/sssd_sd_resnet18_cifar10.py'
+SSSD = 'configs/sssd/sssd_resnet18_1xb128-200e_cifar10.py'
 
 
 def test_sssd_num_clusters_changes_every_derived_value():
     cfg = _cfg(SSSD, num_clusters=64)
     assert cfg.model.student.head.num_classes == 64
     assert cfg.data_preprocessor.num_classes == 64
-    ann = 'work_dirs/sssd_moco_resnet18_cifar10/pseudo_labels_k64.json'
+    ann = 'work_dirs/sssd-moco_resnet18_1xb256-200e_cifar10/pseudo_labels_k64.json'
     assert cfg.train_dataloader.dataset.ann_file == ann
     assert cfg.train_dataloader.dataset.num_clusters == 64
     assert cfg.val_evaluator.cluster_to_class == ann and cfg.test_evaluator.cluster_to_class == ann
@@ -152,18 +152,18 @@ def test_sssd_pseudo_label_dataset_built_from_the_finalised_config(tmp_path):
     ann = str(tmp_path / 'k5.json')
     write_pseudo_labels(ann, np.arange(64) % 5, 5)
     options = {'data_root': root, 'ann_file': ann, 'train_dataloader.dataset.dataset.num_samples': 64}
-    cfg = _cfg('configs/sssd/sssd_sd_resnet18_fashion-mnist.py', num_clusters=5, **options)
+    cfg = _cfg('configs/sssd/sssd_resnet18_1xb128-4e_fashion-mnist.py', num_clusters=5, **options)
     assert cfg.train_dataloader.dataset.dataset.data_root == root  # data_root reaches the wrapped set
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     assert len(dataset) == 64 and dataset.num_clusters == 5
-    cfg = _cfg('configs/sssd/sssd_sd_resnet18_fashion-mnist.py', num_clusters=6, **options)
+    cfg = _cfg('configs/sssd/sssd_resnet18_1xb128-4e_fashion-mnist.py', num_clusters=6, **options)
     with pytest.raises(ValueError, match=r'holds K=5 clusters but the config sets num_clusters=6'):
         DATASETS.build(cfg.train_dataloader.dataset)
 
 
 # ----------------------------------------------------------------------------- data_root / input_size
 def test_data_root_reaches_every_dataset():
-    cfg = _cfg('configs/baseline/resnet8x4_cifar100.py', data_root='/data/c100')
+    cfg = _cfg('configs/baseline/resnet8x4_1xb64-240e_cifar100.py', data_root='/data/c100')
     assert [cfg[k].dataset.data_root for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')] == [
         '/data/c100'
     ] * 3
@@ -171,7 +171,7 @@ def test_data_root_reaches_every_dataset():
 
 def test_a_dataset_with_its_own_root_keeps_it_the_others_follow_the_fact():
     cfg = _cfg(
-        'configs/baseline/resnet8x4_cifar100.py', **{'val_dataloader.dataset.data_root': '/v', 'data_root': '/t'}
+        'configs/baseline/resnet8x4_1xb64-240e_cifar100.py', **{'val_dataloader.dataset.data_root': '/v', 'data_root': '/t'}
     )
     assert cfg.val_dataloader.dataset.data_root == '/v'
     assert cfg.train_dataloader.dataset.data_root == '/t'
@@ -181,7 +181,7 @@ def test_a_child_file_that_sets_the_dataset_roots_keeps_them(tmp_path):
     """The usual OpenMMLab idiom: a child sets ``train_dataloader.dataset.data_root``, not ``data_root``."""
     child = tmp_path / 'child.py'
     child.write_text(
-        f"_base_ = [{osp.join(REPO, 'configs/baseline/resnet8x4_cifar100.py')!r}]\n"
+        f"_base_ = [{osp.join(REPO, 'configs/baseline/resnet8x4_1xb64-240e_cifar100.py')!r}]\n"
         "train_dataloader = dict(dataset=dict(data_root='/mine'))\n"
         "val_dataloader = dict(dataset=dict(data_root='/mine'))\n"
     )
@@ -191,7 +191,7 @@ def test_a_child_file_that_sets_the_dataset_roots_keeps_them(tmp_path):
 
 
 def test_a_placeholder_root_without_the_fact_is_an_error():
-    cfg = Config.fromfile(osp.join(REPO, 'configs/baseline/resnet8x4_cifar100.py'))
+    cfg = Config.fromfile(osp.join(REPO, 'configs/baseline/resnet8x4_1xb64-240e_cifar100.py'))
     cfg.data_root = None
     with pytest.raises(ConfigFactError, match=r'train_dataloader\.dataset\.data_root.* is None .*set data_root'):
         finalize_config(cfg)

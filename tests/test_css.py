@@ -376,7 +376,7 @@ train_cfg['val_interval'] = 2
 '''
     cfg = write_tiny_config(
         tmp_path,
-        'configs/css/css_resnet20_resnet20_fashion-mnist.py',
+        'configs/css/css_resnet20_resnet20_1xb64-5e_fashion-mnist.py',
         fashion_root,
         extra,
         max_epochs=4,

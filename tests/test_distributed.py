@@ -72,7 +72,7 @@ def test_offline_hssakd_on_two_cpu_processes(tmp_path, fashion_root):
     )
     config = write_tiny_config(
         tmp_path,
-        'configs/baseline/resnet18_fashion-mnist.py',
+        'configs/baseline/resnet18_1xb64-5e_fashion-mnist.py',
         fashion_root,
         extra=f'model = {model!r}\n',
         num_train=NUM_TRAIN,
@@ -91,7 +91,7 @@ def test_online_dml_on_two_cpu_processes(tmp_path, fashion_root):
     model = dict(_delete_=True, type='DMLDistiller', peers=[resnet8(), resnet8()])
     config = write_tiny_config(
         tmp_path,
-        'configs/baseline/resnet18_fashion-mnist.py',
+        'configs/baseline/resnet18_1xb64-5e_fashion-mnist.py',
         fashion_root,
         extra=f'model = {model!r}\n',
         num_train=NUM_TRAIN,

@@ -14,8 +14,8 @@ import pytest
 import torch
 from conftest import REPO, run_tool, write_tiny_config
 
-KD = 'configs/demo/kd_resnet18-w32_resnet18-w16_fashion-mnist.py'
-DML = 'configs/demo/dml_resnet18-w32_resnet18-w16_fashion-mnist.py'
+KD = 'configs/demo/kd_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py'
+DML = 'configs/demo/dml_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py'
 
 
 def save_like_train(model, path):
@@ -151,7 +151,7 @@ def test_css_training_checkpoint_is_evaluated_as_the_css_model(tmp_path, fashion
     from mmkd.apis.evaluate import CheckpointMismatchError, build_test_runner
     from mmkd.registry import MODELS
 
-    css = 'configs/demo/css_resnet18-w32_resnet18-w16_fashion-mnist.py'
+    css = 'configs/demo/css_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py'
     cfg_path = write_tiny_config(tmp_path, css, fashion_root, num_train=16, num_test=16)
     model = MODELS.build(Config.fromfile(cfg_path).model)
     ckpt = str(tmp_path / 'epoch_1.pth')

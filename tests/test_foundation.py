@@ -8,7 +8,7 @@ import pytest
 import torch
 from conftest import run_tool, write_tiny_config
 
-BASELINE = 'configs/baseline/resnet18_fashion-mnist.py'
+BASELINE = 'configs/baseline/resnet18_1xb64-5e_fashion-mnist.py'
 
 
 @pytest.fixture(scope='module')

@@ -22,18 +22,18 @@ needs_fashion = pytest.mark.skipif(
 
 # one config per method (and stage kind) -> the model type get_model builds
 METHOD_CONFIGS = {
-    'baseline_resnet18-w16_fashion-mnist.py': 'ImageClassifier',
-    'kd_resnet18-w32_resnet18-w16_fashion-mnist.py': 'KDDistiller',
-    'dml_resnet18-w32_resnet18-w16_fashion-mnist.py': 'DMLDistiller',
-    'hssakd-teacher_resnet18-w32_fashion-mnist.py': 'SSADNet',
-    'hssakd_resnet18-w32_resnet18-w16_fashion-mnist.py': 'HSSAKDDistiller',
-    'hssakd-online_resnet18-w32_resnet18-w16_fashion-mnist.py': 'OnlineHSSAKD',
-    'sskd-teacher_resnet18-w32_fashion-mnist.py': 'SSKDTeacher',
-    'sskd_resnet18-w32_resnet18-w16_fashion-mnist.py': 'SSKDDistiller',
-    'mixskd_resnet18-w16_fashion-mnist.py': 'MixSKDDistiller',
-    'css_resnet18-w32_resnet18-w16_fashion-mnist.py': 'CSSDistiller',
-    'sssd-moco_resnet18-w16_fashion-mnist.py': 'LightlyMoCo',
-    'sssd_resnet18-w16_fashion-mnist.py': 'SSSDDistiller',
+    'resnet18-w16_1xb64-3e_fashion-mnist.py': 'ImageClassifier',
+    'kd_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py': 'KDDistiller',
+    'dml_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py': 'DMLDistiller',
+    'hssakd-teacher_resnet18-w32_1xb64-3e_fashion-mnist.py': 'SSADNet',
+    'hssakd_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py': 'HSSAKDDistiller',
+    'hssakd-online_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py': 'OnlineHSSAKD',
+    'sskd-teacher_resnet18-w32_1xb64-3e_fashion-mnist.py': 'SSKDTeacher',
+    'sskd_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py': 'SSKDDistiller',
+    'mixskd_resnet18-w16_1xb64-3e_fashion-mnist.py': 'MixSKDDistiller',
+    'css_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py': 'CSSDistiller',
+    'sssd-moco_resnet18-w16_1xb128-4e_fashion-mnist.py': 'LightlyMoCo',
+    'sssd_resnet18-w16_1xb64-3e_fashion-mnist.py': 'SSSDDistiller',
 }
 
 
@@ -99,14 +99,14 @@ def test_get_model_without_a_teacher_checkpoint_names_the_key():
     from mmpretrain import get_model
 
     with pytest.raises(ValueError, match=r'teacher_ckpt is not set.*model\.teacher_ckpt=PATH'):
-        get_model(load_config(osp.join(DEMO, 'kd_resnet18-w32_resnet18-w16_fashion-mnist.py')))
+        get_model(load_config(osp.join(DEMO, 'kd_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py')))
 
 
 def test_get_model_reads_a_config_path_in_a_fresh_scope():
     """custom_imports of the runtime base registers mmkd's modules when mmpretrain loads the file itself."""
     from mmpretrain import get_model
 
-    model = get_model(osp.join(REPO, 'configs', 'baseline', 'resnet56_cifar100.py'))
+    model = get_model(osp.join(REPO, 'configs', 'baseline', 'resnet56_1xb64-240e_cifar100.py'))
     assert type(model.backbone).__module__.startswith('mmkd')
 
 
@@ -115,7 +115,7 @@ def params_line(out: str) -> str:
     return next(line for line in out.splitlines() if line.startswith('Params:'))
 
 
-@pytest.mark.parametrize('name', sorted(set(METHOD_CONFIGS) - {'sssd-moco_resnet18-w16_fashion-mnist.py'}))
+@pytest.mark.parametrize('name', sorted(set(METHOD_CONFIGS) - {'sssd-moco_resnet18-w16_1xb128-4e_fashion-mnist.py'}))
 def test_get_flops_counts_the_deployed_network(name, capsys):
     run_tool('get_flops', osp.join(DEMO, name), '--shape', 32)
     out = capsys.readouterr().out
@@ -135,9 +135,9 @@ def test_get_flops_counts_the_deployed_network(name, capsys):
 
 
 def test_get_flops_of_kd_is_its_students(capsys):
-    run_tool('get_flops', osp.join(DEMO, 'baseline_resnet18-w16_fashion-mnist.py'), '--shape', 32)
+    run_tool('get_flops', osp.join(DEMO, 'resnet18-w16_1xb64-3e_fashion-mnist.py'), '--shape', 32)
     alone = capsys.readouterr().out
-    run_tool('get_flops', osp.join(DEMO, 'kd_resnet18-w32_resnet18-w16_fashion-mnist.py'), '--shape', 32)
+    run_tool('get_flops', osp.join(DEMO, 'kd_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py'), '--shape', 32)
     kd = capsys.readouterr().out
     assert params_line(kd) == params_line(alone)
     flops = [next(line for line in out.splitlines() if line.startswith('Flops:')) for out in (alone, kd)]
@@ -145,13 +145,13 @@ def test_get_flops_of_kd_is_its_students(capsys):
 
 
 def test_print_config_shows_facts_applied_after_the_options(capsys):
-    run_tool('print_config', osp.join(DEMO, 'baseline_resnet18-w16_fashion-mnist.py'), '--cfg-options', 'num_classes=4')
+    run_tool('print_config', osp.join(DEMO, 'resnet18-w16_1xb64-3e_fashion-mnist.py'), '--cfg-options', 'num_classes=4')
     out = capsys.readouterr().out
     assert 'num_classes=4' in out and 'num_classes=10' not in out
 
 
 @needs_fashion
-@pytest.mark.parametrize('name', ['baseline_resnet18-w16_fashion-mnist.py', 'sssd-moco_resnet18-w16_fashion-mnist.py'])
+@pytest.mark.parametrize('name', ['resnet18-w16_1xb64-3e_fashion-mnist.py', 'sssd-moco_resnet18-w16_1xb128-4e_fashion-mnist.py'])
 def test_browse_dataset_writes_the_samples(name, tmp_path):
     out = tmp_path / 'vis'
     run_tool(
@@ -177,7 +177,7 @@ def kd_checkpoint(tmp_path_factory):
     from mmkd.utils import register_all_modules
 
     register_all_modules()
-    cfg = load_config(osp.join(DEMO, 'kd_resnet18-w32_resnet18-w16_fashion-mnist.py'))
+    cfg = load_config(osp.join(DEMO, 'kd_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py'))
     with allow_missing_checkpoints():
         model = MODELS.build(cfg.model)
     path = tmp_path_factory.mktemp('kd') / 'epoch_1.pth'
@@ -188,7 +188,7 @@ def kd_checkpoint(tmp_path_factory):
 @needs_fashion
 def test_confusion_matrix_of_a_distiller_checkpoint(kd_checkpoint, tmp_path):
     out, image = tmp_path / 'cm.pkl', tmp_path / 'cm.png'
-    config = osp.join(DEMO, 'kd_resnet18-w32_resnet18-w16_fashion-mnist.py')
+    config = osp.join(DEMO, 'kd_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py')
     run_tool(
         'confusion_matrix',
         config,
@@ -214,7 +214,7 @@ def test_vis_cam_explains_the_student(kd_checkpoint, tmp_path, capsys):
 
     img, out = tmp_path / 'shirt.png', tmp_path / 'cam.png'
     Image.fromarray((np.random.default_rng(0).random((28, 28)) * 255).astype('uint8')).save(img)
-    config = osp.join(DEMO, 'kd_resnet18-w32_resnet18-w16_fashion-mnist.py')
+    config = osp.join(DEMO, 'kd_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py')
     run_tool('vis_cam', img, config, kd_checkpoint, '--save-path', out)
     assert 'backbone.layer4.1.bn2' in capsys.readouterr().out  # the student's last norm layer, found by vis_cam
     assert out.stat().st_size > 0

@@ -13,8 +13,8 @@ import pytest
 import torch
 from conftest import REPO
 
-DEMO = 'configs/demo/baseline_resnet18-w16_fashion-mnist.py'  # mmpretrain's ResNet, gray 28x28 -> 32x32
-CIFAR = 'configs/baseline/resnet20_cifar100.py'  # mmkd's CIFARResNet (CIFAR zoo), 32x32 colour
+DEMO = 'configs/demo/resnet18-w16_1xb64-3e_fashion-mnist.py'  # mmpretrain's ResNet, gray 28x28 -> 32x32
+CIFAR = 'configs/baseline/resnet20_1xb64-240e_cifar100.py'  # mmkd's CIFARResNet (CIFAR zoo), 32x32 colour
 
 
 def training_checkpoint(config: str, path: str, seed: int = 0):

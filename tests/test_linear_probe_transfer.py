@@ -14,7 +14,7 @@ from test_datasets_more import make_stl10, make_tiny_imagenet
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import linear_probe as probe_tool  # noqa: E402
 
-CIFAR_NET = osp.join(REPO, 'configs', 'baseline', 'wrn16-2_cifar100.py')  # an HSSAKD student's network
+CIFAR_NET = osp.join(REPO, 'configs', 'baseline', 'wrn16-2_1xb64-240e_cifar100.py')  # an HSSAKD student's network
 STL10 = osp.join(REPO, 'configs', '_base_', 'datasets', 'stl10_probe32.py')
 TINY = osp.join(REPO, 'configs', '_base_', 'datasets', 'tiny_imagenet_probe32.py')
 

@@ -122,7 +122,7 @@ def test_paper_numbers_are_labelled_and_measured_ones_only_on_runs_made_here():
     # nothing was trained here on CIFAR / ImageNet / CUB / VOC / COCO / ADE20K: every "ours" is Fashion-MNIST
     assert measured and all(d.startswith('Fashion-MNIST') for d in measured), measured
     demo = {m['Name']: m for _, m in models() if m['In Collection'] == 'Demo'}
-    kd = demo['kd_resnet18-w32_resnet18-w16_fashion-mnist']['Results'][0]['Metrics']['Top 1 Accuracy']
+    kd = demo['kd_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist']['Results'][0]['Metrics']['Top 1 Accuracy']
     with open(osp.join(REPO, 'README.md')) as f:  # the "ours" number is the README's measured one
         assert f'| Hinton KD (tau 4, CE 0.1 + KD 0.9) | ResNet-18 w1/4 | {kd:.2f} |' in f.read()
 
@@ -153,17 +153,17 @@ def test_model_zoo_check_names_a_config_missing_from_the_metafiles(tree_copy):
     assert r.returncode == 1
     assert f'{gone}: in no metafile' in r.stderr
     # a new config file that nobody added to a metafile
-    new = 'configs/dml/dml_resnet8x4_resnet8x4_cifar100.py'
-    shutil.copy(tree_copy / 'configs' / 'dml' / 'dml_resnet32x4_resnet8x4_cifar100.py', tree_copy / new)
+    new = 'configs/dml/dml_resnet8x4_resnet8x4_1xb64-240e_cifar100.py'
+    shutil.copy(tree_copy / 'configs' / 'dml' / 'dml_resnet32x4_resnet8x4_1xb64-240e_cifar100.py', tree_copy / new)
     assert f'{new}: in no metafile' in run_check(tree_copy).stderr
 
 
 def test_model_zoo_check_names_a_metafile_config_that_does_not_exist(tree_copy):
-    (tree_copy / 'configs' / 'sskd' / 'sskd_vgg13_vgg8_cifar100.py').unlink()
+    (tree_copy / 'configs' / 'sskd' / 'sskd_vgg13_vgg8_1xb64-240e_cifar100.py').unlink()
     r = run_check(tree_copy)
     assert r.returncode == 1
-    assert 'configs/sskd/metafile.yml: model sskd_vgg13_vgg8_cifar100: Config' in r.stderr
-    assert 'configs/sskd/sskd_vgg13_vgg8_cifar100.py does not exist' in r.stderr
+    assert 'configs/sskd/metafile.yml: model sskd_vgg13_vgg8_1xb64-240e_cifar100: Config' in r.stderr
+    assert 'configs/sskd/sskd_vgg13_vgg8_1xb64-240e_cifar100.py does not exist' in r.stderr
 
 
 def test_model_zoo_check_names_stale_docs_an_unimported_metafile_and_an_unlabelled_number(tree_copy):
@@ -177,7 +177,7 @@ def test_model_zoo_check_names_stale_docs_an_unimported_metafile_and_an_unlabell
     assert r.returncode == 1
     assert 'docs/model_zoo.md: stale' in r.stderr
     assert 'configs/css/metafile.yml: not imported by model-index.yml' in r.stderr
-    assert 'configs/css/css_resnet56_resnet56_cifar100.py: in no metafile' in r.stderr
+    assert 'configs/css/css_resnet56_resnet56_1xb128-300e_cifar100.py: in no metafile' in r.stderr
     assert 'Top 1 Accuracy 77.2 is not in its Metadata Ours text' in r.stderr
 
 
@@ -213,7 +213,7 @@ def test_modelindex_loads_the_index_and_lists_every_model():
     names = {m.name for m in index.models}
     assert names == {osp.splitext(osp.basename(p))[0] for p in trainable_configs()}
     assert {c.name for c in index.collections} >= {'HSSAKD', 'SSKD', 'MixSKD', 'CSS', 'SSSD', 'KD', 'DML'}
-    model = next(m for m in index.models if m.name == 'hssakd_wrn40-2_wrn16-2_cifar100')
-    assert model.config == 'configs/hssakd/hssakd_wrn40-2_wrn16-2_cifar100.py'
+    model = next(m for m in index.models if m.name == 'hssakd_wrn40-2_wrn16-2_1xb64-240e_cifar100')
+    assert model.config == 'configs/hssakd/hssakd_wrn40-2_wrn16-2_1xb64-240e_cifar100.py'
     assert model.results[0].metrics['Top 1 Accuracy (paper)'] == pytest.approx(77.20)
     assert model.full_model.paper['URL'] == 'https://arxiv.org/abs/2109.03075'  # inherited from the collection

@@ -174,7 +174,7 @@ def test_sssd_demo_config_checks_num_clusters_against_the_preprocessor():
     """SSSD stage 3 predicts cluster ids: its head and its data preprocessor both take num_clusters."""
     from mmkd.apis.runner import model_config
 
-    cfg = Config.fromfile(osp.join(REPO, 'configs', 'demo', 'sssd_resnet18-w16_fashion-mnist.py'))
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'demo', 'sssd_resnet18-w16_1xb64-3e_fashion-mnist.py'))
     model_cfg = model_config(cfg)
     assert model_cfg['data_preprocessor']['num_classes'] == cfg.num_clusters != 10
     model_cfg['data_preprocessor']['num_classes'] = 10

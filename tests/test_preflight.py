@@ -14,7 +14,7 @@ from mmengine.config import Config
 from mmkd.apis.preflight import dry_run
 from mmkd.testing import write_random_checkpoints
 
-BASELINE = 'configs/demo/baseline_resnet18-w16_fashion-mnist.py'
+BASELINE = 'configs/demo/resnet18-w16_1xb64-3e_fashion-mnist.py'
 DEMO_CONFIGS = sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', 'demo', '*.py')))
 # A test pipeline without PackInputs: the batch has no 'inputs', only at validation (the tiny loader is kept).
 NO_PACK_INPUTS = '''

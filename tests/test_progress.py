@@ -150,7 +150,7 @@ def test_linear_probe_tool_on_cpu_reports_device(tmp_path, fashion_root, capsys,
     from mmkd.registry import MODELS
 
     cfg_path = write_tiny_config(
-        tmp_path, 'configs/demo/baseline_resnet18-w16_fashion-mnist.py', fashion_root, num_train=48, num_test=24
+        tmp_path, 'configs/demo/resnet18-w16_1xb64-3e_fashion-mnist.py', fashion_root, num_train=48, num_test=24
     )
     model = MODELS.build(Config.fromfile(cfg_path).model)
     ckpt = str(tmp_path / 'model.pth')

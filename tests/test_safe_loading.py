@@ -379,7 +379,7 @@ def dml_run(tmp_path_factory, fashion_root):
     cfg = Config.fromfile(
         write_tiny_config(
             tmp,
-            'configs/demo/dml_resnet18-w32_resnet18-w16_fashion-mnist.py',
+            'configs/demo/dml_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py',
             fashion_root,
             extra,
             num_train=16,

@@ -568,7 +568,7 @@ def test_config_chain_stage1_stage2_export(tmp_path, fashion_root):
     train_config(
         tiny_config(
             tmp_path / 'stage1.py',
-            'configs/sskd/sskd-teacher_vgg13_cifar100.py',
+            'configs/sskd/sskd-teacher_vgg13_1xb64-60e_cifar100.py',
             fashion_root,
             stage1_work,
             dict(student=dict(_delete_=True, **teacher), ss_head=dict(in_channels=32), classifier_ckpt=cls_ckpt),
@@ -584,7 +584,7 @@ def test_config_chain_stage1_stage2_export(tmp_path, fashion_root):
     train_config(
         tiny_config(
             tmp_path / 'stage2.py',
-            'configs/sskd/sskd_vgg13_vgg8_cifar100.py',
+            'configs/sskd/sskd_vgg13_vgg8_1xb64-240e_cifar100.py',
             fashion_root,
             stage2_work,
             dict(

@@ -433,8 +433,8 @@ train_cfg = dict(max_epochs=1, val_interval=1)
 default_hooks = dict(checkpoint=dict(interval=1), logger=dict(interval=2))
 work_dir = {work!r}
 '''
-MOCO_BASE = 'configs/sssd/sssd_moco_resnet18_fashion-mnist.py'
-SD_BASE = 'configs/sssd/sssd_sd_resnet18_fashion-mnist.py'
+MOCO_BASE = 'configs/sssd/sssd-moco_resnet18_1xb128-4e_fashion-mnist.py'
+SD_BASE = 'configs/sssd/sssd_resnet18_1xb128-4e_fashion-mnist.py'
 
 
 def write_config(path: str, template: str, base: str, **fields) -> str:

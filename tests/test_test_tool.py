@@ -15,7 +15,7 @@ import pytest
 import torch
 from conftest import REPO, run_tool, write_tiny_config
 
-KD = 'configs/demo/kd_resnet18-w32_resnet18-w16_fashion-mnist.py'
+KD = 'configs/demo/kd_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py'
 NUM_TEST = 12
 TTA = '''
 tta_model = dict(type='mmpretrain.AverageClsScoreTTA')

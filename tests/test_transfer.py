@@ -22,7 +22,7 @@ from conftest import REPO, run_tool, write_tiny_config
 from mmengine.config import Config
 from PIL import Image
 
-BASELINE = 'configs/baseline/resnet18_fashion-mnist.py'
+BASELINE = 'configs/baseline/resnet18_1xb64-5e_fashion-mnist.py'
 FASTER_R18_VOC = 'configs/transfer/mmdet/faster-rcnn_r18_fpn_8xb2-4e_voc0712.py'
 FASTER_R50_VOC = 'configs/transfer/mmdet/faster-rcnn_r50_fpn_8xb2-4e_voc0712.py'
 CASCADE_R50_COCO = 'configs/transfer/mmdet/cascade-rcnn_r50_fpn_8xb1-1x_coco.py'

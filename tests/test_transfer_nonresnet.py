@@ -16,14 +16,14 @@ from conftest import REPO, build_transfer, fake_runner
 
 STUDENTS = {'MobileNetV2': 1280, 'ShuffleNetV2': 1024}  # backbone -> classifier head in_channels (width 0.5)
 CONFIGS = {
-    ('MobileNetV2', 'det'): 'configs/transfer/mmdet/faster-rcnn_mobilenetv2-w0.5_fpn_fmnist-composed.py',
-    ('MobileNetV2', 'seg'): 'configs/transfer/mmseg/deeplabv3_mobilenetv2-w0.5_fmnist-composed.py',
-    ('ShuffleNetV2', 'det'): 'configs/transfer/mmdet/faster-rcnn_shufflenetv2-w0.5_fpn_fmnist-composed.py',
-    ('ShuffleNetV2', 'seg'): 'configs/transfer/mmseg/deeplabv3_shufflenetv2-w0.5_fmnist-composed.py',
+    ('MobileNetV2', 'det'): 'configs/transfer/mmdet/faster-rcnn_mobilenetv2-w0.5_fpn_1xb8-600iter_fmnist-composed.py',
+    ('MobileNetV2', 'seg'): 'configs/transfer/mmseg/deeplabv3_mobilenetv2-w0.5_1xb8-600iter_fmnist-composed.py',
+    ('ShuffleNetV2', 'det'): 'configs/transfer/mmdet/faster-rcnn_shufflenetv2-w0.5_fpn_1xb8-600iter_fmnist-composed.py',
+    ('ShuffleNetV2', 'seg'): 'configs/transfer/mmseg/deeplabv3_shufflenetv2-w0.5_1xb8-600iter_fmnist-composed.py',
 }
 BASELINES = {
-    'MobileNetV2': 'configs/baseline/mobilenetv2-w0.5_fashion-mnist.py',
-    'ShuffleNetV2': 'configs/baseline/shufflenetv2-w0.5_fashion-mnist.py',
+    'MobileNetV2': 'configs/baseline/mobilenetv2-w0.5_1xb64-5e_fashion-mnist.py',
+    'ShuffleNetV2': 'configs/baseline/shufflenetv2-w0.5_1xb64-5e_fashion-mnist.py',
 }
 SIZE = 64  # tiny images
 

@@ -24,9 +24,9 @@ TRANSFER_CONFIGS = sorted(
 MOBILE_CONFIGS = [c for c in TRANSFER_CONFIGS if any(k in osp.basename(c) for k in ('mobilenetv2', 'shufflenetv2'))]
 RESNET_CONFIGS = [c for c in TRANSFER_CONFIGS if c not in MOBILE_CONFIGS]
 WIDTHS = (16, 64)
-FMNIST_DET = 'configs/transfer/mmdet/faster-rcnn_r18-w16_fpn_fmnist-composed.py'
-FMNIST_CASCADE = 'configs/transfer/mmdet/cascade-rcnn_r18-w16_fpn_fmnist-composed.py'
-FMNIST_SEG = 'configs/transfer/mmseg/deeplabv3_r18-w16-d8_fmnist-composed.py'
+FMNIST_DET = 'configs/transfer/mmdet/faster-rcnn_r18-w16_fpn_1xb8-600iter_fmnist-composed.py'
+FMNIST_CASCADE = 'configs/transfer/mmdet/cascade-rcnn_r18-w16_fpn_1xb8-600iter_fmnist-composed.py'
+FMNIST_SEG = 'configs/transfer/mmseg/deeplabv3_r18-w16-d8_1xb8-600iter_fmnist-composed.py'
 R18_VOC = 'configs/transfer/mmdet/faster-rcnn_r18_fpn_8xb2-4e_voc0712.py'
 DEEPLAB_R18 = 'configs/transfer/mmseg/deeplabv3_r18-d8_8xb2-40k_voc12aug-512x512.py'
 

@@ -63,7 +63,7 @@ def test_lock_of_a_killed_run_is_taken_over_with_a_warning(tmp_path):
 
 def test_second_train_run_into_a_busy_work_dir_stops_before_creating_anything(tmp_path):
     data = make_fashion_like(str(tmp_path / 'fashion'), num_train=16, num_test=8)
-    cfg = write_tiny_config(tmp_path, 'configs/demo/baseline_resnet18-w16_fashion-mnist.py', data)
+    cfg = write_tiny_config(tmp_path, 'configs/demo/resnet18-w16_1xb64-3e_fashion-mnist.py', data)
     work = osp.join(str(tmp_path), 'work')  # the tiny config's work_dir
     holder = start_holder(tmp_path, work)
     try:

@@ -34,8 +34,8 @@ TOOLS = osp.join(REPO, 'tools')
 RECIPES = osp.join(REPO, 'configs', '_base_', 'recipes')
 NETWORKS = osp.join(REPO, 'configs', '_base_', 'models')
 DATASETS = osp.join(REPO, 'configs', '_base_', 'datasets')
-DET_CONFIG = osp.join(REPO, 'configs', 'transfer', 'mmdet', 'faster-rcnn_r18-w16_fpn_fmnist-composed.py')
-SEG_CONFIG = osp.join(REPO, 'configs', 'transfer', 'mmseg', 'deeplabv3_r18-w16-d8_fmnist-composed.py')
+DET_CONFIG = osp.join(REPO, 'configs', 'transfer', 'mmdet', 'faster-rcnn_r18-w16_fpn_1xb8-600iter_fmnist-composed.py')
+SEG_CONFIG = osp.join(REPO, 'configs', 'transfer', 'mmseg', 'deeplabv3_r18-w16-d8_1xb8-600iter_fmnist-composed.py')
 # transfer task -> the model it trains, the composed data folder, its headline metric
 TRANSFERS = dict(
     det=dict(label='Faster R-CNN', data='fmnist_det', metric='coco/bbox_mAP'),

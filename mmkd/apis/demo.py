@@ -39,8 +39,8 @@ __all__ = ['PRESETS', 'DETECTORS', 'DemoSettings', 'DemoResult', 'run_demo', 'fa
 MMDET_CONFIGS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs/transfer/mmdet')
 # --detector -> (the composed-set config, its name in the report)
 DETECTORS = {
-    'faster-rcnn': (osp.join(MMDET_CONFIGS, 'faster-rcnn_r18-w16_fpn_fmnist-composed.py'), 'Faster R-CNN'),
-    'cascade-rcnn': (osp.join(MMDET_CONFIGS, 'cascade-rcnn_r18-w16_fpn_fmnist-composed.py'), 'Cascade R-CNN'),
+    'faster-rcnn': (osp.join(MMDET_CONFIGS, 'faster-rcnn_r18-w16_fpn_1xb8-600iter_fmnist-composed.py'), 'Faster R-CNN'),
+    'cascade-rcnn': (osp.join(MMDET_CONFIGS, 'cascade-rcnn_r18-w16_fpn_1xb8-600iter_fmnist-composed.py'), 'Cascade R-CNN'),
 }
 
 METHOD_LABELS = dict(

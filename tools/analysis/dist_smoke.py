@@ -27,17 +27,17 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
 CONFIGS = [
-    'configs/kd/kd_resnet32x4_resnet8x4_cifar100.py',
-    'configs/dml/dml_resnet32x4_resnet8x4_cifar100.py',
-    'configs/hssakd/hssakd-teacher_resnet32x4_cifar100.py',
-    'configs/hssakd/hssakd_resnet32x4_resnet8x4_cifar100.py',
-    'configs/hssakd/hssakd-online_resnet32x4x2_cifar100.py',
-    'configs/sskd/sskd-teacher_resnet32x4_cifar100.py',
-    'configs/sskd/sskd_resnet32x4_resnet8x4_cifar100.py',
-    'configs/mixskd/mixskd_resnet18_cifar100.py',
-    'configs/css/css_resnet56_resnet56_cifar100.py',
-    'configs/sssd/sssd_moco_resnet18_cifar100.py',
-    'configs/sssd/sssd_sd_resnet18_cifar100.py',
+    'configs/kd/kd_resnet32x4_resnet8x4_1xb64-240e_cifar100.py',
+    'configs/dml/dml_resnet32x4_resnet8x4_1xb64-240e_cifar100.py',
+    'configs/hssakd/hssakd-teacher_resnet32x4_1xb64-100e_cifar100.py',
+    'configs/hssakd/hssakd_resnet32x4_resnet8x4_1xb64-240e_cifar100.py',
+    'configs/hssakd/hssakd-online_resnet32x4x2_1xb64-240e_cifar100.py',
+    'configs/sskd/sskd-teacher_resnet32x4_1xb64-60e_cifar100.py',
+    'configs/sskd/sskd_resnet32x4_resnet8x4_1xb64-240e_cifar100.py',
+    'configs/mixskd/mixskd_resnet18_1xb128-205e_cifar100.py',
+    'configs/css/css_resnet56_resnet56_1xb128-300e_cifar100.py',
+    'configs/sssd/sssd-moco_resnet18_1xb256-200e_cifar100.py',
+    'configs/sssd/sssd_resnet18_1xb128-200e_cifar100.py',
 ]
 
 

@@ -1,5 +1,0 @@
-# CSS, CIFAR-100, Table 1 "PyramidNet (a84, d110)": two basic-block PyramidNet-110, alpha 84 (3.86M parameters
-# each as a plain classifier, the PyramidNet paper's 3.8M), 2x3 branches, each a copy of the third stage.
-_base_ = ['./css_resnet56_resnet56_cifar100.py']
-
-model = dict(net1=dict(backbone=dict(_delete_=True, type='CIFARPyramidNet', depth=110, alpha=84, block='basic')))

@@ -1,0 +1,13 @@
+# HSSAKD teacher stage "Teacher": a pretrained wrn40-2 (configs/baseline/wrn40-2_1xb64-240e_cifar100.py) is frozen
+# (eval mode, BN statistics frozen) and only the auxiliary branches learn the joint labels.
+# The frozen classifier (model.classifier_ckpt): configs/baseline/wrn40-2_1xb64-240e_cifar100.py.
+_base_ = [
+    '../_base_/methods/hssakd-teacher.py',
+    '../_base_/models/wrn40-2.py',
+    '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar_100e.py',
+]
+
+model = dict(student={{_base_.wrn40_2}})
+val_evaluator = [dict(type='Accuracy', topk=(1, 5)), dict(type='BranchAccuracy')]
+test_evaluator = val_evaluator

@@ -1,0 +1,11 @@
+# Hinton KD, resnet56 -> resnet20 on CIFAR-100, with the CRD benchmark's vanilla-KD setting (tau 4, CE 0.1, KD 0.9).
+# The teacher checkpoint (model.teacher_ckpt) comes from configs/baseline/resnet56_1xb64-240e_cifar100.py.
+_base_ = [
+    '../_base_/methods/kd.py',
+    '../_base_/models/resnet56.py',
+    '../_base_/models/resnet20.py',
+    '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar_240e.py',
+]
+
+model = dict(student={{_base_.resnet20}}, teacher={{_base_.resnet56}})

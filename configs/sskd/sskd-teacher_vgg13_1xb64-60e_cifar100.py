@@ -1,0 +1,10 @@
+# SSKD stage 1: fit the SS projection head of a trained vgg13 on CIFAR-100.
+# The frozen classifier (model.classifier_ckpt): configs/baseline/vgg13_1xb64-240e_cifar100.py (best test epoch).
+_base_ = [
+    '../_base_/methods/sskd-teacher.py',
+    '../_base_/models/vgg13.py',
+    '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/sskd_head_60e.py',
+]
+
+model = dict(student={{_base_.vgg13}}, ss_head=dict(in_channels=512))

@@ -1,0 +1,17 @@
+# SSKD stage 2: distil resnet32x4 (with its stage-1 SS head) into resnet8x4 on CIFAR-100.
+# The teacher (model.teacher_ckpt) is the last checkpoint of sskd-teacher_resnet32x4_1xb64-60e_cifar100.py.
+_base_ = [
+    '../_base_/methods/sskd.py',
+    '../_base_/models/resnet32x4.py',
+    '../_base_/models/resnet8x4.py',
+    '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar_240e.py',
+]
+
+model = dict(
+    student={{_base_.resnet8x4}},
+    ss_head=dict(in_channels=256),
+    teacher=dict(student={{_base_.resnet32x4}}, ss_head=dict(in_channels=256)),
+)
+# the official code: plain SGD (no Nesterov), lr 0.05
+optim_wrapper = dict(optimizer=dict(lr=0.05, nesterov=False))

@@ -1,0 +1,17 @@
+# SSKD stage 2: distil wrn40-2 (with its stage-1 SS head) into shufflenetv1 on CIFAR-100.
+# The teacher (model.teacher_ckpt) is the last checkpoint of sskd-teacher_wrn40-2_1xb64-60e_cifar100.py.
+_base_ = [
+    '../_base_/methods/sskd.py',
+    '../_base_/models/wrn40-2.py',
+    '../_base_/models/shufflenetv1.py',
+    '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar_240e.py',
+]
+
+model = dict(
+    student={{_base_.shufflenetv1}},
+    ss_head=dict(in_channels=960),
+    teacher=dict(student={{_base_.wrn40_2}}, ss_head=dict(in_channels=128)),
+)
+# the official code: plain SGD (no Nesterov), lr 0.01 for the light students (MobileNetV2 / ShuffleNets)
+optim_wrapper = dict(optimizer=dict(lr=0.01, nesterov=False))

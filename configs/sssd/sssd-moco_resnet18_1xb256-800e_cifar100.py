@@ -1,0 +1,3 @@
+# SSSD stage 1 on CIFAR-100, ResNet-18, the paper's 800-epoch setting (the cosine follows max_epochs).
+_base_ = ['./sssd-moco_resnet18_1xb256-200e_cifar100.py']
+train_cfg = dict(max_epochs=800)

@@ -1,3 +1,0 @@
-# SSSD stage 1 on CIFAR-100, ResNet-18, the paper's 800-epoch setting (the cosine follows max_epochs).
-_base_ = ['./sssd_moco_resnet18_cifar100.py']
-train_cfg = dict(max_epochs=800)

@@ -1,3 +1,0 @@
-# SSSD stage 1 on CIFAR-10, ResNet-50, the paper's 800-epoch setting (the cosine follows max_epochs).
-_base_ = ['./sssd_moco_resnet50_cifar10.py']
-train_cfg = dict(max_epochs=800)
