@@ -1,8 +1,9 @@
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+
+from .weighted_loss import WeightedLoss
 
 
 def kl_div_with_temperature(
@@ -30,7 +31,7 @@ def kl_div_with_temperature(
 
 
 @MODELS.register_module()
-class KLDivergence(nn.Module):
+class KLDivergence(WeightedLoss):
     """Hinton's distillation loss: temperature-softened KL, scaled by ``tau^2``.
 
     Args:
@@ -40,12 +41,11 @@ class KLDivergence(nn.Module):
     """
 
     def __init__(self, tau: float = 1.0, loss_weight: float = 1.0, detach_target: bool = True):
-        super().__init__()
+        super().__init__(loss_weight)
         if tau <= 0:
             raise ValueError(f'KLDivergence: tau must be > 0, got {tau}')
         self.tau = tau
-        self.loss_weight = loss_weight
         self.detach_target = detach_target
 
-    def forward(self, student_logits: torch.Tensor, teacher_logits: torch.Tensor) -> torch.Tensor:
-        return self.loss_weight * kl_div_with_temperature(student_logits, teacher_logits, self.tau, self.detach_target)
+    def compute(self, student_logits: torch.Tensor, teacher_logits: torch.Tensor) -> torch.Tensor:
+        return kl_div_with_temperature(student_logits, teacher_logits, self.tau, self.detach_target)
