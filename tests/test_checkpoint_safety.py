@@ -210,7 +210,9 @@ def test_plain_checkpoint_hook_of_any_config_becomes_atomic():
 
     from mmkd.engine.hooks.atomic_checkpoint import AtomicCheckpointHook, use_atomic_checkpoints
 
-    det = Config.fromfile(osp.join(REPO, 'configs/transfer/mmdet/faster-rcnn_r18-w16_fpn_1xb8-600iter_fmnist-composed.py'))
+    det = Config.fromfile(
+        osp.join(REPO, 'configs/transfer/mmdet/faster-rcnn_r18-w16_fpn_1xb8-600iter_fmnist-composed.py')
+    )
     before = dict(det.default_hooks.checkpoint)
     assert use_atomic_checkpoints(det)
     assert dict(det.default_hooks.checkpoint) == dict(before, type='AtomicCheckpointHook')

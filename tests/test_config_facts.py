@@ -171,7 +171,8 @@ def test_data_root_reaches_every_dataset():
 
 def test_a_dataset_with_its_own_root_keeps_it_the_others_follow_the_fact():
     cfg = _cfg(
-        'configs/baseline/resnet8x4_1xb64-240e_cifar100.py', **{'val_dataloader.dataset.data_root': '/v', 'data_root': '/t'}
+        'configs/baseline/resnet8x4_1xb64-240e_cifar100.py',
+        **{'val_dataloader.dataset.data_root': '/v', 'data_root': '/t'},
     )
     assert cfg.val_dataloader.dataset.data_root == '/v'
     assert cfg.train_dataloader.dataset.data_root == '/t'

@@ -23,7 +23,10 @@ from mmkd.registry import MODELS
 
 DEPTH, K, STEM = 40, 12, 16
 LAYERS = (DEPTH - 4) // 3  # dense layers per block
-CONFIGS = ['configs/mixskd/mixskd_densenet40-12_1xb128-205e_cifar100.py', 'configs/baseline/densenet40-12_1xb64-240e_cifar100.py']
+CONFIGS = [
+    'configs/mixskd/mixskd_densenet40-12_1xb128-205e_cifar100.py',
+    'configs/baseline/densenet40-12_1xb64-240e_cifar100.py',
+]
 
 _CACHE = {}
 

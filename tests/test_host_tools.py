@@ -151,7 +151,9 @@ def test_print_config_shows_facts_applied_after_the_options(capsys):
 
 
 @needs_fashion
-@pytest.mark.parametrize('name', ['resnet18-w16_1xb64-3e_fashion-mnist.py', 'sssd-moco_resnet18-w16_1xb128-4e_fashion-mnist.py'])
+@pytest.mark.parametrize(
+    'name', ['resnet18-w16_1xb64-3e_fashion-mnist.py', 'sssd-moco_resnet18-w16_1xb128-4e_fashion-mnist.py']
+)
 def test_browse_dataset_writes_the_samples(name, tmp_path):
     out = tmp_path / 'vis'
     run_tool(

@@ -214,7 +214,11 @@ custom_hooks = [dict(type='TeacherCheckHook', strict={strict})]
 '''
     cfg = Config.fromfile(
         write_tiny_config(
-            tmp_path, 'configs/baseline/resnet18_1xb64-5e_fashion-mnist.py', fashion_root, extra=extra, max_epochs=max_epochs
+            tmp_path,
+            'configs/baseline/resnet18_1xb64-5e_fashion-mnist.py',
+            fashion_root,
+            extra=extra,
+            max_epochs=max_epochs,
         )
     )
     return Runner.from_cfg(cfg)

@@ -10,7 +10,8 @@ evaluate the student, and a trained distiller checkpoint holds every weight they
 
 Examples::
 
-    python tools/mmpretrain_tool.py get_flops configs/demo/kd_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py --shape 32
+    python tools/mmpretrain_tool.py get_flops configs/demo/kd_resnet18-w32_resnet18-w16_1xb64-3e_fashion-mnist.py \\
+        --shape 32
     python tools/mmpretrain_tool.py browse_dataset configs/demo/resnet18-w16_1xb64-3e_fashion-mnist.py \\
         --output-dir vis --not-show --phase train --show-number 8
     python tools/mmpretrain_tool.py confusion_matrix CONFIG CHECKPOINT --show-path cm.png

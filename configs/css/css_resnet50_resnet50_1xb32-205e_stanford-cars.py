@@ -1,4 +1,5 @@
-# CSS, fine-grained (Table 3 "Stanford Cars, ResNet-50": 87.72 +- 0.41): the recipe of ./css_resnet50_resnet50_1xb32-205e_cub200.py
+# CSS, fine-grained (Table 3 "Stanford Cars, ResNet-50": 87.72 +- 0.41): the recipe of
+# ./css_resnet50_resnet50_1xb32-205e_cub200.py
 # on the Stanford Cars base: two mmpretrain ResNet-50 at 224 px, trunk = stem + layer1-3 (14x14 output), 3 branches
 # = copies of layer4 with 588-way joint heads. The paper's fine-grained recipe sits in its missing supplementary
 # material; this is the MixSKD-style fine-grained recipe, from scratch (see docs/methods/css.md).

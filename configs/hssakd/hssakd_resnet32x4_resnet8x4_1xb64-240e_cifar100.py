@@ -1,5 +1,6 @@
 # Offline HSSAKD, resnet32x4 -> resnet8x4 on CIFAR-100. The teacher is the checkpoint of
-# hssakd-teacher_resnet32x4_1xb64-100e_cifar100.py ("Teacher") or hssakd-teacher-joint_resnet32x4_1xb64-240e_cifar100.py ("Teacher*").
+# hssakd-teacher_resnet32x4_1xb64-100e_cifar100.py ("Teacher") or hssakd-teacher-joint_resnet32x4_1xb64-240e_cifar100.py
+# ("Teacher*").
 _base_ = [
     '../_base_/methods/hssakd.py',
     '../_base_/models/resnet32x4.py',

@@ -1,5 +1,6 @@
 # Offline HSSAKD, resnet50 -> mobilenetv2 on CIFAR-100. The teacher is the checkpoint of
-# hssakd-teacher_resnet50_1xb64-100e_cifar100.py ("Teacher") or hssakd-teacher-joint_resnet50_1xb64-240e_cifar100.py ("Teacher*").
+# hssakd-teacher_resnet50_1xb64-100e_cifar100.py ("Teacher") or hssakd-teacher-joint_resnet50_1xb64-240e_cifar100.py
+# ("Teacher*").
 _base_ = [
     '../_base_/methods/hssakd.py',
     '../_base_/models/resnet50-cifar.py',

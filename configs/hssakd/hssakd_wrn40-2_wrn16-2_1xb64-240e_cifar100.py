@@ -1,5 +1,6 @@
 # Offline HSSAKD, wrn40-2 -> wrn16-2 on CIFAR-100. The teacher is the checkpoint of
-# hssakd-teacher_wrn40-2_1xb64-100e_cifar100.py ("Teacher") or hssakd-teacher-joint_wrn40-2_1xb64-240e_cifar100.py ("Teacher*").
+# hssakd-teacher_wrn40-2_1xb64-100e_cifar100.py ("Teacher") or hssakd-teacher-joint_wrn40-2_1xb64-240e_cifar100.py
+# ("Teacher*").
 _base_ = [
     '../_base_/methods/hssakd.py',
     '../_base_/models/wrn40-2.py',

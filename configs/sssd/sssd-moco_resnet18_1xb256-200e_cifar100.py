@@ -2,7 +2,8 @@
 # Next: tools/kmeans_pseudo_labels.py (K=500), then configs/sssd/sssd_resnet18_1xb128-200e_cifar100.py.
 _base_ = ['../_base_/methods/sssd-moco.py', '../_base_/datasets/cifar100.py', '../_base_/schedules/sssd_moco_200e.py']
 
-model = dict(backbone=dict(type='ResNet_CIFAR', depth=18), queue_size=4096)  # see sssd-moco_resnet18_1xb256-200e_cifar10.py
+# see sssd-moco_resnet18_1xb256-200e_cifar10.py
+model = dict(backbone=dict(type='ResNet_CIFAR', depth=18), queue_size=4096)
 data_preprocessor = dict(
     _delete_=True,
     type='SelfSupDataPreprocessor',

@@ -8,7 +8,8 @@ _base_ = [
 
 # The facts of this stage (see ../_base_/methods/sssd.py): the clusters the model predicts, the pseudo-labels.
 num_clusters = 50  # ~50 images per cluster, the paper's CIFAR-10 ratio (1000 clusters for 50k images)
-ann_file = 'work_dirs/sssd-moco_resnet18_1xb128-4e_fashion-mnist/pseudo_labels_k{num_clusters}.json'  # written by stage 2
+# written by stage 2
+ann_file = 'work_dirs/sssd-moco_resnet18_1xb128-4e_fashion-mnist/pseudo_labels_k{num_clusters}.json'
 
 model = dict(
     student=dict(backbone=dict(num_stages=4, out_indices=(3,), style='pytorch'), head=dict(num_classes=num_clusters))

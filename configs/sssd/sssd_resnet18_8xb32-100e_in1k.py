@@ -9,7 +9,8 @@ _base_ = [
 
 # The facts of this stage (see ../_base_/methods/sssd.py): the clusters the model predicts, the pseudo-labels.
 num_clusters = 5000
-ann_file = 'work_dirs/sssd-moco_resnet50_8xb32-200e_in1k/pseudo_labels_k{num_clusters}.json'  # stage 2's --out (M_ssl R-50)
+# stage 2's --out (M_ssl R-50)
+ann_file = 'work_dirs/sssd-moco_resnet50_8xb32-200e_in1k/pseudo_labels_k{num_clusters}.json'
 
 model = dict(student=dict(head=dict(num_classes=num_clusters)))
 

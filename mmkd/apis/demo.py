@@ -40,7 +40,10 @@ MMDET_CONFIGS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file_
 # --detector -> (the composed-set config, its name in the report)
 DETECTORS = {
     'faster-rcnn': (osp.join(MMDET_CONFIGS, 'faster-rcnn_r18-w16_fpn_1xb8-600iter_fmnist-composed.py'), 'Faster R-CNN'),
-    'cascade-rcnn': (osp.join(MMDET_CONFIGS, 'cascade-rcnn_r18-w16_fpn_1xb8-600iter_fmnist-composed.py'), 'Cascade R-CNN'),
+    'cascade-rcnn': (
+        osp.join(MMDET_CONFIGS, 'cascade-rcnn_r18-w16_fpn_1xb8-600iter_fmnist-composed.py'),
+        'Cascade R-CNN',
+    ),
 }
 
 METHOD_LABELS = dict(

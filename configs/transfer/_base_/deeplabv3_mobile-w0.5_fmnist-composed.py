@@ -3,7 +3,8 @@
 # `mmpretrain.` scope, so the exported tensors load as they are. Neither backbone has a dilation option (mmseg's
 # own MobileNetV2 has): the ASPP head sits on the last output at stride 32 (a 4x4 map for a 128x128 canvas), the
 # auxiliary FCN head on the one before (stride 16). The configs beside
-# ../mmseg/deeplabv3_{mobilenetv2,shufflenetv2}-w0.5_1xb8-600iter_fmnist-composed.py name the backbone (type, out_indices)
+# ../mmseg/deeplabv3_{mobilenetv2,shufflenetv2}-w0.5_1xb8-600iter_fmnist-composed.py name the backbone (type,
+# out_indices)
 # and the student_checkpoint; the widen factor and the head widths (a quarter of their input, as the ResNet
 # configs) are read from the student.
 _base_ = ['mmseg::_base_/models/deeplabv3_r50-d8.py', './fmnist_composed_seg.py']

@@ -1,7 +1,8 @@
 # Faster R-CNN, FPN, with an mmpretrain width-0.5 student (MobileNetV2 or ShuffleNetV2) on the composed
 # Fashion-MNIST set (./fmnist_composed_det.py). mmdet builds the backbone from mmpretrain through the
 # `mmpretrain.` scope, so the exported tensors load as they are. The configs beside
-# ../mmdet/faster-rcnn_{mobilenetv2,shufflenetv2}-w0.5_fpn_1xb8-600iter_fmnist-composed.py name the backbone (type, out_indices)
+# ../mmdet/faster-rcnn_{mobilenetv2,shufflenetv2}-w0.5_fpn_1xb8-600iter_fmnist-composed.py name the backbone (type,
+# out_indices)
 # and the student_checkpoint; the widen factor and every width (FPN inputs and width, RPN, RoI head) are read
 # from the student.
 _base_ = ['mmdet::_base_/models/faster-rcnn_r50_fpn.py', './fmnist_composed_det.py']

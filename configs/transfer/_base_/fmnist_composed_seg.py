@@ -1,7 +1,8 @@
 # Data, schedule and runtime of the segmentation transfer on the composed Fashion-MNIST set: each object pixel
 # labelled with its class + 1, background 0 (mmkd/datasets/composed_segmentation.py; tools/make_composed_fmnist.py
 # --task seg writes it). ./fmnist_composed.py: the student and the 600-iteration run. The model config
-# ../mmseg/deeplabv3_r18-w16-d8_1xb8-600iter_fmnist-composed.py adds the segmentor; every width follows from student_checkpoint.
+# ../mmseg/deeplabv3_r18-w16-d8_1xb8-600iter_fmnist-composed.py adds the segmentor; every width follows from
+# student_checkpoint.
 _base_ = ['mmseg::_base_/default_runtime.py', './fmnist_composed.py']
 default_scope = 'mmseg'
 custom_imports = dict(imports=['mmkd.transfer', 'mmkd.datasets.composed_segmentation'])

@@ -1,4 +1,5 @@
-# Faster R-CNN, FPN, with an mmpretrain ShuffleNetV2 0.5x student (configs/baseline/shufflenetv2-w0.5_1xb64-5e_fashion-mnist.py
+# Faster R-CNN, FPN, with an mmpretrain ShuffleNetV2 0.5x student
+# (configs/baseline/shufflenetv2-w0.5_1xb64-5e_fashion-mnist.py
 # or any distiller with that student) on the composed Fashion-MNIST set
 # (../_base_/faster-rcnn_mobile-w0.5_fpn_fmnist-composed.py: the detector, the data, the run).
 # The FPN takes the three stages (out_indices 0, 1, 2: strides 8, 16, 32; the stem and max-pool already reduce

@@ -1,4 +1,5 @@
-# DeepLabV3 with an mmpretrain MobileNetV2 student (width 0.5, configs/baseline/mobilenetv2-w0.5_1xb64-5e_fashion-mnist.py)
+# DeepLabV3 with an mmpretrain MobileNetV2 student (width 0.5,
+# configs/baseline/mobilenetv2-w0.5_1xb64-5e_fashion-mnist.py)
 # on the composed Fashion-MNIST segmentation set (../_base_/deeplabv3_mobile-w0.5_fmnist-composed.py: the
 # segmentor, the data, the run). mmpretrain's MobileNetV2 has no dilation option (mmseg's own MobileNetV2 has):
 # the ASPP head sits on layer7 at output stride 32 (a 4x4 map for a 128x128 canvas), the auxiliary FCN head on
