@@ -571,14 +571,14 @@ def test_config_chain_stage1_stage2_export(tmp_path, fashion_root):
             'configs/sskd/sskd-teacher_vgg13_1xb64-60e_cifar100.py',
             fashion_root,
             stage1_work,
-            dict(student=dict(_delete_=True, **teacher), ss_head=dict(in_channels=32), classifier_ckpt=cls_ckpt),
+            dict(classifier=dict(_delete_=True, **teacher), ss_head=dict(in_channels=32), classifier_ckpt=cls_ckpt),
         )
     )
     stage1_ckpt = osp.join(stage1_work, 'epoch_1.pth')
     stage1_state = torch.load(stage1_ckpt, map_location='cpu', weights_only=False)['state_dict']
     classifier_state = torch.load(cls_ckpt)['state_dict']
-    assert {k for k in stage1_state if not k.startswith('ss_head.')} == {f'student.{k}' for k in classifier_state}
-    assert all(torch.equal(stage1_state[f'student.{k}'], v) for k, v in classifier_state.items())
+    assert {k for k in stage1_state if not k.startswith('ss_head.')} == {f'classifier.{k}' for k in classifier_state}
+    assert all(torch.equal(stage1_state[f'classifier.{k}'], v) for k, v in classifier_state.items())
 
     stage2_work = str(tmp_path / 'work2')
     train_config(

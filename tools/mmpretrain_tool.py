@@ -97,7 +97,7 @@ class DeployedNetwork(nn.Module):
     what ``get_flops`` should count and ``vis_cam`` should explain.
 
     Args:
-        distiller (BaseDistiller): a built (and loaded) distiller; its teacher, branches and heads stay out.
+        distiller (BaseClassifierModel): a built (and loaded) distiller; its teacher, branches and heads stay out.
     """
 
     def __init__(self, distiller: nn.Module):
@@ -128,13 +128,13 @@ def deployed_network():
     import mmpretrain
     import mmpretrain.apis
 
-    from mmkd.models.distillers.base import BaseDistiller
+    from mmkd.models.distillers.base import BaseClassifierModel
 
     host = mmpretrain.apis.get_model
 
     def get_model(*args, **kwargs):
         model = host(*args, **kwargs)
-        if isinstance(model, BaseDistiller):
+        if isinstance(model, BaseClassifierModel):
             print(f'mmpretrain_tool: using {type(model).__name__}.student, the network export takes', flush=True)
             return DeployedNetwork(model)
         return model

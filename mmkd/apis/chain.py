@@ -174,13 +174,13 @@ METHODS = {
                 Stage(
                     'sskd-teacher',
                     recipe='sskd-teacher',
-                    nets={'model.student': 'teacher'},
+                    nets={'model.classifier': 'teacher'},
                     inputs={'model.classifier_ckpt': 'teacher'},
                 ),
                 Stage(
                     'sskd',
                     recipe='sskd',
-                    nets={'model.student': 'student', 'model.teacher.student': 'teacher'},
+                    nets={'model.student': 'student', 'model.teacher.classifier': 'teacher'},
                     inputs={'model.teacher_ckpt': 'sskd-teacher'},
                 ),
             ),

@@ -11,8 +11,8 @@ Facts and where they go
 -----------------------
 ``num_classes``
     The classes of the data set (every dataset base defines it). Written to every ``num_classes`` key
-    inside ``model`` at any nesting (``head``, ``student.head``, ``teacher.head``,
-    ``teacher.student.head``, ``peers[i].head``, ``net1`` / ``net2`` of CSS), to ``data_preprocessor``
+    inside ``model`` at any nesting (``head``, ``student.head``, ``teacher.head``, ``teacher.student.head``,
+    ``teacher.classifier.head``, ``peers[i].head``, ``net1`` / ``net2`` of CSS), to ``data_preprocessor``
     (top level and the model's), to the evaluators and to the datasets that take it. Multiples (the
     joint class x transform heads of HSSAKD / SSKD, CSS's ``num_classes * num_branches`` outputs, the
     branches and self-teachers of MixSKD) are computed inside the modules from it and never stored.

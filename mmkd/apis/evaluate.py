@@ -40,12 +40,12 @@ class CheckpointMismatchError(ValueError):
 
 
 def _distiller_class(model_cfg: dict):
-    from mmkd.models.distillers.base import BaseDistiller
+    from mmkd.models.distillers.base import BaseClassifierModel
     from mmkd.registry import MODELS
 
     kind = model_cfg.get('type')
     cls = MODELS.get(kind) if isinstance(kind, str) else None
-    return cls if isinstance(cls, type) and issubclass(cls, BaseDistiller) else None
+    return cls if isinstance(cls, type) and issubclass(cls, BaseClassifierModel) else None
 
 
 def _student_cfg(model_cfg: dict) -> Tuple[Optional[dict], str]:
@@ -54,9 +54,10 @@ def _student_cfg(model_cfg: dict) -> Tuple[Optional[dict], str]:
         k = int(model_cfg.get('eval_peer', 0))
         student, prefix = model_cfg['peers'][k], f'peers.{k}.'
         preprocessor = model_cfg.get('data_preprocessor') or model_cfg['peers'][0].get('data_preprocessor')
-    elif isinstance(model_cfg.get('student'), dict):
-        student, prefix = model_cfg['student'], 'student.'
-        preprocessor = model_cfg.get('data_preprocessor') or model_cfg['student'].get('data_preprocessor')
+    elif isinstance(model_cfg.get('student'), dict) or isinstance(model_cfg.get('classifier'), dict):
+        name = 'student' if isinstance(model_cfg.get('student'), dict) else 'classifier'  # SSKDTeacher's
+        student, prefix = model_cfg[name], f'{name}.'
+        preprocessor = model_cfg.get('data_preprocessor') or model_cfg[name].get('data_preprocessor')
     else:
         return None, ''
     student = copy.deepcopy(dict(student))

@@ -31,7 +31,8 @@ ONLINE_DEFAULT_PEER = 0  # OnlineDistiller's eval_peer default
 
 
 def student_prefix(state_dict: dict, peer: Optional[int] = None) -> str:
-    """The key prefix of the student inside ``state_dict``: ``'student.'``, ``'peers.K.'`` or ``''``."""
+    """The key prefix of the student inside ``state_dict``: ``'student.'``, ``'classifier.'``, ``'peers.K.'``
+    or ``''``."""
     if any(k.startswith('peers.') for k in state_dict):
         peers = sorted({int(k.split('.')[1]) for k in state_dict if k.startswith('peers.')})
         peer = ONLINE_DEFAULT_PEER if peer is None else peer
@@ -42,6 +43,8 @@ def student_prefix(state_dict: dict, peer: Optional[int] = None) -> str:
         raise ValueError(f'--peer {peer} was given but the checkpoint is not an online (multi-peer) model')
     if any(k.startswith('student.') for k in state_dict):
         return 'student.'
+    if any(k.startswith('classifier.') for k in state_dict):  # SSKDTeacher: its frozen classifier
+        return 'classifier.'
     if any(k.startswith('backbone.') for k in state_dict):
         return ''
     raise ValueError(
@@ -90,8 +93,8 @@ def student_model_cfg(model_cfg: Optional[dict], prefix: str) -> Optional[dict]:
         return None
     if prefix == '':
         student = model_cfg
-    elif prefix == 'student.':
-        student = model_cfg.get('student')
+    elif prefix in ('student.', 'classifier.'):
+        student = model_cfg.get(prefix[:-1], model_cfg.get('student'))
     else:
         peers = model_cfg.get('peers')
         k = int(prefix.split('.')[1])

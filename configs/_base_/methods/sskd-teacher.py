@@ -1,6 +1,6 @@
 # SSKD stage 1: fit the SS projection head of a trained classifier; the classifier is frozen and stays in
 # eval mode, only the head trains (contrastive CE, tau 1). The last checkpoint is the stage-2 teacher.
-# A config adds model = dict(student={{_base_.<net>}}, ss_head=dict(in_channels=<its feature width>)).
+# A config adds model = dict(classifier={{_base_.<net>}}, ss_head=dict(in_channels=<its feature width>)).
 _base_ = ['../default_runtime.py']
 
 model = dict(

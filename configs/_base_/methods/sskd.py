@@ -2,7 +2,7 @@
 # rows), temperatures 4 / 4 / 0.5; selective transfer keeps all of L_T's rows and 75 % of L_ss's wrong ones.
 # A config adds the networks and both SS-head widths:
 #   model = dict(student={{_base_.<net>}}, ss_head=dict(in_channels=<student width>),
-#                teacher=dict(student={{_base_.<net>}}, ss_head=dict(in_channels=<teacher width>)))
+#                teacher=dict(classifier={{_base_.<net>}}, ss_head=dict(in_channels=<teacher width>)))
 _base_ = ['../default_runtime.py']
 
 model = dict(

@@ -52,7 +52,7 @@ def make_spec(
     import torch
 
     from mmkd.apis.runner import load_config, model_config
-    from mmkd.models.distillers import BaseDistiller
+    from mmkd.models.distillers import BaseClassifierModel
     from mmkd.registry import MODELS
     from mmkd.testing import input_size_of, write_random_checkpoints
     from mmkd.utils import register_all_modules
@@ -69,7 +69,7 @@ def make_spec(
     model_cls = MODELS.get(model_cfg.get('type', 'ImageClassifier'))
     if model_cls is None:
         raise KeyError(f'model.type={model_cfg.get("type")!r} of {config} is not registered')
-    distiller = isinstance(model_cls, type) and issubclass(model_cls, BaseDistiller)
+    distiller = isinstance(model_cls, type) and issubclass(model_cls, BaseClassifierModel)
     teacher_fast = None
     if distiller and model_cfg.get('teacher'):
         teacher_fast = model_cfg.get('fast_teacher') if fast_teacher is None else fast_teacher

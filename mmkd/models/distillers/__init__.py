@@ -1,4 +1,4 @@
-from .base import BaseDistiller, build_classifier, freeze, gt_labels, load_frozen_checkpoint
+from .base import BaseClassifierModel, BaseDistiller, build_classifier, freeze, gt_labels, load_frozen_checkpoint
 from .css import CSSDistiller, branch_kd, css_dynamic_weights, css_network_cfgs, export_css
 from .dml import DMLDistiller, OnlineDistiller
 from .hssakd import HSSAKDDistiller, OnlineHSSAKD, SSADNet
@@ -8,6 +8,7 @@ from .sskd import SSKDDistiller, SSKDTeacher
 from .sssd import BottleneckExit, SSSDDistiller, exit_paths, probe_stage_shapes
 
 __all__ = [
+    'BaseClassifierModel',
     'BaseDistiller',
     'build_classifier',
     'freeze',

@@ -81,6 +81,8 @@ def load_frozen_checkpoint(model: nn.Module, ckpt: str, what: str = 'teacher', p
         prefix = 'student.'
     if prefix:
         state = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+    if hasattr(model, 'upgrade_state_dict'):  # keys of older checkpoints under their current names
+        state = model.upgrade_state_dict(state)
     missing, unexpected, mismatched = key_differences(own, state)
     if missing or unexpected or mismatched:
         raise ValueError(
@@ -100,7 +102,7 @@ def num_classes_and_key(model: nn.Module, key: str) -> Tuple[Optional[int], str]
     Args:
         model (nn.Module): a classifier with a ``head`` (``ImageClassifier``), a ``CSSNetwork``
             (``num_classes``) or a distiller, whose first network is read (``student`` of
-            ``SSADNet`` / ``SSKDTeacher`` / offline distillers, ``peers[0]``, ``net1``).
+            ``SSADNet`` / offline distillers, ``classifier`` of ``SSKDTeacher``, ``peers[0]``, ``net1``).
         key (str): the config key of ``model``, e.g. ``'model.teacher'``.
 
     Returns:
@@ -109,7 +111,7 @@ def num_classes_and_key(model: nn.Module, key: str) -> Tuple[Optional[int], str]
     num_classes = getattr(getattr(model, 'head', None), 'num_classes', None)
     if num_classes is not None:
         return num_classes, f'{key}.head.num_classes'
-    if isinstance(model, BaseDistiller):
+    if isinstance(model, BaseClassifierModel):
         networks = model.classifier_networks()
         if not networks:
             return None, key
@@ -142,27 +144,25 @@ def freeze(module: nn.Module) -> nn.Module:
     return module.eval()
 
 
-class BaseDistiller(BaseModel):
-    """Base of every mmkd distiller: a plain mmpretrain classifier as ``self.student``, an optional
-    frozen teacher beside it, and whatever a method adds (branches, heads) as further siblings.
+class BaseClassifierModel(BaseModel):
+    """Base of every mmkd model: an mmpretrain classifier (``self.student``, the network that is
+    evaluated and exported), frozen modules beside it, and whatever a method adds (branches, heads)
+    as further siblings. Models that distil nothing (the teacher stages ``SSADNet`` and
+    ``SSKDTeacher``) derive from it directly; :class:`BaseDistiller` adds a frozen teacher.
 
-    ``mode='loss'`` returns named ``loss_*`` terms, ``mode='predict'`` the student's predictions
-    (so mmpretrain's val/test loops and metrics evaluate the student unchanged), ``mode='tensor'``
-    the student's logits.
+    ``mode='loss'`` returns named ``loss_*`` terms, ``mode='predict'`` the classifier's predictions
+    (so mmpretrain's val/test loops and metrics evaluate it unchanged), ``mode='tensor'`` its logits.
+    Frozen modules (:meth:`frozen_modules`) stay in eval mode and out of saved checkpoints.
 
     Args:
-        student (dict): config of the student classifier (``type`` defaults to ``ImageClassifier``).
-        teacher (dict | str, optional): config of the teacher model, or a config file whose
-            ``model`` is the teacher.
-        teacher_ckpt (str, optional): checkpoint of the teacher; required when a teacher is given.
-        teacher_ckpt_prefix (str, optional): see :func:`load_frozen_checkpoint`.
-        save_teacher (bool): keep the teacher's weights in saved checkpoints. Defaults to False.
+        student (dict, optional): config of the classifier (``type`` defaults to ``ImageClassifier``);
+            None when a subclass builds its networks itself (online peers, CSS).
         data_preprocessor (dict, optional): defaults to the student's, or ``ClsDataPreprocessor``.
         init_cfg (dict, optional): initialisation config.
         fast_teacher (dict, optional): run the frozen modules in inference form, e.g.
             ``dict(fold_bn=True, channels_last=True, compile=False)`` (see
             :func:`mmkd.models.utils.fast_inference.fast_inference`). Outputs equal the eager
-            teacher's within float rounding; state dicts and checkpoints are unchanged. Defaults to
+            modules' within float rounding; state dicts and checkpoints are unchanged. Defaults to
             None (eager).
         channels_last (bool): store every 4-d parameter (student, teacher, branches, heads)
             channels_last, so convolutions run NHWC; applied on ``train()``/``eval()``, once every
@@ -171,11 +171,7 @@ class BaseDistiller(BaseModel):
 
     def __init__(
         self,
-        student: dict,
-        teacher: Optional[Union[dict, str]] = None,
-        teacher_ckpt: Optional[str] = None,
-        teacher_ckpt_prefix: Optional[str] = None,
-        save_teacher: bool = False,
+        student: Optional[dict] = None,
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
         fast_teacher: Optional[dict] = None,
@@ -189,20 +185,19 @@ class BaseDistiller(BaseModel):
         if student is not None:
             self.student = build_classifier(student, 'student')
         self.teacher = None
-        self._teacher_key = f'{teacher}: model' if isinstance(teacher, str) else 'model.teacher'
-        if teacher is not None:
-            self.teacher = freeze(build_classifier(teacher, 'teacher'))
-        self.check_num_classes()  # before the teacher's checkpoint: a mismatch is the clearer error
-        if teacher is not None:
-            load_frozen_checkpoint(self.teacher, teacher_ckpt, 'teacher', teacher_ckpt_prefix)
-        self.save_teacher = save_teacher
+        self.save_teacher = False
         self.channels_last = channels_last
         self.fast_teacher = dict(fast_teacher) if fast_teacher else None
+        self.register_state_dict_post_hook(_drop_frozen_keys)
+        self.register_load_state_dict_pre_hook(_fill_frozen_keys)
+        if student is not None:
+            self.check_num_classes()
+
+    def speed_up_frozen_modules(self) -> None:
+        """Put the frozen modules in inference form when ``fast_teacher`` asks for it (call once they are loaded)."""
         if self.fast_teacher:
             for module in self.frozen_modules().values():
                 fast_inference(module, **self.fast_teacher)
-        self.register_state_dict_post_hook(_drop_frozen_keys)
-        self.register_load_state_dict_pre_hook(_fill_frozen_keys)
 
     # ----------------------------------------------------------------- helpers
     def frozen_modules(self) -> Dict[str, nn.Module]:
@@ -210,15 +205,18 @@ class BaseDistiller(BaseModel):
         return {'teacher': self.teacher} if self.teacher is not None else {}
 
     def classifier_networks(self) -> List[Tuple[str, nn.Module]]:
-        """``(config key, module)`` of every network trained on the labels: the student, or the
-        peers / networks of an online distiller, in config order (none before they are built)."""
+        """``(config key, module)`` of every network trained on (or evaluated against) the labels: the
+        student or classifier, or the peers / networks of an online distiller, in config order (none
+        before they are built)."""
         peers, nets = self._modules.get('peers'), self._modules.get('nets')
         if peers is not None:
             return [(f'peers[{k}]', p) for k, p in enumerate(peers)]
         if nets is not None:
             return [(f'net{k}', n) for k, n in enumerate(nets, 1)]
-        student = self._modules.get('student')
-        return [('student', student)] if student is not None else []
+        for name in ('classifier', 'student'):
+            if self._modules.get(name) is not None:
+                return [(name, self._modules[name])]
+        return []
 
     def check_num_classes(self) -> None:
         """The networks, the teacher and the data preprocessor's ``num_classes`` (when set) must
@@ -262,11 +260,6 @@ class BaseDistiller(BaseModel):
         neck_out = classifier.neck(feats) if getattr(classifier, 'neck', None) is not None else feats
         return feats, classifier.head(neck_out)
 
-    @torch.no_grad()
-    def teacher_logits(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Class logits of the frozen teacher (used by losses and by the teacher check hook)."""
-        return self.teacher(inputs, mode='tensor')
-
     # ----------------------------------------------------------------- forward
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None, mode: str = 'tensor'):
         if mode == 'loss':
@@ -293,7 +286,49 @@ class BaseDistiller(BaseModel):
         return self.student.predict(inputs, data_samples)
 
 
-def _drop_frozen_keys(module: BaseDistiller, state_dict: dict, prefix: str, local_metadata) -> None:
+class BaseDistiller(BaseClassifierModel):
+    """Base of the distillers with a frozen teacher beside the student (KD, HSSAKD, SSKD).
+
+    Args:
+        student (dict): config of the student classifier (``type`` defaults to ``ImageClassifier``).
+        teacher (dict | str): config of the teacher model, or a config file whose ``model`` is
+            the teacher.
+        teacher_ckpt (str, optional): checkpoint of the teacher; required to train.
+        teacher_ckpt_prefix (str, optional): see :func:`load_frozen_checkpoint`.
+        save_teacher (bool): keep the teacher's weights in saved checkpoints. Defaults to False.
+        **kwargs: see :class:`BaseClassifierModel` (``data_preprocessor``, ``init_cfg``,
+            ``fast_teacher``, ``channels_last``).
+    """
+
+    def __init__(
+        self,
+        student: dict,
+        teacher: Union[dict, str],
+        teacher_ckpt: Optional[str] = None,
+        teacher_ckpt_prefix: Optional[str] = None,
+        save_teacher: bool = False,
+        **kwargs,
+    ):
+        if teacher is None:
+            raise ValueError(f'{type(self).__name__} needs a teacher: set model.teacher')
+        if kwargs.get('data_preprocessor') is None and isinstance(student, dict):
+            kwargs['data_preprocessor'] = student.get('data_preprocessor')
+        super().__init__(student=None, **kwargs)
+        self.student = build_classifier(student, 'student')
+        self._teacher_key = f'{teacher}: model' if isinstance(teacher, str) else 'model.teacher'
+        self.teacher = freeze(build_classifier(teacher, 'teacher'))
+        self.check_num_classes()  # before the teacher's checkpoint: a mismatch is the clearer error
+        load_frozen_checkpoint(self.teacher, teacher_ckpt, 'teacher', teacher_ckpt_prefix)
+        self.save_teacher = save_teacher
+        self.speed_up_frozen_modules()
+
+    @torch.no_grad()
+    def teacher_logits(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Class logits of the frozen teacher (used by losses and by the teacher check hook)."""
+        return self.teacher(inputs, mode='tensor')
+
+
+def _drop_frozen_keys(module: BaseClassifierModel, state_dict: dict, prefix: str, local_metadata) -> None:
     if module.save_teacher:
         return
     for name in module.frozen_modules():
@@ -301,7 +336,7 @@ def _drop_frozen_keys(module: BaseDistiller, state_dict: dict, prefix: str, loca
             del state_dict[key]
 
 
-def _fill_frozen_keys(module: BaseDistiller, state_dict: dict, prefix: str, *args) -> None:
+def _fill_frozen_keys(module: BaseClassifierModel, state_dict: dict, prefix: str, *args) -> None:
     # Checkpoints saved without the frozen modules load strictly: keep the weights already loaded.
     for name, frozen in module.frozen_modules().items():
         for key, value in frozen.state_dict().items():

@@ -30,7 +30,7 @@ from mmkd.registry import MODELS
 
 from ..classifiers.css_network import CSSNetwork, branch_class_logits, scores_to_samples
 from ..losses import kl_div_with_temperature
-from .base import BaseDistiller, gt_labels
+from .base import BaseClassifierModel, gt_labels
 
 EVAL_MODES = ('net1_agg', 'net2_agg', 'ensemble')
 DIVERSITY_SPACES = ('joint', 'class')
@@ -115,7 +115,7 @@ def branch_kd(student: Tensor, teacher: Tensor, tau: float, detach_teacher: bool
 
 
 @MODELS.register_module()
-class CSSDistiller(BaseDistiller):
+class CSSDistiller(BaseClassifierModel):
     """CSS online distillation between one or two :class:`CSSNetwork` s.
 
     Loss terms: ``net{k}.loss_ce`` (mean over branches of the joint-label CE) and, with two
@@ -145,7 +145,7 @@ class CSSDistiller(BaseDistiller):
         diversity_space (str): softmax the diversity metric compares: ``'joint'`` (each branch's
             full K*m output, as the authors' code) or ``'class'`` (its K logits of its own
             transformation). Defaults to 'joint'.
-        **kwargs: ``data_preprocessor``, ``init_cfg`` (see :class:`BaseDistiller`).
+        **kwargs: ``data_preprocessor``, ``init_cfg`` (see :class:`BaseClassifierModel`).
     """
 
     def __init__(

@@ -6,10 +6,10 @@ import torch.nn as nn
 from mmkd.registry import MODELS
 
 from ..losses import kl_div_with_temperature
-from .base import BaseDistiller, build_classifier, gt_labels
+from .base import BaseClassifierModel, build_classifier, gt_labels
 
 
-class OnlineDistiller(BaseDistiller):
+class OnlineDistiller(BaseClassifierModel):
     """Base of online methods: K >= 2 peer classifiers trained together, no teacher.
 
     The peers live in ``self.peers``; ``self.student`` is the peer that is evaluated and exported
@@ -18,7 +18,7 @@ class OnlineDistiller(BaseDistiller):
     Args:
         peers (list[dict]): one classifier config per peer (heterogeneous peers allowed).
         eval_peer (int): the peer used by ``predict`` / ``tensor``. Defaults to 0.
-        **kwargs: ``data_preprocessor`` and ``init_cfg`` (see :class:`BaseDistiller`).
+        **kwargs: ``data_preprocessor`` and ``init_cfg`` (see :class:`BaseClassifierModel`).
     """
 
     def __init__(self, peers: List[dict], eval_peer: int = 0, **kwargs):

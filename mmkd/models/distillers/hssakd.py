@@ -23,7 +23,7 @@ from mmkd.registry import MODELS
 from ..branches import AuxiliaryBranches, num_stages, set_out_indices
 from ..losses import kl_div_with_temperature
 from ..utils import PRETEXT_TASKS, apply_pretext, transform_ids
-from .base import BaseDistiller, gt_labels, load_frozen_checkpoint
+from .base import BaseClassifierModel, BaseDistiller, gt_labels, load_frozen_checkpoint
 from .dml import OnlineDistiller
 
 KL_P_SCOPES = ('all', 'upright', 'off')
@@ -53,7 +53,7 @@ class BranchMixin:
 
 
 @MODELS.register_module()
-class SSADNet(BranchMixin, BaseDistiller):
+class SSADNet(BranchMixin, BaseClassifierModel):
     """A classifier with auxiliary branches trained on an auxiliary task.
 
     Args:

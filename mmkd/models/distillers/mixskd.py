@@ -21,7 +21,7 @@ from ..heads.feature_discriminator import FeatureDiscriminator, grad_reverse
 from ..heads.self_teacher import SelfTeacher
 from ..losses import kl_div_with_temperature
 from ..utils import mix_tensors, mixup_cross_entropy, mixup_with_meta
-from .base import BaseDistiller, gt_labels
+from .base import BaseClassifierModel, gt_labels
 
 DISC_MODES = ('joint', 'grl', 'alternating')
 
@@ -47,7 +47,7 @@ def mixed_cross_entropy(logits: Tensor, y: Tensor, lam: Lam, index: Tensor) -> T
 
 
 @MODELS.register_module()
-class MixSKDDistiller(BaseDistiller):
+class MixSKDDistiller(BaseClassifierModel):
     """MixSKD single-network self-distillation.
 
     With K exits (K - 1 branches, then the backbone), ``F_k`` / ``z_k`` the feature map / logits of
@@ -97,7 +97,7 @@ class MixSKDDistiller(BaseDistiller):
         lambda_per_sample (bool): one ``lam`` per sample instead of one per batch. Defaults to False.
         legacy_cifar_script (bool): the authors' CIFAR script: no mixup CE and no self-teacher CE
             (the self-teacher then stays untrained and is frozen). Defaults to False.
-        **kwargs: see :class:`BaseDistiller` (``data_preprocessor``, ``init_cfg``).
+        **kwargs: see :class:`BaseClassifierModel` (``data_preprocessor``, ``init_cfg``).
     """
 
     def __init__(
@@ -126,6 +126,7 @@ class MixSKDDistiller(BaseDistiller):
             raise ValueError(
                 'MixSKDDistiller is single-network self-distillation: remove model.teacher and model.teacher_ckpt'
             )
+        kwargs.pop('teacher', None), kwargs.pop('teacher_ckpt', None)
         super().__init__(student=student, **kwargs)
         if disc_mode not in DISC_MODES:
             raise ValueError(f'disc_mode={disc_mode!r} is not one of {list(DISC_MODES)}')

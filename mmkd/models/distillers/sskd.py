@@ -15,11 +15,12 @@ Batches carry 4 copies per image, sample-major (row ``4 * i`` is the normal imag
 :func:`sskd_copies` from the already-augmented batch: rotations by 90/180/270 degrees
 (``'rotation3'``, the official code), one of the paper's four transforms per copy (``'paper4'``) or
 2x2 jigsaw shuffles (``'jigsaw3'``, for the jigsaw SS task of the paper's Table 2).
-Inside :class:`SSKDTeacher` the frozen classifier is called ``student`` so that the val loop
-evaluates it and the export / checkpoint-loading machinery of :class:`BaseDistiller` applies.
+Inside :class:`SSKDTeacher` the frozen classifier is ``classifier``; it is also the model's
+``student`` (a read-only alias), the network every mmkd model evaluates and exports.
 """
 
 import math
+import warnings
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
@@ -34,7 +35,7 @@ from ..losses import kl_div_with_temperature
 from ..losses.sskd_losses import masked_kl_div, selective_transfer_mask
 from ..utils import jigsaw_stack, rotate_stack, transform_ids, transformed_rows, upright_rows
 from ..utils.batch_augments import PAPER4_DEFAULTS, paper4_copies
-from .base import BaseDistiller, gt_labels, load_frozen_checkpoint
+from .base import BaseClassifierModel, BaseDistiller, build_classifier, gt_labels, load_frozen_checkpoint
 
 #: copies per image: the normal one and three transformed ones
 NUM_COPIES = 4
@@ -230,18 +231,19 @@ class SSKDMixin:
 
 
 @MODELS.register_module()
-class SSKDTeacher(SSKDMixin, BaseDistiller):
+class SSKDTeacher(SSKDMixin, BaseClassifierModel):
     """SSKD stage 1: fit an SS head on a frozen, trained classifier.
 
     ``loss_ss_head = CE(scores / tau, right answers)``; with the default contrastive task the scores
     are the ``3n x n`` cosine similarities of the transformed rows to the normal rows and the right
     answer is the own source image. ``acc_ss`` (logged, not optimised) is the head's accuracy. The
-    classifier (``student`` here) is frozen, kept in eval mode and left out of the optimizer; the
-    val loop evaluates it, so its accuracy must stay what it was. The checkpoint holds the
-    classifier and the head and loads strictly as :class:`SSKDDistiller`'s teacher.
+    classifier is frozen, kept in eval mode and left out of the optimizer; the val loop evaluates it
+    (it is also the model's ``student``, the network every mmkd model evaluates and exports), so its
+    accuracy must stay what it was. The checkpoint holds the classifier and the head and loads
+    strictly as :class:`SSKDDistiller`'s teacher.
 
     Args:
-        student (dict): config of the trained classifier.
+        classifier (dict): config of the trained classifier.
         classifier_ckpt (str, optional): its checkpoint; required to train this stage. Left out
             when the model is built as the stage-2 teacher (``teacher_ckpt`` then fills it).
         ss_head (dict, optional): SS head config; ``SSProjectionHead`` on the classifier's pooled
@@ -254,12 +256,13 @@ class SSKDTeacher(SSKDMixin, BaseDistiller):
         num_instances (int, optional): training-set size, for ``ss_task='exemplar'``.
         tau (float): temperature of the head-fitting cross-entropy. Defaults to 1.0 (the code;
             the paper has an unspecified tau).
-        **kwargs: see :class:`BaseDistiller`.
+        student (dict, optional): deprecated name of ``classifier``.
+        **kwargs: see :class:`BaseClassifierModel`.
     """
 
     def __init__(
         self,
-        student: dict,
+        classifier: Optional[dict] = None,
         classifier_ckpt: Optional[str] = None,
         ss_head: Optional[dict] = None,
         ss_task: str = 'contrastive',
@@ -267,36 +270,66 @@ class SSKDTeacher(SSKDMixin, BaseDistiller):
         transform_params: Optional[dict] = None,
         num_instances: Optional[int] = None,
         tau: float = 1.0,
+        student: Optional[dict] = None,
         **kwargs,
     ):
-        if kwargs.get('teacher') is not None:
+        if student is not None:
+            if classifier is not None:
+                raise ValueError('SSKDTeacher: give the frozen classifier once, as model.classifier (not also student)')
+            warnings.warn(
+                'SSKDTeacher(student=...) is deprecated: the frozen classifier is model.classifier', DeprecationWarning
+            )
+            classifier = student
+        self._classifier_key = 'student' if student is not None else 'classifier'  # as the config names it
+        if classifier is None:
+            raise ValueError('SSKDTeacher needs the trained classifier: set model.classifier')
+        if kwargs.pop('teacher', None) is not None:
             raise ValueError(
                 'SSKDTeacher takes no teacher: it is stage 1, fitting the SS head of a '
-                'trained classifier given as student + classifier_ckpt'
+                'trained classifier given as classifier + classifier_ckpt'
             )
-        super().__init__(student=student, **kwargs)
+        if kwargs.get('data_preprocessor') is None and isinstance(classifier, dict):
+            kwargs['data_preprocessor'] = classifier.get('data_preprocessor')
+        super().__init__(student=None, **kwargs)
+        self.classifier = build_classifier(classifier, 'classifier')
+        self.check_num_classes()
         self._init_ss(ss_task, transform_set, transform_params, num_instances)
         if not tau > 0:
             raise ValueError(f'SSKDTeacher: tau must be > 0, got {tau}')
         self.tau = float(tau)
-        self.ss_head = build_ss_head(ss_head, self.student, self.ss_classes)
+        self.ss_head = build_ss_head(ss_head, self.classifier, self.ss_classes)
         self.classifier_ckpt = classifier_ckpt
         if classifier_ckpt is not None:
-            load_frozen_checkpoint(self.student, classifier_ckpt, 'classifier')
+            load_frozen_checkpoint(self.classifier, classifier_ckpt, 'classifier')
             # Runner.train() calls init_weights(), which would re-draw the loaded head (LinearClsHead's init_cfg)
-            self.student.is_init = True
-        self.student.requires_grad_(False)
-        self.student.eval()
+            self.classifier.is_init = True
+        self.classifier.requires_grad_(False)
+        self.classifier.eval()
+        self.register_load_state_dict_pre_hook(_rename_legacy_classifier_keys)
+
+    @property
+    def student(self) -> nn.Module:
+        """The network the val loop evaluates and export takes: the frozen classifier."""
+        return self.classifier
+
+    def classifier_networks(self):
+        return [(self._classifier_key, self.classifier)] if 'classifier' in self._modules else []
+
+    @staticmethod
+    def upgrade_state_dict(state_dict: dict, prefix: str = '') -> dict:
+        """Checkpoints written before the classifier had its own name kept it under ``student.``."""
+        old = f'{prefix}student.'
+        return {(f'{prefix}classifier.{k[len(old) :]}' if k.startswith(old) else k): v for k, v in state_dict.items()}
 
     def train(self, mode: bool = True):
         super().train(mode)
-        self.student.eval()  # BN statistics of the frozen classifier stay those it was trained with
+        self.classifier.eval()  # BN statistics of the frozen classifier stay those it was trained with
         return self
 
     def forward_ss(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         """Class logits and SS head outputs of the (already stacked) ``x``; the classifier is frozen."""
         with torch.no_grad():
-            logits, pooled = self.logits_and_pooled(self.student, x)
+            logits, pooled = self.logits_and_pooled(self.classifier, x)
         return logits, self.ss_head(pooled)
 
     def loss(self, inputs: Tensor, data_samples: Optional[list] = None) -> dict:
@@ -431,3 +464,10 @@ class SSKDDistiller(SSKDMixin, BaseDistiller):
             losses['loss_ss'] = w['ss'] * masked_kl_div(s_ss, t_ss, keep, tau['ss'])
             losses['kept_ss'] = keep.float().mean()
         return losses
+
+
+def _rename_legacy_classifier_keys(module: SSKDTeacher, state_dict: dict, prefix: str, *args) -> None:
+    renamed = module.upgrade_state_dict(state_dict, prefix)
+    if renamed.keys() != state_dict.keys():
+        state_dict.clear()
+        state_dict.update(renamed)

@@ -29,7 +29,7 @@ from mmkd.registry import MODELS
 
 from ..branches import num_stages, set_out_indices
 from ..losses import kl_div_with_temperature
-from .base import BaseDistiller, gt_labels
+from .base import BaseClassifierModel, gt_labels
 
 FEAT_REDUCTIONS = ('sum', 'mean', 'pooled')
 
@@ -121,7 +121,7 @@ def exit_paths(shapes: Sequence[Tuple[int, int, int]]) -> List[List[Tuple[int, i
 
 
 @MODELS.register_module()
-class SSSDDistiller(BaseDistiller):
+class SSSDDistiller(BaseClassifierModel):
     """Self-distillation of SSSD / BYOT with shallow exits, trained on cluster pseudo-labels.
 
     ``mode='predict'`` returns the student's (deepest exit's) predictions; with ``eval_exits``
@@ -141,7 +141,7 @@ class SSSDDistiller(BaseDistiller):
         probe_size (int): input size used once at construction to read the stage shapes.
             Defaults to 64.
         eval_exits (bool): attach ``exit_scores`` in ``predict``. Defaults to True.
-        **kwargs: see :class:`BaseDistiller` (``teacher`` is not allowed: the network teaches itself).
+        **kwargs: see :class:`BaseClassifierModel` (``teacher`` is not allowed: the network teaches itself).
     """
 
     def __init__(
@@ -161,6 +161,7 @@ class SSSDDistiller(BaseDistiller):
             raise ValueError(
                 'SSSDDistiller is self-distillation: its teacher is its own deepest exit; remove model.teacher'
             )
+        kwargs.pop('teacher', None), kwargs.pop('teacher_ckpt', None)
         super().__init__(student=student, **kwargs)
         if not 0 <= alpha <= 1:
             raise ValueError(f'SSSDDistiller: alpha must be in [0, 1], got {alpha}')
