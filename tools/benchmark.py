@@ -23,7 +23,7 @@ from mmengine.config import DictAction  # noqa: E402
 
 from mmkd.apis.benchmark import VARIANTS, format_report, paired_ratios, run_benchmark  # noqa: E402
 
-__all__ = ['parse_args', 'main', 'paired_ratios']  # paired_ratios: read by tools/analysis/benchmark_table.py
+__all__ = ['parse_args', 'main']
 
 
 def parse_args(argv=None):

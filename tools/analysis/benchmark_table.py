@@ -8,7 +8,7 @@ import json
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # tools/, for benchmark.paired_ratios
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.realpath(__file__)))))  # the repo, for mmkd
 
 COLUMNS = (
     'run',
@@ -44,7 +44,7 @@ def row(path: str) -> list:
         return f"{v[name]['median_step_s']:.2f} / {v[name]['min_step_s']:.2f}" if name in v else '-'
 
     if 'overhead_paired' not in r and 'speedup_vs_naive_paired' not in r:  # written before the paired ratios
-        from benchmark import paired_ratios  # imports torch: only for such files
+        from mmkd.apis.benchmark import paired_ratios  # imports torch: only for such files
 
         r.update(paired_ratios(v))
     mmkd = v.get('mmkd', {})
