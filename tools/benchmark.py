@@ -21,7 +21,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.realpath(__file__))))  # run from
 
 from mmengine.config import DictAction  # noqa: E402
 
-from mmkd.apis.benchmark import VARIANTS, format_report, paired_ratios, run_benchmark  # noqa: E402
+from mmkd.apis.benchmark import VARIANTS, format_report, run_benchmark  # noqa: E402
 
 __all__ = ['parse_args', 'main']
 
