@@ -29,6 +29,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
+from mmkd.utils.atomic_write import atomic_write
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOLS = osp.join(REPO, 'tools')
 RECIPES = osp.join(REPO, 'configs', '_base_', 'recipes')
@@ -802,10 +804,8 @@ def contrastive_chance_warning(work_dir: str, cfg: dict, ratio: float = 0.95) ->
 
 def write_json(path: str, data: dict) -> None:
     """Write ``data`` atomically (a half-written summary never exists)."""
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
+    with atomic_write(path) as f:
         json.dump(data, f, indent=1, sort_keys=True)
-    os.replace(tmp, path)
 
 
 def read_json(path: str) -> Optional[dict]:

@@ -13,6 +13,7 @@ from typing import List, Sequence, Tuple
 import cv2
 import numpy as np
 
+from mmkd.utils.atomic_write import atomic_write
 from mmkd.utils.progress import ProgressReporter
 
 
@@ -95,8 +96,6 @@ def compose_detection_split(
             coco['images'].append(dict(id=img_id, file_name=name, width=canvas, height=canvas))
             bar.update()
     ann_file = osp.join(out_dir, 'annotations', f'instances_{split}.json')
-    tmp = ann_file + '.tmp'
-    with open(tmp, 'w') as f:
+    with atomic_write(ann_file) as f:
         json.dump(coco, f)
-    os.replace(tmp, ann_file)
     return ann_file

@@ -10,14 +10,13 @@ The annotation is an mmengine-style JSON file::
 
 import copy
 import json
-import os
 import os.path as osp
-import tempfile
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from mmkd.registry import DATASETS
+from mmkd.utils.atomic_write import atomic_write
 
 from .label_subsets import RelabelledDataset
 
@@ -34,16 +33,8 @@ def write_pseudo_labels(path: str, labels: Sequence[int], num_clusters: int, met
         classes=[str(i) for i in range(num_clusters)], num_clusters=int(num_clusters), num_samples=int(len(labels))
     )
     ann = dict(metainfo=meta, data_list=[dict(sample_idx=i, gt_label=int(c)) for i, c in enumerate(labels)])
-    out_dir = osp.dirname(osp.abspath(path))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix='.' + osp.basename(path), suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as f:
-            json.dump(ann, f, separators=(',', ':'))
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    with atomic_write(path) as f:
+        json.dump(ann, f, separators=(',', ':'))
 
 
 def load_pseudo_labels(path: str) -> Tuple[np.ndarray, dict]:

@@ -43,6 +43,8 @@ from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner import checkpoint as mmengine_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from .atomic_write import atomic_write
+
 __all__ = [
     'UnsafeCheckpointError',
     'InvalidCheckpointError',
@@ -258,11 +260,10 @@ def download_checkpoint(url: str, model_dir: Optional[str] = None, timeout: floa
     cached = osp.join(model_dir, name)
     if osp.isfile(cached):
         return cached
-    fd, tmp = tempfile.mkstemp(dir=model_dir, prefix=f'.{name}.', suffix='.partial')
     try:
         request = urllib.request.Request(url, headers={'User-Agent': 'mmkd'})
         with (
-            os.fdopen(fd, 'wb') as out,
+            atomic_write(cached, 'wb') as out,
             urllib.request.urlopen(request, timeout=timeout or DOWNLOAD_TIMEOUT) as response,
         ):
             while True:
@@ -270,15 +271,11 @@ def download_checkpoint(url: str, model_dir: Optional[str] = None, timeout: floa
                 if not chunk:
                     break
                 out.write(chunk)
-        os.replace(tmp, cached)
     except (urllib.error.URLError, OSError, ValueError) as e:
         raise CheckpointDownloadError(
             f'could not download checkpoint {url}: {getattr(e, "reason", e)}. Without network access, '
             f'download it elsewhere and pass the local file instead (or place it at {cached}).'
         ) from e
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
     return cached
 
 
