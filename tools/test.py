@@ -131,7 +131,10 @@ def setup_visualization(cfg, args, host: str) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = load_config(args.config, args.cfg_options)
+    try:
+        cfg = load_config(args.config, args.cfg_options)
+    except FileNotFoundError as e:  # a renamed config: the error names its new path
+        sys.exit(f'test: {e}')
     cfg = prepare_test_cfg(cfg, args)
     host = _host(cfg)
     item = out_item(args, host) if args.out else None

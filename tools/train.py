@@ -64,7 +64,10 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options)
+    try:
+        cfg = load_config(args.config, args.cfg_options)
+    except FileNotFoundError as e:  # a renamed config: the error names its new path
+        sys.exit(f'train: {e}')
     cfg = prepare_train_cfg(cfg, args)
     use_atomic_checkpoints(cfg)
     if args.dry_run:

@@ -9,9 +9,12 @@ from .config import finalize_config
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """Load ``path`` and merge ``cfg_options``, naming the file when it is missing or broken."""
+    """Load ``path`` and merge ``cfg_options``, naming the file when it is missing or broken (and its new
+    name when it is a renamed config, :mod:`mmkd.utils.config_names`)."""
     if not osp.isfile(path):
-        raise FileNotFoundError(f'config file {path} does not exist')
+        from mmkd.utils.config_names import missing_config_error
+
+        raise missing_config_error(path)
     try:
         cfg = Config.fromfile(path)
     except Exception as e:
