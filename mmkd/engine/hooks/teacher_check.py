@@ -2,6 +2,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from mmkd.models.distillers.base import gt_labels
 from mmkd.registry import HOOKS
 
 
@@ -40,7 +41,7 @@ class TeacherCheckHook(Hook):
                     break
                 data = model.data_preprocessor(batch, False)
                 logits = model.teacher_logits(data['inputs'])
-                labels = torch.cat([ds.gt_label for ds in data['data_samples']]).to(logits.device)
+                labels = gt_labels(data['data_samples'], logits.device)
                 correct += (logits.argmax(1) == labels).sum().item()
                 total += labels.numel()
                 num_classes = logits.shape[1]
