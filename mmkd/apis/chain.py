@@ -784,7 +784,9 @@ def contrastive_chance_warning(work_dir: str, cfg: dict, ratio: float = 0.95) ->
     model = cfg.get('model') or {}
     if not str(model.get('type', '')).endswith('MoCo'):
         return None
-    queue = int(model.get('queue_size') or 65536)
+    from mmkd.models.selfsup.moco_lightly import DEFAULT_QUEUE_SIZE
+
+    queue = int(model.get('queue_size') or DEFAULT_QUEUE_SIZE)
     try:
         losses = [r['loss'] for r in load_scalars(work_dir) if 'loss' in r]
     except FileNotFoundError:

@@ -9,7 +9,7 @@ model = dict(
     type='LightlyMoCo',
     backbone=dict(zero_init_residual=False),
     projection=dict(hidden_dim=2048, output_dim=128),  # MoCo v2's 2-layer MLP head
-    temperature=0.2,
+    tau=0.2,
     momentum=0.999,  # annealed to 1 by MoCoMomentumHook (schedule base)
 )
 default_hooks = dict(checkpoint=dict(save_best=None))

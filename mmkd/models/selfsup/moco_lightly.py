@@ -1,6 +1,7 @@
 """MoCo v2, stage 1 of SSSD, assembled from lightly's building blocks inside an mmengine model."""
 
 import copy
+import warnings
 from typing import List, Optional, Sequence, Union
 
 import torch
@@ -14,6 +15,9 @@ from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 from mmkd.registry import MODELS
 
 from ..branches.stage_copies import out_channels
+
+#: negatives in MoCo's memory bank (MoCo v2)
+DEFAULT_QUEUE_SIZE = 65536
 
 
 def backbone_out_channels(backbone: nn.Module) -> int:
@@ -47,8 +51,8 @@ class LightlyMoCo(BaseModel):
         backbone (dict): an mmpretrain / mmkd backbone config; its last output is pooled.
         projection (dict, optional): ``MoCoProjectionHead`` arguments. ``input_dim`` defaults to
             the backbone's output channels; ``hidden_dim=2048``, ``output_dim=128`` (MoCo v2).
-        queue_size (int): negatives kept in the memory bank. Defaults to 65536.
-        temperature (float): InfoNCE temperature. Defaults to 0.2.
+        queue_size (int): negatives kept in the memory bank. Defaults to 65536 (``DEFAULT_QUEUE_SIZE``).
+        tau (float): InfoNCE temperature. Defaults to 0.2.
         momentum (float): momentum of the key encoder at the first iteration (the hook anneals
             it). Defaults to 0.999.
         shuffle_bn (bool): shuffle the key batch across processes before the key encoder
@@ -59,20 +63,25 @@ class LightlyMoCo(BaseModel):
         data_preprocessor (dict, optional): defaults to ``SelfSupDataPreprocessor``, which takes
             ``inputs`` as a list of view batches.
         init_cfg (dict, optional): initialisation config.
+        temperature (float, optional): deprecated name of ``tau``.
     """
 
     def __init__(
         self,
         backbone: dict,
         projection: Optional[dict] = None,
-        queue_size: int = 65536,
-        temperature: float = 0.2,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        tau: float = 0.2,
         momentum: float = 0.999,
         shuffle_bn: bool = True,
         gather_distributed: bool = True,
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
+        temperature: Optional[float] = None,
     ):
+        if temperature is not None:
+            warnings.warn('LightlyMoCo(temperature=...) is deprecated: set model.tau', DeprecationWarning)
+            tau = temperature
         data_preprocessor = dict(data_preprocessor or {})
         data_preprocessor.setdefault('type', 'SelfSupDataPreprocessor')
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -89,8 +98,9 @@ class LightlyMoCo(BaseModel):
         deactivate_requires_grad(self.backbone_momentum)
         deactivate_requires_grad(self.projection_head_momentum)
         self.pool = nn.AdaptiveAvgPool2d(1)
+        self.tau = tau
         self.criterion = NTXentLoss(
-            temperature=temperature,
+            temperature=tau,
             memory_bank_size=(queue_size, projection['output_dim']),
             gather_distributed=gather_distributed,
         )
