@@ -11,7 +11,6 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.registry import MODELS
@@ -19,8 +18,8 @@ from mmkd.registry import MODELS
 from ..branches import AuxiliaryBranches, num_stages, set_out_indices
 from ..heads.feature_discriminator import FeatureDiscriminator, grad_reverse
 from ..heads.self_teacher import SelfTeacher
-from ..losses import kl_div_with_temperature
-from ..utils import mix_tensors, mixup_cross_entropy, mixup_with_meta
+from ..losses import build_loss, fill_alias, mixed_cross_entropy, split_weight
+from ..utils import mix_tensors, mixup_with_meta
 from .base import BaseClassifierModel, gt_labels
 
 DISC_MODES = ('joint', 'grl', 'alternating')
@@ -36,14 +35,18 @@ def interpolate(a: Tensor, lam: Lam, index: Tensor) -> Tensor:
     return lam * a + (1 - lam) * a[index]
 
 
-def mixed_cross_entropy(logits: Tensor, y: Tensor, lam: Lam, index: Tensor) -> Tensor:
-    """Cross-entropy against the mixed label ``lam * y + (1 - lam) * y[index]`` (batch mean)."""
-    if not isinstance(lam, Tensor):
-        return mixup_cross_entropy(logits, y, lam, index)
-    lam = lam.to(logits.dtype)
-    ce_a = F.cross_entropy(logits, y, reduction='none')
-    ce_b = F.cross_entropy(logits, y[index], reduction='none')
-    return (lam * ce_a + (1 - lam) * ce_b).mean()
+__all__ = ['MixSKDDistiller', 'interpolate', 'mixed_cross_entropy']
+
+#: the default terms (counted once over the exits where a term sums over them)
+MIXSKD_LOSSES = dict(
+    loss_cls=dict(type='SoftmaxCrossEntropy', loss_weight=1.0),
+    loss_mixcls=dict(type='MixupCrossEntropy', loss_weight=1.0),
+    loss_feat=dict(type='MSELoss', loss_weight=1.0),
+    loss_dis=dict(type='DiscriminatorLoss', loss_weight=1.0),
+    loss_b_logit=dict(type='KLDivergence', tau=3.0, loss_weight=1.0),
+    loss_cls_h=dict(type='MixupCrossEntropy', loss_weight=1.0),
+    loss_f_logit=dict(type='KLDivergence', tau=3.0, loss_weight=1.0),
+)
 
 
 @MODELS.register_module()
@@ -53,27 +56,29 @@ class MixSKDDistiller(BaseClassifierModel):
     With K exits (K - 1 branches, then the backbone), ``F_k`` / ``z_k`` the feature map / logits of
     exit k, the original half ``x`` and the mixup half ``x~ = lam * x + (1 - lam) * x[index]``,
     ``F^_k = lam * F_k(x) + (1 - lam) * F_k(x)[index]`` and ``z^_k`` likewise (logit space, before
-    any softmax), ``h_int = h(F^)``, ``h_mix = h(F(x~))``, and ``KD(s <- t) = T^2 KL(sg t || s)``:
+    any softmax), ``h_int = h(F^)``, ``h_mix = h(F(x~))``, ``KD(s <- t) = tau^2 KL(sg t || s)`` and
+    ``w`` each term's ``loss_weight`` (it multiplies the term's sum):
 
-    - ``loss_cls``: ``orig_ce_weight * sum_k CE(z_k(x), y)`` (counted once, as the authors' code).
-    - ``loss_mixcls``: ``sum_k CE(z_k(x~), y~)`` (mixup CE; ``use_task_mixup_ce``).
-    - ``loss_feat``: ``beta * sum_k mse(F^_k, F_k(x~))``, no stop-gradient (``use_feature_l2``).
-    - ``loss_dis``: ``gamma * sum_k BCE(D_k(GAP F^_k) -> [1, 0], D_k(GAP F_k(x~)) -> [0, 1])``
+    - ``loss_cls``: ``w * sum_k CE(z_k(x), y)`` (counted once, as the authors' code).
+    - ``loss_mixcls``: ``w * sum_k CE(z_k(x~), y~)`` (mixup CE; ``use_task_mixup_ce``).
+    - ``loss_feat``: ``w * sum_k mse(F^_k, F_k(x~))``, no stop-gradient (``use_feature_l2``).
+    - ``loss_dis``: ``w * sum_k BCE(D_k(GAP F^_k) -> [1, 0], D_k(GAP F_k(x~)) -> [0, 1])``
       (``use_discriminator``).
-    - ``loss_b_logit``: ``mu * sum_{k<K} KD(z^_k <- z_k(x~)) + KD(z_k(x~) <- z^_k)``
+    - ``loss_b_logit``: ``w * sum_{k<K} KD(z^_k <- z_k(x~)) + KD(z_k(x~) <- z^_k)``
       (``use_branch_logit_kd``).
-    - ``loss_cls_h``: ``mu * (CE(h_int, y~) + CE(h_mix, y~))`` (``use_self_teacher``).
-    - ``loss_f_logit``: ``mu * (KD(z^_K <- h_mix) + KD(z_K(x~) <- h_int))`` -- cross pairing
+    - ``loss_cls_h``: ``w * (CE(h_int, y~) + CE(h_mix, y~))`` (``use_self_teacher``).
+    - ``loss_f_logit``: ``w * (KD(z^_K <- h_mix) + KD(z_K(x~) <- h_int))`` -- cross pairing
       (``use_self_teacher``).
 
-    Only the KD teachers are detached. The mixup half is forwarded only when some term uses it.
+    Each term is a registered loss (defaults in :data:`MIXSKD_LOSSES`: ``SoftmaxCrossEntropy``,
+    ``MixupCrossEntropy``, ``MSELoss``, ``DiscriminatorLoss`` and ``KLDivergence`` with tau 3, every
+    weight 1). Only the KD teachers are detached. The mixup half is forwarded only when some term uses it.
 
     Args:
         student (dict): the classifier (``ImageClassifier``); its backbone must support stage
             copies (mmpretrain ``ResNet``/``ResNet_CIFAR`` or the mmkd CIFAR zoo).
         mixup_alpha (float): ``lam ~ Beta(alpha, alpha)``. 0.4 on CIFAR-100 / fine-grained, 0.2 on
             ImageNet. Defaults to 0.4.
-        temperature (float): T of every KD term. Defaults to 3.0.
         use_task_mixup_ce (bool): the mixup CE of every exit. Defaults to True.
         use_feature_l2 (bool): the feature L2 term. Defaults to True.
         use_discriminator (bool): the per-exit discriminator term. Defaults to True.
@@ -81,11 +86,10 @@ class MixSKDDistiller(BaseClassifierModel):
             Defaults to True.
         use_self_teacher (bool): the self-teacher (its CE and its KD to the backbone exit).
             Defaults to True.
-        beta (float): weight of ``loss_feat``. Defaults to 1.0.
-        gamma (float): weight of ``loss_dis``. Defaults to 1.0.
-        mu (float): weight of ``loss_b_logit``, ``loss_cls_h`` and ``loss_f_logit``. Defaults to 1.0.
-        orig_ce_weight (float): weight of the CE on the original images; 2.0 gives the paper's
-            ``CE(z(x_i), y_i) + CE(z(x_j), y_j)`` (the two are equal batch means). Defaults to 1.0.
+        loss_cls, loss_mixcls, loss_feat, loss_dis, loss_b_logit, loss_cls_h, loss_f_logit (dict,
+            optional): the terms; a dict without ``type`` updates the default's keys. A
+            ``loss_cls`` weight of 2.0 gives the paper's ``CE(z(x_i), y_i) + CE(z(x_j), y_j)`` (the
+            two are equal batch means).
         self_teacher_stages (Sequence[int], optional): 0-based exits fused by the self-teacher
             (``K - 1`` = the backbone exit, negatives count from the end). Defaults to all.
         disc_mode (str): ``'joint'`` (the method: the network minimises the discriminator loss with
@@ -97,6 +101,11 @@ class MixSKDDistiller(BaseClassifierModel):
         lambda_per_sample (bool): one ``lam`` per sample instead of one per batch. Defaults to False.
         legacy_cifar_script (bool): the authors' CIFAR script: no mixup CE and no self-teacher CE
             (the self-teacher then stays untrained and is frozen). Defaults to False.
+        temperature (float, optional): deprecated: ``tau`` of ``loss_b_logit`` and ``loss_f_logit``.
+        beta, gamma (float, optional): deprecated: ``loss_feat.loss_weight``, ``loss_dis.loss_weight``.
+        mu (float, optional): deprecated: ``loss_weight`` of ``loss_b_logit``, ``loss_cls_h`` and
+            ``loss_f_logit``.
+        orig_ce_weight (float, optional): deprecated: ``loss_cls.loss_weight``.
         **kwargs: see :class:`BaseClassifierModel` (``data_preprocessor``, ``init_cfg``).
     """
 
@@ -104,22 +113,29 @@ class MixSKDDistiller(BaseClassifierModel):
         self,
         student: dict,
         mixup_alpha: float = 0.4,
-        temperature: float = 3.0,
         use_task_mixup_ce: bool = True,
         use_feature_l2: bool = True,
         use_discriminator: bool = True,
         use_branch_logit_kd: bool = True,
         use_self_teacher: bool = True,
-        beta: float = 1.0,
-        gamma: float = 1.0,
-        mu: float = 1.0,
-        orig_ce_weight: float = 1.0,
+        loss_cls: Optional[dict] = None,
+        loss_mixcls: Optional[dict] = None,
+        loss_feat: Optional[dict] = None,
+        loss_dis: Optional[dict] = None,
+        loss_b_logit: Optional[dict] = None,
+        loss_cls_h: Optional[dict] = None,
+        loss_f_logit: Optional[dict] = None,
         self_teacher_stages: Optional[Sequence[int]] = None,
         disc_mode: str = 'joint',
         train_discriminator: bool = True,
         disc_hidden_channels: int = 128,
         lambda_per_sample: bool = False,
         legacy_cifar_script: bool = False,
+        temperature: Optional[float] = None,
+        beta: Optional[float] = None,
+        gamma: Optional[float] = None,
+        mu: Optional[float] = None,
+        orig_ce_weight: Optional[float] = None,
         **kwargs,
     ):
         if kwargs.get('teacher') is not None or kwargs.get('teacher_ckpt') is not None:
@@ -138,8 +154,27 @@ class MixSKDDistiller(BaseClassifierModel):
             )
         if mixup_alpha <= 0:
             raise ValueError(f'mixup_alpha must be > 0, got {mixup_alpha}')
-        if temperature <= 0:
-            raise ValueError(f'temperature must be > 0, got {temperature}')
+        terms = dict(
+            loss_cls=loss_cls,
+            loss_mixcls=loss_mixcls,
+            loss_feat=loss_feat,
+            loss_dis=loss_dis,
+            loss_b_logit=loss_b_logit,
+            loss_cls_h=loss_cls_h,
+            loss_f_logit=loss_f_logit,
+        )
+        aliases = [
+            ('temperature', temperature, ('loss_b_logit', 'loss_f_logit'), 'tau'),
+            ('beta', beta, ('loss_feat',), 'loss_weight'),
+            ('gamma', gamma, ('loss_dis',), 'loss_weight'),
+            ('mu', mu, ('loss_b_logit', 'loss_cls_h', 'loss_f_logit'), 'loss_weight'),
+            ('orig_ce_weight', orig_ce_weight, ('loss_cls',), 'loss_weight'),
+        ]
+        for alias, value, names, key in aliases:
+            for name in names:
+                fill_alias(terms, MIXSKD_LOSSES, 'MixSKDDistiller', alias, value, name, key)
+        for name, cfg in terms.items():
+            setattr(self, name, build_loss(cfg, MIXSKD_LOSSES[name]))
 
         backbone = self.student.backbone
         total = num_stages(backbone)
@@ -151,11 +186,10 @@ class MixSKDDistiller(BaseClassifierModel):
         self.branches = AuxiliaryBranches(backbone, num_classes, taps=range(total - 1))
         channels = self.branches.out_channels
 
-        self.mixup_alpha, self.temperature = float(mixup_alpha), float(temperature)
+        self.mixup_alpha = float(mixup_alpha)
         self.use_task_mixup_ce, self.use_feature_l2 = use_task_mixup_ce, use_feature_l2
         self.use_discriminator, self.use_branch_logit_kd = use_discriminator, use_branch_logit_kd
         self.use_self_teacher = use_self_teacher
-        self.beta, self.gamma, self.mu, self.orig_ce_weight = beta, gamma, mu, orig_ce_weight
         self.disc_mode, self.train_discriminator = disc_mode, train_discriminator
         self.lambda_per_sample, self.legacy_cifar_script = lambda_per_sample, legacy_cifar_script
 
@@ -190,6 +224,30 @@ class MixSKDDistiller(BaseClassifierModel):
         return out
 
     @property
+    def tau(self) -> float:
+        """Temperature of the KD terms (``loss_f_logit``'s)."""
+        return self.loss_f_logit.tau
+
+    temperature = tau
+
+    @property
+    def mu(self) -> float:
+        """Weight of the self-teacher and logit terms (``loss_f_logit``'s)."""
+        return self.loss_f_logit.loss_weight
+
+    @property
+    def beta(self) -> float:
+        return self.loss_feat.loss_weight
+
+    @property
+    def gamma(self) -> float:
+        return self.loss_dis.loss_weight
+
+    @property
+    def orig_ce_weight(self) -> float:
+        return self.loss_cls.loss_weight
+
+    @property
     def uses_mixup(self) -> bool:
         """Whether any enabled term needs the mixup half of the batch."""
         return (
@@ -217,17 +275,14 @@ class MixSKDDistiller(BaseClassifierModel):
         branch_feats, branch_logits = self.branches(feats)
         return branch_feats + [feats[-1]], branch_logits + [logits]
 
-    def kd(self, student_logits: Tensor, teacher_logits: Tensor) -> Tensor:
-        """``T^2 KL(softmax(sg t / T) || softmax(s / T))``, batch mean."""
-        return kl_div_with_temperature(student_logits, teacher_logits, self.temperature, detach_target=True)
-
     # ----------------------------------------------------------------- loss
     def loss(self, inputs: Tensor, data_samples: list) -> dict:
         labels = gt_labels(data_samples, inputs.device)
         b = inputs.shape[0]
+        w_cls, ce = split_weight(self.loss_cls)
         if not self.uses_mixup:
             _, logits = self.forward_exits(inputs)
-            return dict(loss_cls=self.orig_ce_weight * sum(F.cross_entropy(z, labels) for z in logits))
+            return dict(loss_cls=w_cls * sum(ce(z, labels) for z in logits))
 
         mixed, lam, index = self.mix(inputs)
         feats, logits = self.forward_exits(torch.cat([inputs, mixed]))  # one pass: shared BN statistics
@@ -235,27 +290,29 @@ class MixSKDDistiller(BaseClassifierModel):
         f_int = [interpolate(f[:b], lam, index) for f in feats]
         z_int = [interpolate(z[:b], lam, index) for z in logits]  # logit space, before any softmax
 
-        losses = dict(loss_cls=self.orig_ce_weight * sum(F.cross_entropy(z[:b], labels) for z in logits))
+        losses = dict(loss_cls=w_cls * sum(ce(z[:b], labels) for z in logits))
         if self.use_task_mixup_ce and not self.legacy_cifar_script:
-            losses['loss_mixcls'] = sum(mixed_cross_entropy(z, labels, lam, index) for z in z_mix)
+            w, mixed_ce = split_weight(self.loss_mixcls)
+            losses['loss_mixcls'] = w * sum(mixed_ce(z, labels, lam, index) for z in z_mix)
         if self.use_feature_l2:
-            losses['loss_feat'] = self.beta * sum(F.mse_loss(fi, fm) for fi, fm in zip(f_int, f_mix))
+            w, mse = split_weight(self.loss_feat)
+            losses['loss_feat'] = w * sum(mse(fi, fm) for fi, fm in zip(f_int, f_mix))
         if self.use_discriminator:
             pairs = zip(f_int, f_mix)
             if self.disc_mode == 'grl':
                 pairs = ((grad_reverse(fi), grad_reverse(fm)) for fi, fm in pairs)
-            losses['loss_dis'] = self.gamma * sum(d.loss(fi, fm) for d, (fi, fm) in zip(self.discriminators, pairs))
+            w, dis = split_weight(self.loss_dis)
+            losses['loss_dis'] = w * sum(dis(d, fi, fm) for d, (fi, fm) in zip(self.discriminators, pairs))
         if self.use_branch_logit_kd:
-            losses['loss_b_logit'] = self.mu * sum(
-                self.kd(zi, zm) + self.kd(zm, zi) for zi, zm in zip(z_int[:-1], z_mix[:-1])
-            )
+            w, kd = split_weight(self.loss_b_logit)
+            losses['loss_b_logit'] = w * sum(kd(zi, zm) + kd(zm, zi) for zi, zm in zip(z_int[:-1], z_mix[:-1]))
         if self.use_self_teacher:
             h_int = self.self_teacher([f_int[k] for k in self.self_teacher_stages])
             h_mix = self.self_teacher([f_mix[k] for k in self.self_teacher_stages])
             if not self.legacy_cifar_script:
-                losses['loss_cls_h'] = self.mu * (
-                    mixed_cross_entropy(h_int, labels, lam, index) + mixed_cross_entropy(h_mix, labels, lam, index)
-                )
+                w, mixed_ce = split_weight(self.loss_cls_h)
+                losses['loss_cls_h'] = w * (mixed_ce(h_int, labels, lam, index) + mixed_ce(h_mix, labels, lam, index))
             # cross pairing: the interpolated backbone logits learn from h_mix and vice versa
-            losses['loss_f_logit'] = self.mu * (self.kd(z_int[-1], h_mix) + self.kd(z_mix[-1], h_int))
+            w, kd = split_weight(self.loss_f_logit)
+            losses['loss_f_logit'] = w * (kd(z_int[-1], h_mix) + kd(z_mix[-1], h_int))
         return losses
