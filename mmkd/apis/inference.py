@@ -53,6 +53,8 @@ def _check_meta(state: dict, ckpt: str) -> dict:
     training = any(k.startswith(('student.', 'peers.', 'teacher.')) for k in keys) or (
         isinstance(meta, dict) and ('mmkd_model_cfg' in meta or 'cfg' in meta) and 'prefix' not in meta
     )
+    if isinstance(meta, dict) and meta.get('ensemble') and 'prefix' in meta:
+        training = False  # an ensemble export (CSS --ensemble): every peer, as one model
     if training:
         raise ValueError(
             f"{ckpt} is a training checkpoint, not an exported student (no meta['model_cfg']); "
