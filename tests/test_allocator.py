@@ -93,3 +93,20 @@ def test_a_library_that_does_not_load_does_not_loop(tmp_path):
 
 def test_this_process_reports_its_allocator():
     assert active_allocator() in ('jemalloc', 'system')
+
+
+def test_a_tool_copied_away_from_the_checkout_finds_the_installed_allocator(tmp_path):
+    """A wheel install carries the tools as copies under mmkd/.mim/tools: no mmkd/ beside them."""
+    import shutil
+
+    tools = tmp_path / '.mim' / 'tools'
+    tools.mkdir(parents=True)
+    shutil.copy(osp.join(REPO, 'tools', 'jemalloc_launch.py'), tools)
+    code = 'import jemalloc_launch, sys; print(jemalloc_launch.ALLOCATOR); print("torch" in sys.modules)'
+    out = subprocess.run(
+        [sys.executable, '-c', code], cwd=tools, env=dict(os.environ, PYTHONPATH=REPO), capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    path, torch_imported = out.stdout.split()
+    assert osp.samefile(path, osp.join(REPO, 'mmkd', 'utils', 'allocator.py'))
+    assert torch_imported == 'False'  # located, not imported
