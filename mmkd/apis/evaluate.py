@@ -29,7 +29,15 @@ from mmkd.utils.state_dict import key_differences
 
 from .runner import model_config
 
-__all__ = ['CheckpointMismatchError', 'evaluation_model', 'load_strictly', 'apply_tta', 'build_test_runner', 'evaluate']
+__all__ = [
+    'CheckpointMismatchError',
+    'MissingTTAConfigError',
+    'evaluation_model',
+    'load_strictly',
+    'apply_tta',
+    'build_test_runner',
+    'evaluate',
+]
 
 # metrics that read what a distiller adds to its predictions, not a plain classifier's
 DISTILLER_METRICS = ('BranchAccuracy', 'CSSMetric', 'ExitAccuracy')
@@ -196,12 +204,16 @@ def _plain_evaluators(cfg: Config) -> None:
     cfg.test_evaluator = kept
 
 
+class MissingTTAConfigError(ValueError):
+    """``--tta`` on a config that defines no test-time augmentation."""
+
+
 def apply_tta(cfg: Config) -> None:
     """Wrap ``cfg.model`` in ``cfg.tta_model`` and test on ``cfg.tta_pipeline`` (mmpretrain's, mmdet's and
     mmseg's ``--tta``). Both must be in the config: no test-time augmentation is made up for it."""
     lacking = [k for k in ('tta_model', 'tta_pipeline') if not cfg.get(k)]
     if lacking:
-        raise ValueError(
+        raise MissingTTAConfigError(
             f'--tta: {cfg.filename} defines no {" and no ".join(lacking)}; add them to the config, e.g. '
             "tta_model = dict(type='mmpretrain.AverageClsScoreTTA') and a tta_pipeline whose last step is "
             "dict(type='TestTimeAug', transforms=[[dict(type='RandomFlip', prob=1.), "
