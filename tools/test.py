@@ -34,7 +34,7 @@ if __name__ == '__main__':
 from mmengine.config import DictAction  # noqa: E402
 
 import mmkd  # noqa: E402,F401
-from mmkd.apis.evaluate import MissingTTAConfigError, build_test_runner  # noqa: E402
+from mmkd.apis.evaluate import build_test_runner  # noqa: E402
 from mmkd.apis.runner import close_process_group, load_config, prepare_test_cfg  # noqa: E402
 
 PICKLE = ('.pkl', '.pickle')
@@ -145,10 +145,7 @@ def main(argv=None):
     if item == 'seg_dir':  # mmseg's --out: the predicted masks as images, for offline evaluation
         for metric in cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]:
             metric.update(output_dir=args.out, keep_results=True)
-    try:
-        runner = build_test_runner(cfg, args.checkpoint, tta=args.tta)
-    except MissingTTAConfigError as e:
-        sys.exit(f'test: {e}')
+    runner = build_test_runner(cfg, args.checkpoint, tta=args.tta)
     if item == 'pred':
         if host == 'mmdet':
             from mmdet.evaluation import DumpDetResults as Dump
