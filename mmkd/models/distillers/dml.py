@@ -1,11 +1,11 @@
-from typing import List
+from typing import List, Optional
 
 import torch
 import torch.nn as nn
 
 from mmkd.registry import MODELS
 
-from ..losses import kl_div_with_temperature
+from ..losses import build_head_loss, build_loss, fill_alias, split_weight
 from .base import BaseClassifierModel, build_classifier, gt_labels
 
 
@@ -42,33 +42,58 @@ class OnlineDistiller(BaseClassifierModel):
         return len(self.peers)
 
 
+LOSS_CE = dict(type='HeadLoss', loss_weight=1.0)
+LOSS_KL = dict(type='KLDivergence', tau=1.0, loss_weight=1.0)
+
+
 @MODELS.register_module()
 class DMLDistiller(OnlineDistiller):
     """Deep Mutual Learning (Zhang et al., CVPR 2018).
 
-    Peer k minimises ``CE(z_k, y) + kl_weight * mean_{m != k} tau^2 KL(sg softmax(z_m/tau) || softmax(z_k/tau))``;
-    the copied peer is detached, so each KL term trains only the learning peer.
+    Peer k minimises ``loss_ce(z_k, y) + w * mean_{m != k} KL(z_k, sg z_m)`` with the ``loss_kl`` term
+    (by default ``tau^2 KL(sg softmax(z_m/tau) || softmax(z_k/tau))``, tau 1); the copied peer is
+    detached, so each KL term trains only the learning peer.
 
     Args:
         peers (list[dict]): peer classifier configs.
-        tau (float): temperature. Defaults to 1.0 (as in DML).
-        ce_weight (float): weight of each peer's CE. Defaults to 1.0.
-        kl_weight (float): weight of each peer's mutual term. Defaults to 1.0.
+        loss_ce (dict, optional): each peer's own loss; ``None`` (default) is the peer head's loss
+            module, ``dict(loss_weight=w)`` weights it, a dict with a ``type`` replaces it.
+        loss_kl (dict, optional): the mutual term. Defaults to ``dict(type='KLDivergence', tau=1.0,
+            loss_weight=1.0)``; its weight multiplies the mean over the other peers.
+        tau, ce_weight, kl_weight (float, optional): deprecated: ``loss_kl.tau``,
+            ``loss_ce.loss_weight``, ``loss_kl.loss_weight``.
         **kwargs: see :class:`OnlineDistiller`.
     """
 
-    def __init__(self, peers: List[dict], tau: float = 1.0, ce_weight: float = 1.0, kl_weight: float = 1.0, **kwargs):
+    def __init__(
+        self,
+        peers: List[dict],
+        loss_ce: Optional[dict] = None,
+        loss_kl: Optional[dict] = None,
+        tau: Optional[float] = None,
+        ce_weight: Optional[float] = None,
+        kl_weight: Optional[float] = None,
+        **kwargs,
+    ):
         super().__init__(peers=peers, **kwargs)
-        self.tau = tau
-        self.ce_weight = ce_weight
-        self.kl_weight = kl_weight
+        terms, defaults = dict(loss_ce=loss_ce, loss_kl=loss_kl), dict(loss_ce=LOSS_CE, loss_kl=LOSS_KL)
+        fill_alias(terms, defaults, 'DMLDistiller', 'tau', tau, 'loss_kl', 'tau')
+        fill_alias(terms, defaults, 'DMLDistiller', 'ce_weight', ce_weight, 'loss_ce')
+        fill_alias(terms, defaults, 'DMLDistiller', 'kl_weight', kl_weight, 'loss_kl')
+        self.loss_ce = nn.ModuleList(build_head_loss(terms['loss_ce'], peer.head) for peer in self.peers)
+        self.loss_kl = build_loss(terms['loss_kl'], LOSS_KL)
+
+    @property
+    def tau(self) -> float:
+        return self.loss_kl.tau
 
     def loss(self, inputs: torch.Tensor, data_samples: list) -> dict:
         labels = gt_labels(data_samples, inputs.device)
         logits = [self.classify(peer, inputs)[1] for peer in self.peers]
+        w_kl, kl = split_weight(self.loss_kl)
         losses = {}
-        for k, (peer, z_k) in enumerate(zip(self.peers, logits)):
-            losses[f'peer{k}.loss_ce'] = self.ce_weight * peer.head.loss_module(z_k, labels)
-            mutual = [kl_div_with_temperature(z_k, z_m, self.tau) for m, z_m in enumerate(logits) if m != k]
-            losses[f'peer{k}.loss_kl'] = self.kl_weight * torch.stack(mutual).mean()
+        for k, (loss_ce, z_k) in enumerate(zip(self.loss_ce, logits)):
+            losses[f'peer{k}.loss_ce'] = loss_ce(z_k, labels)
+            mutual = [kl(z_k, z_m) for m, z_m in enumerate(logits) if m != k]
+            losses[f'peer{k}.loss_kl'] = w_kl * torch.stack(mutual).mean()
         return losses

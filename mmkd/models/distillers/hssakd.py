@@ -16,17 +16,18 @@ The network being trained is always ``student`` (or ``peers``), so export needs 
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
-import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 
 from ..branches import AuxiliaryBranches, num_stages, set_out_indices
-from ..losses import kl_div_with_temperature
+from ..losses import build_head_loss, build_loss, fill_alias, split_weight
 from ..utils import PRETEXT_TASKS, apply_pretext, transform_ids
 from .base import BaseClassifierModel, BaseDistiller, gt_labels, load_frozen_checkpoint
 from .dml import OnlineDistiller
 
 KL_P_SCOPES = ('all', 'upright', 'off')
+LOSS_AUX = dict(type='SoftmaxCrossEntropy', loss_weight=1.0)
+LOSS_KL = dict(type='KLDivergence', tau=3.0, loss_weight=1.0)
 
 
 def _check_choice(name: str, value, choices) -> None:
@@ -68,7 +69,11 @@ class SSADNet(BranchMixin, BaseClassifierModel):
         classifier_ckpt (str, optional): pretrained classifier for ``freeze_classifier``.
         eval_branches (bool): in ``predict``, also score the branches on the joint task (read by
             the ``BranchAccuracy`` metric). Defaults to True.
-        **kwargs: see :class:`BaseDistiller`.
+        loss_ce (dict, optional): the classifier's own loss; ``None`` (default) is its head's loss
+            module, ``dict(loss_weight=w)`` weights it, a dict with a ``type`` replaces it.
+        loss_aux (dict, optional): every branch's label loss (``loss_aux{i}``, and both heads of
+            ``'multitask'``). Defaults to ``dict(type='SoftmaxCrossEntropy', loss_weight=1.0)``.
+        **kwargs: see :class:`BaseClassifierModel`.
     """
 
     AUX_TASKS = ('ssad', 'supervised', 'selfsup', 'multitask', 'none')
@@ -82,10 +87,14 @@ class SSADNet(BranchMixin, BaseClassifierModel):
         freeze_classifier: bool = False,
         classifier_ckpt: Optional[str] = None,
         eval_branches: bool = True,
+        loss_ce: Optional[dict] = None,
+        loss_aux: Optional[dict] = None,
         **kwargs,
     ):
         super().__init__(student=student, **kwargs)
         _check_choice('aux_task', aux_task, self.AUX_TASKS)
+        self.loss_ce = build_head_loss(loss_ce, self.student.head)
+        self.loss_aux = build_loss(loss_aux, LOSS_AUX)
         self._init_pretext(pretext)
         self.aux_task = aux_task
         self.num_classes = self.student.head.num_classes
@@ -124,18 +133,18 @@ class SSADNet(BranchMixin, BaseClassifierModel):
         logits, branch_logits = self.forward_all(x)
         losses = {}
         if not self.freeze_classifier:
-            losses['loss_ce'] = self.student.head.loss_module(logits[0::m], labels)
-        n = self.num_classes
+            losses['loss_ce'] = self.loss_ce(logits[0::m], labels)
+        n, aux = self.num_classes, self.loss_aux
         for i, z in enumerate(branch_logits):
             if self.aux_task == 'ssad':
-                losses[f'loss_aux{i}'] = F.cross_entropy(z, joint)
+                losses[f'loss_aux{i}'] = aux(z, joint)
             elif self.aux_task == 'supervised':
-                losses[f'loss_aux{i}'] = F.cross_entropy(z[0::m], labels)
+                losses[f'loss_aux{i}'] = aux(z[0::m], labels)
             elif self.aux_task == 'selfsup':
-                losses[f'loss_aux{i}'] = F.cross_entropy(z, transform_ids(len(labels), m, z.device))
+                losses[f'loss_aux{i}'] = aux(z, transform_ids(len(labels), m, z.device))
             else:  # multitask: an N-way head on upright rows and an M-way head on all rows
-                losses[f'loss_aux{i}_cls'] = F.cross_entropy(z[0::m, :n], labels)
-                losses[f'loss_aux{i}_ss'] = F.cross_entropy(z[:, n:], transform_ids(len(labels), m, z.device))
+                losses[f'loss_aux{i}_cls'] = aux(z[0::m, :n], labels)
+                losses[f'loss_aux{i}_ss'] = aux(z[:, n:], transform_ids(len(labels), m, z.device))
         return losses
 
     def predict(self, inputs: torch.Tensor, data_samples: Optional[list] = None) -> list:
@@ -155,20 +164,24 @@ class SSADNet(BranchMixin, BaseClassifierModel):
 class HSSAKDDistiller(BranchMixin, BaseDistiller):
     """Offline HSSAKD: a student with branches learns from an :class:`SSADNet` teacher.
 
-    ``loss_ce`` (upright rows) + ``loss_kl_q{l}`` (one per branch, tau^2 KL over all M*n rows,
-    summed over branches) + ``loss_kl_p`` (tau^2 KL of the final logits over all M*n rows). The
-    student's branches get no label loss of their own; their taps are not detached.
+    ``loss_ce`` (upright rows) + ``loss_kl_q{l}`` (one per branch, tau^2 KL over all M*n rows)
+    + ``loss_kl_p`` (tau^2 KL of the final logits over all M*n rows). The student's branches get no
+    label loss of their own; their taps are not detached.
 
     Args:
         student (dict): student classifier config.
         teacher (dict | str): an ``SSADNet`` config (aux_task 'ssad') or config file.
         teacher_ckpt (str): checkpoint of the teacher stage.
         branches (dict, optional): ``taps`` of the student's branches (one per teacher branch).
-        tau (float): temperature of every KL term. Defaults to 3.0.
-        ce_weight / kl_q_weight / kl_p_weight (float): term weights. Default 1.0.
         kl_p_scope (str): ``'all'`` (every transformed copy, default), ``'upright'`` (vanilla KD,
             the ablation) or ``'off'``.
         use_kl_q (bool): distil the branches. Defaults to True.
+        loss_ce (dict, optional): the student's own loss; ``None`` (default) is its head's loss
+            module, ``dict(loss_weight=w)`` weights it, a dict with a ``type`` replaces it.
+        loss_kl_q, loss_kl_p (dict, optional): the branch and the final-logit KD terms. Default
+            ``dict(type='KLDivergence', tau=3.0, loss_weight=1.0)`` each.
+        tau, ce_weight, kl_q_weight, kl_p_weight (float, optional): deprecated: ``tau`` of both KL
+            terms, ``loss_ce.loss_weight``, ``loss_kl_q.loss_weight``, ``loss_kl_p.loss_weight``.
         **kwargs: see :class:`BaseDistiller`.
     """
 
@@ -178,12 +191,15 @@ class HSSAKDDistiller(BranchMixin, BaseDistiller):
         teacher: Union[dict, str],
         teacher_ckpt: Optional[str] = None,
         branches: Optional[dict] = None,
-        tau: float = 3.0,
-        ce_weight: float = 1.0,
-        kl_q_weight: float = 1.0,
-        kl_p_weight: float = 1.0,
         kl_p_scope: str = 'all',
         use_kl_q: bool = True,
+        loss_ce: Optional[dict] = None,
+        loss_kl_q: Optional[dict] = None,
+        loss_kl_p: Optional[dict] = None,
+        tau: Optional[float] = None,
+        ce_weight: Optional[float] = None,
+        kl_q_weight: Optional[float] = None,
+        kl_p_weight: Optional[float] = None,
         **kwargs,
     ):
         super().__init__(student=student, teacher=teacher, teacher_ckpt=teacher_ckpt, **kwargs)
@@ -204,8 +220,22 @@ class HSSAKDDistiller(BranchMixin, BaseDistiller):
                 f'{list(range(num_stages(self.student.backbone)))} (e.g. the last '
                 f'{len(self.teacher.branches.taps)}), or the teacher\'s'
             )
-        self.tau, self.kl_p_scope, self.use_kl_q = tau, kl_p_scope, use_kl_q
-        self.ce_weight, self.kl_q_weight, self.kl_p_weight = ce_weight, kl_q_weight, kl_p_weight
+        self.kl_p_scope, self.use_kl_q = kl_p_scope, use_kl_q
+        terms = dict(loss_ce=loss_ce, loss_kl_q=loss_kl_q, loss_kl_p=loss_kl_p)
+        defaults = dict(loss_ce=dict(type='HeadLoss', loss_weight=1.0), loss_kl_q=LOSS_KL, loss_kl_p=LOSS_KL)
+        for term in ('loss_kl_q', 'loss_kl_p'):
+            fill_alias(terms, defaults, 'HSSAKDDistiller', 'tau', tau, term, 'tau')
+        fill_alias(terms, defaults, 'HSSAKDDistiller', 'ce_weight', ce_weight, 'loss_ce')
+        fill_alias(terms, defaults, 'HSSAKDDistiller', 'kl_q_weight', kl_q_weight, 'loss_kl_q')
+        fill_alias(terms, defaults, 'HSSAKDDistiller', 'kl_p_weight', kl_p_weight, 'loss_kl_p')
+        self.loss_ce = build_head_loss(terms['loss_ce'], self.student.head)
+        self.loss_kl_q = build_loss(terms['loss_kl_q'], LOSS_KL)
+        self.loss_kl_p = build_loss(terms['loss_kl_p'], LOSS_KL)
+
+    @property
+    def tau(self) -> float:
+        """The temperature of the KL terms (``loss_kl_p``'s)."""
+        return self.loss_kl_p.tau
 
     def loss(self, inputs: torch.Tensor, data_samples: list) -> dict:
         labels = gt_labels(data_samples, inputs.device)
@@ -214,14 +244,14 @@ class HSSAKDDistiller(BranchMixin, BaseDistiller):
         feats, logits = self.classify(self.student, x)
         with torch.no_grad():
             t_logits, t_branch = self.teacher.forward_all(x)
-        losses = dict(loss_ce=self.ce_weight * self.student.head.loss_module(logits[0::m], labels))
+        losses = dict(loss_ce=self.loss_ce(logits[0::m], labels))
         if self.use_kl_q:
             s_branch = self.branches(feats)[1]
             for i, (s, t) in enumerate(zip(s_branch, t_branch)):
-                losses[f'loss_kl_q{i}'] = self.kl_q_weight * kl_div_with_temperature(s, t, self.tau)
+                losses[f'loss_kl_q{i}'] = self.loss_kl_q(s, t)
         if self.kl_p_scope != 'off':
             step = m if self.kl_p_scope == 'upright' else 1
-            losses['loss_kl_p'] = self.kl_p_weight * kl_div_with_temperature(logits[::step], t_logits[::step], self.tau)
+            losses['loss_kl_p'] = self.loss_kl_p(logits[::step], t_logits[::step])
         return losses
 
 
@@ -237,9 +267,16 @@ class OnlineHSSAKD(BranchMixin, OnlineDistiller):
         peers (list[dict]): peer classifier configs (heterogeneous allowed).
         branches (dict, optional): ``taps`` for every peer's branches.
         pretext (str): see :class:`SSADNet`.
-        tau (float): temperature. Defaults to 3.0.
         use_aux (bool), use_kl_q (bool), kl_p_scope (str): the ablation switches of Table X;
             ``kl_p_scope='upright'`` is DML on the logits.
+        loss_ce (dict, optional): each peer's own loss; ``None`` (default) is the peer head's loss
+            module, a dict with a ``type`` replaces it.
+        loss_aux (dict, optional): the joint-label CE of every branch (summed over branches).
+            Defaults to ``dict(type='SoftmaxCrossEntropy', loss_weight=1.0)``.
+        loss_kl_q, loss_kl_p (dict, optional): the mutual branch and final-logit terms (summed over
+            the other peers and branches). Default ``dict(type='KLDivergence', tau=3.0,
+            loss_weight=1.0)`` each; a weight multiplies the sum.
+        tau (float, optional): deprecated: ``tau`` of both KL terms.
         **kwargs: see :class:`OnlineDistiller`.
     """
 
@@ -248,10 +285,14 @@ class OnlineHSSAKD(BranchMixin, OnlineDistiller):
         peers: List[dict],
         branches: Optional[dict] = None,
         pretext: str = 'rotation',
-        tau: float = 3.0,
         use_aux: bool = True,
         use_kl_q: bool = True,
         kl_p_scope: str = 'all',
+        loss_ce: Optional[dict] = None,
+        loss_aux: Optional[dict] = None,
+        loss_kl_q: Optional[dict] = None,
+        loss_kl_p: Optional[dict] = None,
+        tau: Optional[float] = None,
         **kwargs,
     ):
         super().__init__(peers=peers, **kwargs)
@@ -263,7 +304,19 @@ class OnlineHSSAKD(BranchMixin, OnlineDistiller):
         counts = {len(b.taps) for b in self.branches}
         if len(counts) > 1:
             raise ValueError(f'peers have different numbers of branches {sorted(counts)}; set branches.taps')
-        self.tau, self.use_aux, self.use_kl_q, self.kl_p_scope = tau, use_aux, use_kl_q, kl_p_scope
+        self.use_aux, self.use_kl_q, self.kl_p_scope = use_aux, use_kl_q, kl_p_scope
+        terms, defaults = dict(loss_kl_q=loss_kl_q, loss_kl_p=loss_kl_p), dict(loss_kl_q=LOSS_KL, loss_kl_p=LOSS_KL)
+        for term in ('loss_kl_q', 'loss_kl_p'):
+            fill_alias(terms, defaults, 'OnlineHSSAKD', 'tau', tau, term, 'tau')
+        self.loss_ce = torch.nn.ModuleList(build_head_loss(loss_ce, peer.head) for peer in self.peers)
+        self.loss_aux = build_loss(loss_aux, LOSS_AUX)
+        self.loss_kl_q = build_loss(terms['loss_kl_q'], LOSS_KL)
+        self.loss_kl_p = build_loss(terms['loss_kl_p'], LOSS_KL)
+
+    @property
+    def tau(self) -> float:
+        """The temperature of the KL terms (``loss_kl_p``'s)."""
+        return self.loss_kl_p.tau
 
     def loss(self, inputs: torch.Tensor, data_samples: list) -> dict:
         labels = gt_labels(data_samples, inputs.device)
@@ -275,19 +328,16 @@ class OnlineHSSAKD(BranchMixin, OnlineDistiller):
             outs.append((logits, branches(feats)[1]))
         losses = {}
         step = m if self.kl_p_scope == 'upright' else 1
-        for k, (peer, (logits, branch_logits)) in enumerate(zip(self.peers, outs)):
-            losses[f'peer{k}.loss_ce'] = peer.head.loss_module(logits[0::m], labels)
+        (w_aux, aux), (w_q, kl_q), (w_p, kl_p) = map(split_weight, (self.loss_aux, self.loss_kl_q, self.loss_kl_p))
+        for k, (loss_ce, (logits, branch_logits)) in enumerate(zip(self.loss_ce, outs)):
+            losses[f'peer{k}.loss_ce'] = loss_ce(logits[0::m], labels)
             if self.use_aux:
-                losses[f'peer{k}.loss_aux'] = sum(F.cross_entropy(z, joint) for z in branch_logits)
+                losses[f'peer{k}.loss_aux'] = w_aux * sum(aux(z, joint) for z in branch_logits)
             others = [o for j, o in enumerate(outs) if j != k]
             if self.use_kl_q:
-                losses[f'peer{k}.loss_kl_q'] = sum(
-                    kl_div_with_temperature(s, t, self.tau)
-                    for _, t_branch in others
-                    for s, t in zip(branch_logits, t_branch)
+                losses[f'peer{k}.loss_kl_q'] = w_q * sum(
+                    kl_q(s, t) for _, t_branch in others for s, t in zip(branch_logits, t_branch)
                 )
             if self.kl_p_scope != 'off':
-                losses[f'peer{k}.loss_kl_p'] = sum(
-                    kl_div_with_temperature(logits[::step], t[::step], self.tau) for t, _ in others
-                )
+                losses[f'peer{k}.loss_kl_p'] = w_p * sum(kl_p(logits[::step], t[::step]) for t, _ in others)
         return losses

@@ -25,14 +25,12 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd.registry import MODELS
 
 from ..heads.ss_projection_head import contrastive_similarity, contrastive_targets
-from ..losses import kl_div_with_temperature
-from ..losses.sskd_losses import masked_kl_div, selective_transfer_mask
+from ..losses import build_head_loss, build_loss, fill_alias
 from ..utils import jigsaw_stack, rotate_stack, transform_ids, transformed_rows, upright_rows
 from ..utils.batch_augments import PAPER4_DEFAULTS, paper4_copies
 from .base import BaseClassifierModel, BaseDistiller, build_classifier, gt_labels, load_frozen_checkpoint
@@ -51,6 +49,14 @@ LOSS_WEIGHT_PRESETS = {
 DEFAULT_TEMPERATURES = dict(kd=4.0, tf=4.0, ss=0.5)
 DEFAULT_SELECTIVE_RATIOS = dict(tf=1.0, ss=0.75)
 LOSS_TERMS = ('ce', 'kd', 'tf', 'ss')
+#: the default terms of stage 2 (the 'code' weights); loss_ce is the student head's own loss
+SSKD_LOSSES = dict(
+    loss_ce=dict(type='HeadLoss', loss_weight=0.1),
+    loss_kd=dict(type='KLDivergence', tau=4.0, loss_weight=0.9),
+    loss_tf=dict(type='SelectiveKLDivergence', tau=4.0, ratio=1.0, loss_weight=2.7),
+    loss_ss=dict(type='SelectiveKLDivergence', tau=0.5, ratio=0.75, loss_weight=10.0),
+)
+LOSS_SS_HEAD = dict(type='SoftmaxCrossEntropy', tau=1.0, loss_weight=1.0)
 #: the ablation of the paper's Fig. 3b, and the "L_ss only" mode
 COMPONENT_PRESETS = {
     'kd': ('ce', 'kd'),
@@ -234,13 +240,13 @@ class SSKDMixin:
 class SSKDTeacher(SSKDMixin, BaseClassifierModel):
     """SSKD stage 1: fit an SS head on a frozen, trained classifier.
 
-    ``loss_ss_head = CE(scores / tau, right answers)``; with the default contrastive task the scores
-    are the ``3n x n`` cosine similarities of the transformed rows to the normal rows and the right
-    answer is the own source image. ``acc_ss`` (logged, not optimised) is the head's accuracy. The
-    classifier is frozen, kept in eval mode and left out of the optimizer; the val loop evaluates it
-    (it is also the model's ``student``, the network every mmkd model evaluates and exports), so its
-    accuracy must stay what it was. The checkpoint holds the classifier and the head and loads
-    strictly as :class:`SSKDDistiller`'s teacher.
+    ``loss_ss_head = CE(scores / tau, right answers)`` (the ``loss_ss_head`` term); with the default
+    contrastive task the scores are the ``3n x n`` cosine similarities of the transformed rows to
+    the normal rows and the right answer is the own source image. ``acc_ss`` (logged, not optimised)
+    is the head's accuracy. The classifier is frozen, kept in eval mode and left out of the
+    optimizer; the val loop evaluates it (it is also the model's ``student``, the network every mmkd
+    model evaluates and exports), so its accuracy must stay what it was. The checkpoint holds the
+    classifier and the head and loads strictly as :class:`SSKDDistiller`'s teacher.
 
     Args:
         classifier (dict): config of the trained classifier.
@@ -254,8 +260,10 @@ class SSKDTeacher(SSKDMixin, BaseClassifierModel):
             :func:`sskd_copies`; defaults to the task's (:data:`SS_TASKS`).
         transform_params (dict, optional): ``'paper4'`` parameters (:data:`PAPER4_DEFAULTS`).
         num_instances (int, optional): training-set size, for ``ss_task='exemplar'``.
-        tau (float): temperature of the head-fitting cross-entropy. Defaults to 1.0 (the code;
-            the paper has an unspecified tau).
+        loss_ss_head (dict, optional): the head-fitting loss. Defaults to
+            ``dict(type='SoftmaxCrossEntropy', tau=1.0, loss_weight=1.0)`` (tau 1 as the code; the
+            paper has an unspecified tau).
+        tau (float, optional): deprecated: ``loss_ss_head.tau``.
         student (dict, optional): deprecated name of ``classifier``.
         **kwargs: see :class:`BaseClassifierModel`.
     """
@@ -269,7 +277,8 @@ class SSKDTeacher(SSKDMixin, BaseClassifierModel):
         transform_set: Optional[str] = None,
         transform_params: Optional[dict] = None,
         num_instances: Optional[int] = None,
-        tau: float = 1.0,
+        loss_ss_head: Optional[dict] = None,
+        tau: Optional[float] = None,
         student: Optional[dict] = None,
         **kwargs,
     ):
@@ -294,9 +303,9 @@ class SSKDTeacher(SSKDMixin, BaseClassifierModel):
         self.classifier = build_classifier(classifier, 'classifier')
         self.check_num_classes()
         self._init_ss(ss_task, transform_set, transform_params, num_instances)
-        if not tau > 0:
-            raise ValueError(f'SSKDTeacher: tau must be > 0, got {tau}')
-        self.tau = float(tau)
+        terms = dict(loss_ss_head=loss_ss_head)
+        fill_alias(terms, dict(loss_ss_head=LOSS_SS_HEAD), 'SSKDTeacher', 'tau', tau, 'loss_ss_head', 'tau')
+        self.loss_ss_head = build_loss(terms['loss_ss_head'], LOSS_SS_HEAD)
         self.ss_head = build_ss_head(ss_head, self.classifier, self.ss_classes)
         self.classifier_ckpt = classifier_ckpt
         if classifier_ckpt is not None:
@@ -311,6 +320,10 @@ class SSKDTeacher(SSKDMixin, BaseClassifierModel):
     def student(self) -> nn.Module:
         """The network the val loop evaluates and export takes: the frozen classifier."""
         return self.classifier
+
+    @property
+    def tau(self) -> float:
+        return self.loss_ss_head.tau
 
     def classifier_networks(self):
         return [(self._classifier_key, self.classifier)] if 'classifier' in self._modules else []
@@ -342,7 +355,7 @@ class SSKDTeacher(SSKDMixin, BaseClassifierModel):
         scores = self.ss_scores(z)
         target = self.ss_targets(inputs.shape[0], data_samples, scores.device)
         return dict(
-            loss_ss_head=F.cross_entropy(scores / self.tau, target),
+            loss_ss_head=self.loss_ss_head(scores, target),
             acc_ss=(scores.argmax(1) == target).float().mean().detach(),
         )
 
@@ -351,18 +364,23 @@ class SSKDTeacher(SSKDMixin, BaseClassifierModel):
 class SSKDDistiller(SSKDMixin, BaseDistiller):
     """SSKD stage 2: a student with its own SS head learns from an :class:`SSKDTeacher`.
 
-    With ``n`` images per batch, 4 copies each (the teacher sees the same ``4n`` rows):
+    With ``n`` images per batch, 4 copies each (the teacher sees the same ``4n`` rows), one term each:
 
-    * ``loss_ce = w_ce * CE(s, y)`` on the ``n`` normal rows;
-    * ``loss_kd = w_kd * tau_kd^2 KL(p_t || p_s)`` on the normal rows;
-    * ``loss_tf = w_tf * tau_tf^2 KL`` on the ``3n`` transformed rows' class posteriors, averaged
-      over the rows kept by selective transfer (ratio ``tf``, right answer the label ``y``);
-    * ``loss_ss = w_ss * tau_ss^2 KL`` between the rows of the teacher's and the student's SS
-      scores — for the contrastive task the ``3n x n`` similarity matrices, softmax over the normal
-      images — averaged over the kept rows (ratio ``ss``, right answer the own source image).
+    * ``loss_ce``: the student's CE on the ``n`` normal rows (its head's loss, weight 0.1);
+    * ``loss_kd``: ``KLDivergence`` on the normal rows (tau 4, weight 0.9);
+    * ``loss_tf``: ``SelectiveKLDivergence`` on the ``3n`` transformed rows' class posteriors,
+      averaged over the rows kept by selective transfer (right answer the label ``y``; tau 4,
+      ratio 1.0, weight 2.7);
+    * ``loss_ss``: ``SelectiveKLDivergence`` between the rows of the teacher's and the student's SS
+      scores -- for the contrastive task the ``3n x n`` similarity matrices, softmax over the normal
+      images -- averaged over the kept rows (right answer the own source image; tau 0.5, ratio
+      0.75, weight 10).
 
-    ``kept_tf`` / ``kept_ss`` (logged, not optimised) are the fractions of rows kept. The student's
-    SS head learns only through ``loss_ss`` and is never exported.
+    The defaults (:data:`SSKD_LOSSES`) are the official code's weights; :data:`LOSS_WEIGHT_PRESETS`
+    has the paper's three sources. ``kept_tf`` / ``kept_ss`` (logged, not optimised) are the
+    fractions of rows kept. The student's SS head learns only through ``loss_ss`` and is never
+    exported. ``loss_tf`` / ``loss_ss`` take ``(s, t, mask)`` and give the mask through
+    ``mask(scores, target)``.
 
     Args:
         student (dict): student classifier config.
@@ -370,17 +388,20 @@ class SSKDDistiller(SSKDMixin, BaseDistiller):
         teacher_ckpt (str): the stage-1 checkpoint.
         ss_head (dict, optional): the student's SS head (default: ``SSProjectionHead`` on the
             student's pooled feature; as many outputs as the teacher's when the task classifies).
-        loss_weights (str | dict): a preset of :data:`LOSS_WEIGHT_PRESETS` (``'code'``, default;
-            ``'arxiv'``; ``'eccv_supp'``) or a dict with any of ``ce, kd, tf, ss`` (the rest from
-            ``'code'``).
-        temperatures (dict, optional): any of ``kd`` (4), ``tf`` (4), ``ss`` (0.5).
-        selective_ratios (dict, optional): share k of the teacher's wrong rows kept, any of ``tf``
-            (1.0, no filtering) and ``ss`` (0.75).
+        loss_ce, loss_kd, loss_tf, loss_ss (dict, optional): the terms; a dict without ``type``
+            updates the default's keys (:data:`SSKD_LOSSES`). ``loss_ce=None`` is the student head's
+            own loss.
         components (str | Sequence[str]): the loss terms used: a preset of
             :data:`COMPONENT_PRESETS` (``'kd'``, ``'kd+tf'``, ``'kd+tf+ss'`` (default),
             ``'ss_only'``) or a subset of ``('ce', 'kd', 'tf', 'ss')``.
         transform_set (str, optional): defaults to the teacher's (its head was fitted on it).
         transform_params (dict, optional): ``'paper4'`` parameters; default the teacher's.
+        loss_weights (str | dict, optional): deprecated: the terms' ``loss_weight``, a preset of
+            :data:`LOSS_WEIGHT_PRESETS` (``'code'``, ``'arxiv'``, ``'eccv_supp'``) or a dict with
+            any of ``ce, kd, tf, ss``.
+        temperatures (dict, optional): deprecated: the terms' ``tau``, any of ``kd, tf, ss``.
+        selective_ratios (dict, optional): deprecated: the ``ratio`` of ``loss_tf`` / ``loss_ss``,
+            any of ``tf, ss``.
         **kwargs: see :class:`BaseDistiller`.
     """
 
@@ -390,12 +411,16 @@ class SSKDDistiller(SSKDMixin, BaseDistiller):
         teacher: Union[dict, str],
         teacher_ckpt: Optional[str] = None,
         ss_head: Optional[dict] = None,
-        loss_weights: Union[str, dict] = 'code',
-        temperatures: Optional[dict] = None,
-        selective_ratios: Optional[dict] = None,
+        loss_ce: Optional[dict] = None,
+        loss_kd: Optional[dict] = None,
+        loss_tf: Optional[dict] = None,
+        loss_ss: Optional[dict] = None,
         components: Union[str, Sequence[str]] = 'kd+tf+ss',
         transform_set: Optional[str] = None,
         transform_params: Optional[dict] = None,
+        loss_weights: Union[str, dict, None] = None,
+        temperatures: Optional[dict] = None,
+        selective_ratios: Optional[dict] = None,
         **kwargs,
     ):
         if teacher is None:
@@ -413,14 +438,27 @@ class SSKDDistiller(SSKDMixin, BaseDistiller):
                 transform_params = self.teacher.transform_params
         self._init_ss(self.teacher.ss_task, transform_set, transform_params, self.teacher.num_instances)
 
+        terms = dict(loss_ce=loss_ce, loss_kd=loss_kd, loss_tf=loss_tf, loss_ss=loss_ss)
         if isinstance(loss_weights, str):
             _check_choice('loss_weights', loss_weights, LOSS_WEIGHT_PRESETS)
             loss_weights = LOSS_WEIGHT_PRESETS[loss_weights]
-        elif not isinstance(loss_weights, dict):
+        elif loss_weights is not None and not isinstance(loss_weights, dict):
             raise TypeError(f'loss_weights must be a preset name or a dict, got {type(loss_weights).__name__}')
-        self.loss_weights = _merged('loss_weights', loss_weights, LOSS_WEIGHT_PRESETS['code'], 0.0, math.inf)
-        self.temperatures = _merged('temperatures', temperatures, DEFAULT_TEMPERATURES, 0.0, math.inf, True)
-        self.selective_ratios = _merged('selective_ratios', selective_ratios, DEFAULT_SELECTIVE_RATIOS, 0.0, 1.0)
+        aliases = (
+            ('loss_weights', loss_weights, LOSS_WEIGHT_PRESETS['code'], 0.0, math.inf, False, 'loss_weight'),
+            ('temperatures', temperatures, DEFAULT_TEMPERATURES, 0.0, math.inf, True, 'tau'),
+            ('selective_ratios', selective_ratios, DEFAULT_SELECTIVE_RATIOS, 0.0, 1.0, False, 'ratio'),
+        )
+        for alias, given, defaults, low, high, low_open, key in aliases:
+            if given is None:
+                continue
+            values = _merged(alias, given, defaults, low, high, low_open)
+            for name in given:
+                fill_alias(terms, SSKD_LOSSES, 'SSKDDistiller', f'{alias}.{name}', values[name], f'loss_{name}', key)
+        self.loss_ce = build_head_loss(terms['loss_ce'], self.student.head, SSKD_LOSSES['loss_ce']['loss_weight'])
+        self.loss_kd = build_loss(terms['loss_kd'], SSKD_LOSSES['loss_kd'])
+        self.loss_tf = build_loss(terms['loss_tf'], SSKD_LOSSES['loss_tf'])
+        self.loss_ss = build_loss(terms['loss_ss'], SSKD_LOSSES['loss_ss'])
 
         if isinstance(components, str):
             _check_choice('components', components, COMPONENT_PRESETS)
@@ -438,6 +476,24 @@ class SSKDDistiller(SSKDMixin, BaseDistiller):
         self.uses_copies = 'tf' in self.components or 'ss' in self.components
         self.ss_head = build_ss_head(ss_head, self.student, self.ss_classes) if 'ss' in self.components else None
 
+    def _terms(self, key: str, names: Sequence[str]) -> Dict[str, float]:
+        return {name: getattr(getattr(self, f'loss_{name}'), key) for name in names}
+
+    @property
+    def loss_weights(self) -> Dict[str, float]:
+        """``loss_weight`` of each term, by ``ce, kd, tf, ss``."""
+        return self._terms('loss_weight', LOSS_TERMS)
+
+    @property
+    def temperatures(self) -> Dict[str, float]:
+        """``tau`` of ``loss_kd``, ``loss_tf`` and ``loss_ss``."""
+        return self._terms('tau', ('kd', 'tf', 'ss'))
+
+    @property
+    def selective_ratios(self) -> Dict[str, float]:
+        """``ratio`` of ``loss_tf`` and ``loss_ss``."""
+        return self._terms('ratio', ('tf', 'ss'))
+
     def loss(self, inputs: Tensor, data_samples: list) -> dict:
         labels = gt_labels(data_samples, inputs.device)
         n, m = inputs.shape[0], NUM_COPIES if self.uses_copies else 1
@@ -445,23 +501,20 @@ class SSKDDistiller(SSKDMixin, BaseDistiller):
         s_logits, s_pooled = self.logits_and_pooled(self.student, x)
         with torch.no_grad():
             t_logits, t_z = self.teacher.forward_ss(x)
-        w, tau, ratio = self.loss_weights, self.temperatures, self.selective_ratios
         losses = {}
         if 'ce' in self.components:
-            losses['loss_ce'] = w['ce'] * self.student.head.loss_module(upright_rows(s_logits, m), labels)
+            losses['loss_ce'] = self.loss_ce(upright_rows(s_logits, m), labels)
         if 'kd' in self.components:
-            losses['loss_kd'] = w['kd'] * kl_div_with_temperature(
-                upright_rows(s_logits, m), upright_rows(t_logits, m), tau['kd']
-            )
+            losses['loss_kd'] = self.loss_kd(upright_rows(s_logits, m), upright_rows(t_logits, m))
         if 'tf' in self.components:
             s_tf, t_tf = transformed_rows(s_logits, m), transformed_rows(t_logits, m)
-            keep = selective_transfer_mask(t_tf, labels.repeat_interleave(m - 1), ratio['tf'])
-            losses['loss_tf'] = w['tf'] * masked_kl_div(s_tf, t_tf, keep, tau['tf'])
+            keep = self.loss_tf.mask(t_tf, labels.repeat_interleave(m - 1))
+            losses['loss_tf'] = self.loss_tf(s_tf, t_tf, keep)
             losses['kept_tf'] = keep.float().mean()
         if 'ss' in self.components:
             s_ss, t_ss = self.ss_scores(self.ss_head(s_pooled)), self.ss_scores(t_z)
-            keep = selective_transfer_mask(t_ss, self.ss_targets(n, data_samples, t_ss.device), ratio['ss'])
-            losses['loss_ss'] = w['ss'] * masked_kl_div(s_ss, t_ss, keep, tau['ss'])
+            keep = self.loss_ss.mask(t_ss, self.ss_targets(n, data_samples, t_ss.device))
+            losses['loss_ss'] = self.loss_ss(s_ss, t_ss, keep)
             losses['kept_ss'] = keep.float().mean()
         return losses
 

@@ -28,19 +28,15 @@ from mmpretrain.models.backbones.resnet import Bottleneck, ResLayer
 from mmkd.registry import MODELS
 
 from ..branches import num_stages, set_out_indices
-from ..losses import kl_div_with_temperature
+from ..losses import FEAT_REDUCTIONS, build_head_loss, build_loss, feature_hint, fill_alias, split_weight
 from .base import BaseClassifierModel, gt_labels
 
-FEAT_REDUCTIONS = ('sum', 'mean', 'pooled')
+__all__ = ['SSSDDistiller', 'BottleneckExit', 'exit_paths', 'probe_stage_shapes', 'feature_hint', 'FEAT_REDUCTIONS']
 
-
-def feature_hint(feat: torch.Tensor, target: torch.Tensor, reduction: str = 'sum') -> torch.Tensor:
-    """Squared L2 distance of two (N, C, H, W) maps, averaged over the batch (see ``FEAT_REDUCTIONS``)."""
-    if reduction == 'mean':
-        return F.mse_loss(feat, target)
-    if reduction == 'pooled':
-        feat, target = feat.mean((2, 3)), target.mean((2, 3))
-    return (feat - target).pow(2).sum() / feat.shape[0]
+LOSS_KD = dict(type='KLDivergence', tau=3.0, loss_weight=0.3)
+LOSS_FEAT = dict(type='FeatureHint', reduction='sum', loss_weight=0.003)
+#: loss_ce_exits weighs the exits' CE by 1 - alpha with alpha = loss_kd's weight
+LOSS_CE_EXITS_WEIGHT = 1 - 0.3
 
 
 @torch.no_grad()
@@ -129,32 +125,45 @@ class SSSDDistiller(BaseClassifierModel):
 
     Args:
         student (dict): classifier whose head has ``num_classes`` = the number of clusters K.
-        alpha (float): weight of the KL terms; the shallow CE terms get ``1 - alpha``. Defaults to 0.3.
-        feat_weight (float): lambda, weight of the feature L2 hints. Defaults to 0.003.
-        tau (float): temperature of the KL terms (with a ``tau^2`` factor). Defaults to 3.0.
+        loss_ce (dict, optional): the deepest exit's CE; ``None`` (default) is the head's own loss
+            module, ``dict(loss_weight=w)`` weights it, a dict with a ``type`` replaces it.
+        loss_ce_exits (dict, optional): the shallow exits' CE (summed over exits); the head's loss
+            weighted ``1 - alpha`` = 0.7 by default.
+        loss_kd (dict, optional): the exits' KD to the deepest exit (summed over exits). Defaults
+            to ``dict(type='KLDivergence', tau=3.0, loss_weight=0.3)`` (alpha 0.3).
+        loss_feat (dict, optional): the feature hints (summed over exits). Defaults to
+            ``dict(type='FeatureHint', reduction='sum', loss_weight=0.003)`` (lambda); the
+            reduction of ``F_i - F_L`` is ``'sum'`` or ``'mean'`` over elements or ``'pooled'``
+            (pool first, sum over channels), each then averaged over the batch.
         detach_teacher (bool): stop gradients through the deepest exit's logits and feature in
             the KL and L2 terms. Defaults to True.
-        feat_reduction (str): how the feature hint reduces ``F_i - F_L``: ``'sum'`` over elements,
-            ``'mean'`` over elements or ``'pooled'`` (pool first, sum over channels); each is then
-            averaged over the batch. Defaults to ``'sum'``.
         taps (Sequence[int], optional): stages that get an exit; defaults to all but the last.
         probe_size (int): input size used once at construction to read the stage shapes.
             Defaults to 64.
         eval_exits (bool): attach ``exit_scores`` in ``predict``. Defaults to True.
+        alpha (float, optional): deprecated: ``loss_kd.loss_weight``, with ``1 - alpha`` the
+            ``loss_ce_exits.loss_weight``.
+        feat_weight (float, optional): deprecated: ``loss_feat.loss_weight``.
+        tau (float, optional): deprecated: ``loss_kd.tau``.
+        feat_reduction (str, optional): deprecated: ``loss_feat.reduction``.
         **kwargs: see :class:`BaseClassifierModel` (``teacher`` is not allowed: the network teaches itself).
     """
 
     def __init__(
         self,
         student: dict,
-        alpha: float = 0.3,
-        feat_weight: float = 0.003,
-        tau: float = 3.0,
+        loss_ce: Optional[dict] = None,
+        loss_ce_exits: Optional[dict] = None,
+        loss_kd: Optional[dict] = None,
+        loss_feat: Optional[dict] = None,
         detach_teacher: bool = True,
-        feat_reduction: str = 'sum',
         taps: Optional[Sequence[int]] = None,
         probe_size: int = 64,
         eval_exits: bool = True,
+        alpha: Optional[float] = None,
+        feat_weight: Optional[float] = None,
+        tau: Optional[float] = None,
+        feat_reduction: Optional[str] = None,
         **kwargs,
     ):
         if kwargs.get('teacher') is not None:
@@ -163,14 +172,28 @@ class SSSDDistiller(BaseClassifierModel):
             )
         kwargs.pop('teacher', None), kwargs.pop('teacher_ckpt', None)
         super().__init__(student=student, **kwargs)
-        if not 0 <= alpha <= 1:
+        if alpha is not None and not 0 <= alpha <= 1:
             raise ValueError(f'SSSDDistiller: alpha must be in [0, 1], got {alpha}')
-        if tau <= 0:
-            raise ValueError(f'SSSDDistiller: tau must be > 0, got {tau}')
-        if feat_reduction not in FEAT_REDUCTIONS:
+        if feat_reduction is not None and feat_reduction not in FEAT_REDUCTIONS:
             raise ValueError(f'SSSDDistiller: feat_reduction={feat_reduction!r} is not one of {list(FEAT_REDUCTIONS)}')
-        self.alpha, self.feat_weight, self.tau = alpha, feat_weight, tau
-        self.feat_reduction = feat_reduction
+        terms = dict(loss_ce=loss_ce, loss_ce_exits=loss_ce_exits, loss_kd=loss_kd, loss_feat=loss_feat)
+        defaults = dict(
+            loss_ce=dict(type='HeadLoss', loss_weight=1.0),
+            loss_ce_exits=dict(type='HeadLoss', loss_weight=LOSS_CE_EXITS_WEIGHT),
+            loss_kd=LOSS_KD,
+            loss_feat=LOSS_FEAT,
+        )
+        fill_alias(terms, defaults, 'SSSDDistiller', 'alpha', alpha, 'loss_kd')
+        fill_alias(terms, defaults, 'SSSDDistiller', 'alpha', None if alpha is None else 1 - alpha, 'loss_ce_exits')
+        fill_alias(terms, defaults, 'SSSDDistiller', 'feat_weight', feat_weight, 'loss_feat')
+        fill_alias(terms, defaults, 'SSSDDistiller', 'tau', tau, 'loss_kd', 'tau')
+        fill_alias(terms, defaults, 'SSSDDistiller', 'feat_reduction', feat_reduction, 'loss_feat', 'reduction')
+        head = self.student.head
+        self.loss_ce = build_head_loss(terms['loss_ce'], head)
+        self.loss_ce_exits = build_head_loss(terms['loss_ce_exits'], head, LOSS_CE_EXITS_WEIGHT)
+        # the deepest exit teaches: detach_teacher stops its gradient in the KD term too
+        self.loss_kd = build_loss(terms['loss_kd'], dict(LOSS_KD, detach_target=detach_teacher))
+        self.loss_feat = build_loss(terms['loss_feat'], LOSS_FEAT)
         self.detach_teacher, self.eval_exits = detach_teacher, eval_exits
         backbone = self.student.backbone
         total = num_stages(backbone)
@@ -181,6 +204,22 @@ class SSSDDistiller(BaseClassifierModel):
         paths = exit_paths(probe_stage_shapes(backbone, probe_size))
         self.num_classes = self.student.head.num_classes
         self.exits = ModuleList(BottleneckExit(paths[t], self.num_classes) for t in self.taps)
+
+    @property
+    def alpha(self) -> float:
+        return self.loss_kd.loss_weight
+
+    @property
+    def tau(self) -> float:
+        return self.loss_kd.tau
+
+    @property
+    def feat_weight(self) -> float:
+        return self.loss_feat.loss_weight
+
+    @property
+    def feat_reduction(self) -> str:
+        return self.loss_feat.reduction
 
     # ----------------------------------------------------------------- forward passes
     def forward_exits(self, inputs: torch.Tensor) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
@@ -209,26 +248,23 @@ class SSSDDistiller(BaseClassifierModel):
         feats, logits = self.forward_exits(inputs)
         *shallow_feats, teacher_feat = feats
         *shallow_logits, teacher_logits = logits
-        ce = self.student.head.loss_module
-        losses = dict(loss_ce=ce(teacher_logits, labels))
+        losses = dict(loss_ce=self.loss_ce(teacher_logits, labels))
         if not shallow_logits:
             return losses
         if self.detach_teacher:
             teacher_feat = teacher_feat.detach()
-        losses['loss_ce_exits'] = (1 - self.alpha) * sum(ce(z, labels) for z in shallow_logits)
-        losses['loss_kd'] = self.alpha * sum(
-            kl_div_with_temperature(z, teacher_logits, self.tau, detach_target=self.detach_teacher)
-            for z in shallow_logits
-        )
+        w, ce = split_weight(self.loss_ce_exits)
+        losses['loss_ce_exits'] = w * sum(ce(z, labels) for z in shallow_logits)
+        w, kd = split_weight(self.loss_kd)
+        losses['loss_kd'] = w * sum(kd(z, teacher_logits) for z in shallow_logits)
         for f in shallow_feats:
             if f.shape != teacher_feat.shape:
                 raise ValueError(
                     f'an exit feature has shape {tuple(f.shape)} but the final feature has '
                     f'{tuple(teacher_feat.shape)}; check the input size against probe_size'
                 )
-        losses['loss_feat'] = self.feat_weight * sum(
-            feature_hint(f, teacher_feat, self.feat_reduction) for f in shallow_feats
-        )
+        w, hint = split_weight(self.loss_feat)
+        losses['loss_feat'] = w * sum(hint(f, teacher_feat) for f in shallow_feats)
         return losses
 
     def predict(self, inputs: torch.Tensor, data_samples: Optional[list] = None) -> list:
