@@ -5,4 +5,4 @@ _base_ = [
     '../_base_/datasets/fashion_mnist.py',
     '../_base_/recipes/sskd-teacher.py',
 ]
-model = dict(student={{_base_.resnet18_w32}})
+model = dict(classifier={{_base_.resnet18_w32}})

@@ -8,4 +8,9 @@ _base_ = [
     '../_base_/schedules/imagenet_100e.py',
 ]
 
-model = dict(student={{_base_.resnet18}}, teacher={{_base_.resnet34}}, ce_weight=1.0, kd_weight=1.0)
+model = dict(
+    student={{_base_.resnet18}},
+    teacher={{_base_.resnet34}},
+    loss_ce=dict(type='HeadLoss', loss_weight=1.0),
+    loss_kd=dict(type='KLDivergence', tau=4.0, loss_weight=1.0),
+)

@@ -10,16 +10,18 @@ _base_ = [
 model = dict(
     student={{_base_.resnet18_cifar}},
     mixup_alpha=0.4,
-    temperature=3.0,
     use_task_mixup_ce=True,
     use_feature_l2=True,
     use_discriminator=True,
     use_branch_logit_kd=True,
     use_self_teacher=True,
-    beta=1.0,
-    gamma=1.0,
-    mu=1.0,
-    orig_ce_weight=1.0,
+    loss_cls=dict(type='SoftmaxCrossEntropy', loss_weight=1.0),  # 2.0: the paper's CE on both sources
+    loss_mixcls=dict(type='MixupCrossEntropy', loss_weight=1.0),
+    loss_feat=dict(type='MSELoss', loss_weight=1.0),
+    loss_dis=dict(type='DiscriminatorLoss', loss_weight=1.0),
+    loss_b_logit=dict(type='KLDivergence', tau=3.0, loss_weight=1.0),
+    loss_cls_h=dict(type='MixupCrossEntropy', loss_weight=1.0),
+    loss_f_logit=dict(type='KLDivergence', tau=3.0, loss_weight=1.0),
     self_teacher_stages=None,  # all exits
     disc_mode='joint',
     train_discriminator=True,  # False = the authors' code (discriminators stay random)

@@ -8,7 +8,7 @@ _base_ = [
     '../_base_/schedules/sskd_head_60e.py',
 ]
 
-model = dict(student={{_base_.resnet34}}, ss_head=dict(in_channels=512))
+model = dict(classifier={{_base_.resnet34}}, ss_head=dict(in_channels=512))
 
 # ImageNet head fitting is not specified anywhere (no official ImageNet code); our choice, scaled from
 # the CIFAR recipe: 10 epochs (the head is tiny and sees 1.28M x 3 transformed rows per epoch),

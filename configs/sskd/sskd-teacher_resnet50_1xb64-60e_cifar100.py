@@ -7,4 +7,4 @@ _base_ = [
     '../_base_/schedules/sskd_head_60e.py',
 ]
 
-model = dict(student={{_base_.resnet50_cifar}}, ss_head=dict(in_channels=2048))
+model = dict(classifier={{_base_.resnet50_cifar}}, ss_head=dict(in_channels=2048))

@@ -7,4 +7,4 @@ _base_ = [
     '../_base_/schedules/sskd_head_60e.py',
 ]
 
-model = dict(student={{_base_.vgg13}}, ss_head=dict(in_channels=512))
+model = dict(classifier={{_base_.vgg13}}, ss_head=dict(in_channels=512))

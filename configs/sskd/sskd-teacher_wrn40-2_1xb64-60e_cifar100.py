@@ -7,4 +7,4 @@ _base_ = [
     '../_base_/schedules/sskd_head_60e.py',
 ]
 
-model = dict(student={{_base_.wrn40_2}}, ss_head=dict(in_channels=128))
+model = dict(classifier={{_base_.wrn40_2}}, ss_head=dict(in_channels=128))

@@ -6,4 +6,6 @@ model = dict(
     type='SSADNet',
     aux_task='ssad',  # 'supervised' | 'selfsup' | 'multitask' | 'ssad' | 'none'
     pretext='rotation',  # 'rotation' | 'color_perm' | 'jigsaw'
+    loss_ce=dict(type='HeadLoss', loss_weight=1.0),  # the classifier head's own loss (unused when frozen)
+    loss_aux=dict(type='SoftmaxCrossEntropy', loss_weight=1.0),  # every branch's label loss
 )

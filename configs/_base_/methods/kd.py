@@ -6,8 +6,7 @@ model = dict(
     type='KDDistiller',
     teacher_ckpt=None,  # set by tools/distill.py or --cfg-options model.teacher_ckpt=PATH
     fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher
-    tau=4.0,
-    ce_weight=0.1,
-    kd_weight=0.9,
+    loss_ce=dict(type='HeadLoss', loss_weight=0.1),  # the student head's own loss (another type replaces it)
+    loss_kd=dict(type='KLDivergence', tau=4.0, loss_weight=0.9),
 )
 custom_hooks = [dict(type='TeacherCheckHook')]

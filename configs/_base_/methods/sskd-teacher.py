@@ -9,7 +9,7 @@ model = dict(
     ss_head=dict(type='SSProjectionHead'),
     ss_task='contrastive',  # 'rotation', 'jigsaw', 'exemplar' (+ num_instances)
     transform_set='rotation3',  # 'paper4': colour drop / rotation / crop+resize / colour jitter
-    tau=1.0,
+    loss_ss_head=dict(type='SoftmaxCrossEntropy', tau=1.0, loss_weight=1.0),
 )
 # the frozen classifier's accuracy is constant: keep the last checkpoints, not a "best" one
 default_hooks = dict(checkpoint=dict(interval=10, save_best=None))

@@ -15,9 +15,12 @@ model = dict(
     teacher_ckpt=None,
     fast_teacher=dict(fold_bn=True, channels_last=True, compile=False),  # exact inference form of the frozen teacher
     ss_head=dict(type='SSProjectionHead'),
-    loss_weights='code',  # or 'arxiv', 'eccv_supp', or dict(ce=, kd=, tf=, ss=)
-    temperatures=dict(kd=4.0, tf=4.0, ss=0.5),
-    selective_ratios=dict(tf=1.0, ss=0.75),
+    # the official code's weights; the paper's other sources (mmkd.models.distillers.sskd.LOSS_WEIGHT_PRESETS):
+    # arXiv loss_tf 10 / loss_ss 2.7, ECCV supplementary loss_tf 5 / loss_ss 3
+    loss_ce=dict(type='HeadLoss', loss_weight=0.1),  # the student head's own loss
+    loss_kd=dict(type='KLDivergence', tau=4.0, loss_weight=0.9),
+    loss_tf=dict(type='SelectiveKLDivergence', tau=4.0, ratio=1.0, loss_weight=2.7),  # ratio: wrong rows kept
+    loss_ss=dict(type='SelectiveKLDivergence', tau=0.5, ratio=0.75, loss_weight=10.0),
     components='kd+tf+ss',  # 'kd', 'kd+tf', 'ss_only' for the ablations
 )
 custom_hooks = [dict(type='TeacherCheckHook')]

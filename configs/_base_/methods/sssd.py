@@ -7,5 +7,12 @@
 # PseudoLabelDataset follow it), and ann_file, the pseudo-labels ({num_clusters} in it is replaced by it).
 _base_ = ['../default_runtime.py']
 
-model = dict(type='SSSDDistiller', alpha=0.3, feat_weight=0.003, tau=3.0)
+# The exits' weights multiply their sums over the exits.
+model = dict(
+    type='SSSDDistiller',
+    loss_ce=dict(type='HeadLoss', loss_weight=1.0),  # the deepest exit: the head's own loss
+    loss_ce_exits=dict(type='HeadLoss', loss_weight=0.7),  # 1 - alpha
+    loss_kd=dict(type='KLDivergence', tau=3.0, loss_weight=0.3),  # alpha
+    loss_feat=dict(type='FeatureHint', reduction='sum', loss_weight=0.003),  # lambda
+)
 default_hooks = dict(checkpoint=dict(save_best=None))
