@@ -9,8 +9,9 @@ from typing import List, Optional
 
 import torch
 
-# model keys that name a checkpoint read at build time -> the model key whose config it fits
-CHECKPOINT_SOURCES = {'teacher_ckpt': 'teacher', 'classifier_ckpt': 'student'}
+# model keys that name a checkpoint read at build time -> the model keys whose config it fits, first found
+# (SSKDTeacher's frozen classifier is model.classifier; SSADNet's is model.student)
+CHECKPOINT_SOURCES = {'teacher_ckpt': ('teacher',), 'classifier_ckpt': ('classifier', 'student')}
 
 
 def write_random_checkpoints(model_cfg: dict, out_dir: str) -> List[str]:
@@ -23,8 +24,9 @@ def write_random_checkpoints(model_cfg: dict, out_dir: str) -> List[str]:
     from mmkd.models.distillers import build_classifier
 
     filled = []
-    for key, source in CHECKPOINT_SOURCES.items():
-        if key in model_cfg and model_cfg.get(source) is not None:
+    for key, sources in CHECKPOINT_SOURCES.items():
+        source = next((s for s in sources if model_cfg.get(s) is not None), None)
+        if key in model_cfg and source is not None:
             path = osp.join(str(out_dir), f'{key}.pth')
             torch.save({'state_dict': build_classifier(model_cfg[source]).state_dict()}, path)
             model_cfg[key] = path
