@@ -14,9 +14,10 @@ from mmpretrain.structures import DataSample
 
 import mmkd.evaluation.metrics.css_metrics  # noqa: F401  (registers CSSMetric)
 import mmkd.models.distillers.css  # noqa: F401  (registers CSSDistiller and CSSNetwork)
+from mmkd.apis import export_student
 from mmkd.evaluation.metrics.css_metrics import CSSMetric
 from mmkd.models.classifiers import CSSNetwork, aggregate_branch_logits, css_joint_targets, load_css_network
-from mmkd.models.distillers.css import CSSDistiller, branch_kd, css_dynamic_weights, export_css
+from mmkd.models.distillers.css import CSSDistiller, branch_kd, css_dynamic_weights
 from mmkd.registry import MODELS
 
 TINY = dict(type='CIFARResNet', arch='resnet8')
@@ -329,7 +330,7 @@ def test_export_full_predicts_identically_and_transfer_loads_strictly(tmp_path):
     raw = [(inputs * 50 + 100)[i] for i in range(len(inputs))]
     for net in (1, 2):
         out = tmp_path / f'net{net}_full.pth'
-        meta = export_css(str(ckpt), str(out), net=net, mode='full')
+        meta = export_student(str(ckpt), str(out), peer=net - 1, css_export='full')
         assert meta['network_cfg']['num_branches'] == 2 and meta['network_cfg']['mask_layout'] == 'quadrants'
         assert set(torch.load(out, weights_only=True)['state_dict']) == set(model.nets[net - 1].state_dict())
         rebuilt = load_css_network(str(out))
@@ -340,22 +341,22 @@ def test_export_full_predicts_identically_and_transfer_loads_strictly(tmp_path):
             want = model.nets[net - 1](model.data_preprocessor(dict(inputs=raw))['inputs'], mode='tensor')
         assert torch.allclose(torch.stack([p.pred_score for p in got]), torch.softmax(want, 1), atol=1e-6)
     out = tmp_path / 'net2_transfer.pth'
-    export_css(str(ckpt), str(out), net=2, mode='transfer')
+    export_student(str(ckpt), str(out), peer=1, css_export='transfer')
     state = torch.load(out, weights_only=True)
     plain = MODELS.build(TINY)
     result = plain.load_state_dict({k[len('backbone.') :]: v for k, v in state['state_dict'].items()}, strict=True)
     assert not result.missing_keys and not result.unexpected_keys
     assert torch.equal(plain.stages[2][0].conv1.weight, model.nets[1].branches[0].body[0][0].conv1.weight)
     assert torch.equal(plain.stem[0].weight, model.nets[1].backbone.stem[0].weight)
-    with pytest.raises(ValueError, match='--net 3 does not exist'):
-        export_css(str(ckpt), str(tmp_path / 'x.pth'), net=3)
+    with pytest.raises(ValueError, match='--peer 2 does not exist'):
+        export_student(str(ckpt), str(tmp_path / 'x.pth'), peer=2)
     assert not osp.exists(tmp_path / 'x.pth')
     # a CSSNetwork trained on its own (model.type='CSSNetwork') exports the same way
     lone_cfg = Config(dict(model=dict(type='CSSNetwork', backbone=TINY, num_classes=5, num_branches=4)))
     lone = network(num_branches=4)
     lone(inputs, samples, mode='loss')
     torch.save({'state_dict': lone.state_dict(), 'meta': {'cfg': lone_cfg.pretty_text}}, tmp_path / 'lone.pth')
-    export_css(str(tmp_path / 'lone.pth'), str(tmp_path / 'lone_full.pth'))
+    export_student(str(tmp_path / 'lone.pth'), str(tmp_path / 'lone_full.pth'))
     lone.eval()
     with torch.no_grad():
         assert torch.equal(
@@ -407,17 +408,138 @@ train_cfg['val_interval'] = 2
         assert key in val[-1]
     assert val[-1]['accuracy/top1'] == pytest.approx(val[-1]['css/net1_top1'])  # eval_mode net1_agg
     ckpt = work / 'epoch_4.pth'
-    run_tool('export_css.py', ckpt, tmp_path / 'full.pth', '--net', 2)
-    export_css(str(ckpt), str(tmp_path / 'transfer.pth'), mode='transfer')  # the CLI once is enough
+    run_tool('export_student.py', ckpt, tmp_path / 'full.pth', '--peer', 1)
+    export_student(str(ckpt), str(tmp_path / 'transfer.pth'), css_export='transfer')  # the CLI once is enough
     rebuilt = load_css_network(str(tmp_path / 'full.pth'))
     state = torch.load(tmp_path / 'transfer.pth', weights_only=True)
     plain = MODELS.build(dict(type='CIFARResNet', arch='resnet8'))
     plain.load_state_dict({k[len('backbone.') :]: v for k, v in state['state_dict'].items()}, strict=True)
     trained = _load_checkpoint(str(ckpt), map_location='cpu')['state_dict']
-    assert all(torch.equal(v, trained[f'nets.1.{k}']) for k, v in rebuilt.state_dict().items())
+    assert all(torch.equal(v, trained[f'peers.1.{k}']) for k, v in rebuilt.state_dict().items())
     assert all(
-        torch.equal(v, trained[f'nets.0.backbone.{k}'])
+        torch.equal(v, trained[f'peers.0.backbone.{k}'])
         for k, v in plain.state_dict().items()
         if not k.startswith('stages.2')
     )
-    assert torch.equal(plain.stages[2][0].conv1.weight, trained['nets.0.branches.0.body.0.0.conv1.weight'])
+    assert torch.equal(plain.stages[2][0].conv1.weight, trained['peers.0.branches.0.body.0.0.conv1.weight'])
+
+
+# ----------------------------------------------------------------------------- vocabulary
+def test_peers_form_equals_the_deprecated_form_and_old_keys_warn():
+    inputs, samples, _ = batch()
+    torch.manual_seed(0)
+    new = CSSDistiller(peers=[dict(backbone=TINY, num_classes=5), None], eval_peer=1, loss_kd=dict(tau=2.0))
+    with pytest.warns(DeprecationWarning) as record:
+        torch.manual_seed(0)
+        old = CSSDistiller(net1=dict(backbone=TINY, num_classes=5), eval_mode='net2_agg', temperature=2.0)
+    said = ' '.join(str(w.message) for w in record)
+    assert (
+        'net1 is deprecated; use peers[0]' in said
+        and 'temperature=...) is deprecated: set loss_kd=dict(tau=...)' in said
+    )
+    assert 'eval_mode is deprecated' in said
+    assert old.eval_peer == new.eval_peer == 1 and old.loss_kd.tau == new.loss_kd.tau == 2.0
+    for a, b in zip(new(inputs, samples, mode='loss').values(), old(inputs, samples, mode='loss').values()):
+        assert torch.equal(a, b)
+    assert list(new.state_dict()) == list(old.state_dict()) and all(k.startswith('peers.') for k in new.state_dict())
+    assert (
+        old.ensemble is False and CSSDistiller(net1=dict(backbone=TINY, num_classes=5), eval_mode='ensemble').ensemble
+    )
+    with pytest.raises(ValueError, match='ensemble=True needs two peers'):
+        CSSDistiller(peers=[dict(backbone=TINY, num_classes=5)], ensemble=True)
+    # an older child config (or --cfg-options model.net1...) over a current base: merged into peers[0]
+    merged = CSSDistiller(peers=[dict(backbone=TINY, num_classes=5), None], net1=dict(backbone=dict(arch='resnet14')))
+    assert [p.backbone.arch for p in merged.peers] == ['resnet14', 'resnet14']
+    with pytest.raises(ValueError, match=r'model\.peers\[1\]\.num_classes=7.*same classes'):
+        CSSDistiller(peers=[dict(backbone=TINY, num_classes=5), dict(backbone=TINY, num_classes=7)])
+
+
+def test_loss_kd_is_a_registered_term_with_its_weight():
+    inputs, samples, _ = batch()
+    base = distiller()(inputs, samples, mode='loss')
+    torch.manual_seed(0)
+    half = CSSDistiller(peers=[dict(backbone=TINY, num_classes=5), None], loss_kd=dict(loss_weight=0.5))
+    losses = half(inputs, samples, mode='loss')
+    assert losses['net1.loss_kd'].item() == pytest.approx(0.5 * base['net1.loss_kd'].item(), rel=1e-6)
+    assert torch.equal(losses['net1.loss_ce'], base['net1.loss_ce'])
+
+
+def test_old_checkpoints_with_nets_keys_still_load_evaluate_and_export(tmp_path):
+    from mmkd.apis.evaluate import _layout
+
+    model = distiller().eval()
+    old = {k.replace('peers.', 'nets.', 1): v for k, v in model.state_dict().items()}
+    assert _layout(old) == 'own'
+    fresh = CSSDistiller(peers=[dict(backbone=TINY, num_classes=5), None])
+    fresh.load_state_dict(old, strict=True)
+    assert all(torch.equal(a, b) for a, b in zip(fresh.state_dict().values(), model.state_dict().values()))
+    cfg = Config(dict(model=dict(type='CSSDistiller', net1=dict(backbone=TINY, num_classes=5), net2=None)))
+    torch.save({'state_dict': old, 'meta': {'cfg': cfg.pretty_text}}, tmp_path / 'old.pth')
+    meta = export_student(str(tmp_path / 'old.pth'), str(tmp_path / 'peer1.pth'), peer=1)
+    assert meta['peer'] == 1 and meta['prefix'] == 'peers.1.'
+    inputs = batch()[0]
+    with torch.no_grad():
+        got = load_css_network(str(tmp_path / 'peer1.pth'))(inputs, mode='tensor')
+        assert torch.equal(got, model.peers[1](inputs, mode='tensor'))
+
+
+def test_ensemble_export_predicts_like_the_distiller_and_other_methods_refuse_css_flags(tmp_path):
+    from mmkd.apis import get_student, inference_student
+
+    cfg = Config(
+        dict(
+            model=dict(
+                type='CSSDistiller',
+                peers=[
+                    dict(backbone=dict(type='CIFARResNet', arch='resnet14'), num_classes=5),
+                    dict(backbone=TINY, num_classes=5),
+                ],
+                num_branches=2,
+            ),
+            data_preprocessor=dict(type='ClsDataPreprocessor', mean=[10.0, 20.0, 30.0], std=[2.0, 3.0, 4.0]),
+            test_pipeline=[dict(type='PackInputs')],
+        )
+    )
+    torch.manual_seed(0)
+    model = MODELS.build(dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
+    inputs, samples, _ = batch()
+    model(inputs, samples, mode='loss')
+    ckpt = tmp_path / 'epoch_1.pth'
+    torch.save({'state_dict': model.state_dict(), 'meta': {'cfg': cfg.pretty_text}}, ckpt)
+    out = tmp_path / 'ensemble.pth'
+    meta = export_student(str(ckpt), str(out), ensemble=True)
+    assert meta['ensemble'] and meta['model_cfg']['ensemble'] and 'peer' not in meta
+    assert set(torch.load(out, weights_only=True)['state_dict']) == set(model.state_dict())
+    rebuilt = get_student(str(out))
+    model.ensemble = True
+    model.eval()
+    raw = [(inputs * 50 + 100)[i] for i in range(len(inputs))]
+    with torch.no_grad():
+        assert torch.equal(rebuilt(inputs, mode='tensor'), model(inputs, mode='tensor'))
+        got = rebuilt.test_step(dict(inputs=raw, data_samples=[DataSample() for _ in raw]))
+        want = model.test_step(dict(inputs=raw, data_samples=[DataSample() for _ in raw]))
+    assert all(torch.equal(a.pred_score, b.pred_score) for a, b in zip(got, want))
+    image = (inputs[0].permute(1, 2, 0) * 50 + 100).clamp(0, 255).byte().numpy()
+    assert inference_student(rebuilt, image)['pred_label'] in range(5)
+    with torch.no_grad():
+        assert torch.equal(load_css_network(str(out))(inputs, mode='tensor'), model(inputs, mode='tensor'))
+    with pytest.raises(ValueError, match='does not take --peer'):
+        export_student(str(ckpt), str(tmp_path / 'x.pth'), ensemble=True, peer=0)
+    with pytest.raises(ValueError, match='cannot be combined with --css-export transfer'):
+        export_student(str(ckpt), str(tmp_path / 'x.pth'), ensemble=True, css_export='transfer')
+    # --backbone-only is the transfer export for CSS
+    assert export_student(str(ckpt), str(tmp_path / 'bb.pth'), backbone_only=True)['mode'] == 'transfer'
+    # the CSS flags are refused for a method without them
+    clf = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=TINY,
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=5, in_channels=64),
+        )
+    )
+    torch.save({'state_dict': {f'student.{k}': v for k, v in clf.state_dict().items()}}, tmp_path / 'kd.pth')
+    with pytest.raises(ValueError, match='--css-export applies to CSS checkpoints only'):
+        export_student(str(tmp_path / 'kd.pth'), str(tmp_path / 'y.pth'), css_export='full')
+    with pytest.raises(ValueError, match='--ensemble: .* has no ensemble'):
+        export_student(str(tmp_path / 'kd.pth'), str(tmp_path / 'y.pth'), ensemble=True)

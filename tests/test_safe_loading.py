@@ -342,13 +342,13 @@ def test_stored_config_code_is_not_run_by_export(tmp_path, marker):
 
 
 def test_stored_config_code_is_not_run_by_css_export(tmp_path, marker):
-    from mmkd.models.distillers.css import export_css
+    from mmkd.apis import export_student
 
     text = f"model = dict(type='CSSDistiller', net1=__import__('builtins').open({str(marker)!r}, 'w'))\n"
     ckpt = tmp_path / 'css.pth'
     torch.save({'state_dict': {'nets.0.x': torch.zeros(1)}, 'meta': {'cfg': text}}, ckpt)
     with pytest.raises(ValueError, match=r"css\.pth carries no model config readable as data.*--config"):
-        export_css(str(ckpt), str(tmp_path / 'out.pth'))
+        export_student(str(ckpt), str(tmp_path / 'out.pth'))
     assert not marker.exists()
 
 
@@ -454,16 +454,14 @@ def test_explicit_peer_and_fallback_peer(tmp_path):
     assert meta['peer'] == 1 and meta['peer_choice'] == '--peer'
 
 
-def test_css_default_net_follows_eval_mode():
-    from mmkd.models.distillers.css import default_css_net
+def test_css_default_peer_follows_eval_peer():
+    from mmkd.apis.export_css import default_css_peer
 
-    assert default_css_net(dict(type='CSSDistiller', eval_mode='net2_agg'))[0] == 2
-    assert default_css_net(dict(type='CSSDistiller'))[0] == 1
-    with pytest.warns(UserWarning, match=r'eval_mode=ensemble.*net 1 \(fallback\)'):
-        assert default_css_net(dict(type='CSSDistiller', eval_mode='ensemble')) == (
-            1,
-            'fallback net 1: eval_mode=ensemble',
-        )
+    assert default_css_peer(dict(type='CSSDistiller', eval_peer=1))[0] == 1
+    assert default_css_peer(dict(type='CSSDistiller', eval_mode='net2_agg'))[0] == 1  # the deprecated form
+    assert default_css_peer(dict(type='CSSDistiller'))[0] == 0
+    with pytest.warns(UserWarning, match=r'ensemble of both peers.*peer 0 \(fallback\).*--ensemble'):
+        assert default_css_peer(dict(type='CSSDistiller', ensemble=True)) == (0, 'fallback peer 0: ensemble=True')
 
 
 # --------------------------------------------------------------------------- clear errors

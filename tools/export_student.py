@@ -7,8 +7,11 @@ its classes as ``meta['dataset_meta']``, its test pipeline as ``meta['test_pipel
 ``mmkd.apis.get_student(OUT)``, ``inference_student(OUT, image)`` and ``student_config(OUT)`` need, and
 through the latter mmpretrain's ``ImageClassificationInferencer(model=student_config(OUT), pretrained=OUT)``
 and ``FeatureExtractor`` (docs/inference.md).
-Online methods export the peer they evaluate (``eval_peer``) unless ``--peer K`` is given; an existing
-OUT is replaced only with ``--force``.
+Online methods export the peer they evaluate (``eval_peer``) unless ``--peer K`` is given (0-based).
+CSS checkpoints export one whole peer (``--css-export full``, every branch: the same predictions),
+its trunk + first branch as a plain backbone (``--css-export transfer``, or ``--backbone-only``), or
+both peers as one model that predicts like the ensemble (``--ensemble``); see docs/methods/css.md.
+An existing OUT is replaced only with ``--force``.
 """
 
 import argparse
@@ -38,7 +41,24 @@ def parse_args():
         default=None,
         help='online methods: which peer to export (default: the one the method evaluates, eval_peer)',
     )
+    parser.add_argument(
+        '--ensemble',
+        action='store_true',
+        help='methods with an ensemble (CSS): write every peer as one model that predicts like the ensemble',
+    )
+    parser.add_argument(
+        '--css-export',
+        choices=('full', 'transfer'),
+        default=None,
+        help='CSS only: full (default): the whole peer, every branch, same predictions; transfer: trunk + first '
+        'branch as a plain backbone checkpoint',
+    )
     parser.add_argument('--backbone-only', action='store_true', help='export backbone.* keys only')
+    parser.add_argument(
+        '--config',
+        default=None,
+        help='training config, read when the checkpoint carries no model config (default: the stored one)',
+    )
     parser.add_argument('--force', action='store_true', help='replace OUT if it exists')
     add_progress_argument(parser)  # shown for checkpoints of 100 MB and more
     return parser.parse_args()
@@ -48,11 +68,23 @@ def main():
     args = parse_args()
     try:
         meta = export_student(
-            args.checkpoint, args.out, args.peer, args.backbone_only, force=args.force, progress=args.progress
+            args.checkpoint,
+            args.out,
+            args.peer,
+            args.backbone_only,
+            force=args.force,
+            progress=args.progress,
+            ensemble=args.ensemble,
+            css_export=args.css_export,
+            config=args.config,
         )
-    except (ValueError, OSError, pickle.UnpicklingError) as e:
+    except (ValueError, OSError, TypeError, pickle.UnpicklingError) as e:
         sys.exit(f'export_student: {e}')
     peer = f'peer {meta["peer"]} ({meta["peer_choice"]}), ' if 'peer' in meta else ''
+    if meta.get('ensemble'):
+        peer = 'the ensemble of every peer, '
+    if 'mode' in meta:
+        peer += f'CSS {meta["mode"]} export, '
     print(
         f'exported {peer}{meta["num_tensors"]} tensors ({meta["num_params"] / 1e6:.2f}M params, '
         f'prefix {meta["prefix"]!r}) from {args.checkpoint} to {args.out}'

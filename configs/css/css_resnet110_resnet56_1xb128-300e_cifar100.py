@@ -1,10 +1,10 @@
-# CSS, CIFAR-100, Table 4 heterogeneous pair: net1 = bottleneck ResNet-110, net2 = bottleneck ResNet-56.
+# CSS, CIFAR-100, Table 4 heterogeneous pair: peers[0] = bottleneck ResNet-110, peers[1] = bottleneck ResNet-56.
 # Branch j of one network distils into branch j of the other over the 300-way joint softmax.
 _base_ = ['./css_resnet56_resnet56_1xb128-300e_cifar100.py']
 
 model = dict(
-    net1=dict(backbone=dict(arch='resnet110_bottleneck')),
-    net2=dict(  # _delete_: the base's net2 is None
-        _delete_=True, type='CSSNetwork', backbone=dict(type='CIFARResNet', arch='resnet56_bottleneck'), num_classes=100
-    ),
+    peers=[
+        dict(type='CSSNetwork', backbone=dict(type='CIFARResNet', arch='resnet110_bottleneck'), num_classes=100),
+        dict(type='CSSNetwork', backbone=dict(type='CIFARResNet', arch='resnet56_bottleneck'), num_classes=100),
+    ]
 )

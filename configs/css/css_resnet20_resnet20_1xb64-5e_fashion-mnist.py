@@ -6,7 +6,7 @@ _base_ = [
     '../_base_/schedules/fashion_mnist_short.py',
 ]
 
-model = dict(net1=dict(type='CSSNetwork', backbone=dict(type='CIFARResNet', arch='resnet20'), num_classes=10))
+model = dict(peers=[dict(type='CSSNetwork', backbone=dict(type='CIFARResNet', arch='resnet20'), num_classes=10), None])
 
 val_evaluator = [dict(type='Accuracy', topk=(1,)), dict(type='CSSMetric')]
 test_evaluator = val_evaluator

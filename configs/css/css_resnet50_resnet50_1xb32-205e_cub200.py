@@ -10,7 +10,7 @@ _base_ = [
     '../_base_/schedules/css_finegrained_205e.py',
 ]
 
-model = dict(net1=dict(num_classes=200))
+model = dict(peers=[dict(type='CSSNetwork', backbone={{_base_.css_resnet50_backbone}}, num_classes=200), None])
 
 val_evaluator = [dict(type='Accuracy', topk=(1, 5)), dict(type='CSSMetric')]
 test_evaluator = val_evaluator

@@ -9,7 +9,7 @@ _base_ = [
     '../_base_/schedules/css_finegrained_205e.py',
 ]
 
-model = dict(net1=dict(num_classes=120))
+model = dict(peers=[dict(type='CSSNetwork', backbone={{_base_.css_resnet50_backbone}}, num_classes=120), None])
 
 val_evaluator = [dict(type='Accuracy', topk=(1, 5)), dict(type='CSSMetric')]
 test_evaluator = val_evaluator

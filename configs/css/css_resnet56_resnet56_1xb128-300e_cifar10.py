@@ -2,7 +2,7 @@
 _base_ = ['../_base_/methods/css.py', '../_base_/datasets/cifar10.py', '../_base_/schedules/css_cifar_300e.py']
 
 model = dict(
-    net1=dict(type='CSSNetwork', backbone=dict(type='CIFARResNet', arch='resnet56_bottleneck'), num_classes=10)
+    peers=[dict(type='CSSNetwork', backbone=dict(type='CIFARResNet', arch='resnet56_bottleneck'), num_classes=10), None]
 )
 
 train_dataloader = dict(batch_size=128)

@@ -8,7 +8,10 @@ _base_ = ['../_base_/methods/css.py', '../_base_/datasets/cifar100.py', '../_bas
 data_preprocessor = dict(mean=[125.307, 122.961, 113.8575], std=[51.5865, 50.847, 51.255])
 
 model = dict(
-    net1=dict(type='CSSNetwork', backbone=dict(type='CIFARResNet', arch='resnet56_bottleneck'), num_classes=100)
+    peers=[
+        dict(type='CSSNetwork', backbone=dict(type='CIFARResNet', arch='resnet56_bottleneck'), num_classes=100),
+        None,
+    ]
 )
 
 train_dataloader = dict(batch_size=128)

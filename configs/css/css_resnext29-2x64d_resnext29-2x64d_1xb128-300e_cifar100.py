@@ -2,4 +2,13 @@
 # classifier), 2x3 branches, each a copy of the third stage (3 bottlenecks, 1024 channels).
 _base_ = ['./css_resnet56_resnet56_1xb128-300e_cifar100.py']
 
-model = dict(net1=dict(backbone=dict(_delete_=True, type='CIFARResNeXt', depth=29, cardinality=2, base_width=64)))
+model = dict(
+    peers=[
+        dict(
+            type='CSSNetwork',
+            backbone=dict(type='CIFARResNeXt', depth=29, cardinality=2, base_width=64),
+            num_classes=100,
+        ),
+        None,
+    ]
+)

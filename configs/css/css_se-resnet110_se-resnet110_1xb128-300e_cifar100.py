@@ -3,4 +3,13 @@
 # paper's CIFAR SE-ResNet-110 is the basic one (block='bottleneck' gives a [12, 12, 12] bottleneck network).
 _base_ = ['./css_resnet56_resnet56_1xb128-300e_cifar100.py']
 
-model = dict(net1=dict(backbone=dict(_delete_=True, type='CIFARSEResNet', depth=110, block='basic', reduction=16)))
+model = dict(
+    peers=[
+        dict(
+            type='CSSNetwork',
+            backbone=dict(type='CIFARSEResNet', depth=110, block='basic', reduction=16),
+            num_classes=100,
+        ),
+        None,
+    ]
+)

@@ -2,4 +2,6 @@
 # (the code's wide_resnet20_8), 2x3 branches.
 _base_ = ['./css_resnet56_resnet56_1xb128-300e_cifar100.py']
 
-model = dict(net1=dict(backbone=dict(arch='wrn20_8_bottleneck')))
+model = dict(
+    peers=[dict(type='CSSNetwork', backbone=dict(type='CIFARResNet', arch='wrn20_8_bottleneck'), num_classes=100), None]
+)

@@ -69,7 +69,7 @@ class Stage:
     Args:
         name (str): the stage's folder and progress label; stages of the same name share one run.
         kind (str): ``'train'`` (tools/train.py), ``'kmeans'`` (tools/kmeans_pseudo_labels.py),
-            ``'export'`` (tools/export_student.py / export_css.py) or ``'det'`` (detection transfer).
+            ``'export'`` (tools/export_student.py) or ``'det'`` (detection transfer).
         recipe (str): ``configs/_base_/recipes/<recipe>.py`` (train stages).
         nets (dict): config key -> network role filled in: ``'teacher'``, ``'student'``, their
             ``'.backbone'``, or a list of roles (online peers).
@@ -194,11 +194,11 @@ METHODS = {
                 Stage(
                     'css',
                     recipe='css',
-                    nets={'model.net1.backbone': 'student.backbone', 'model.net2.backbone': 'teacher.backbone'},
+                    nets={'model.peers.0.backbone': 'student.backbone', 'model.peers.1.backbone': 'teacher.backbone'},
                     data='css_metric',
                 ),
             ),
-            export=('export_css.py', '--net', '1', '--mode', 'transfer'),
+            export=('export_student.py', '--peer', '0', '--css-export', 'transfer'),
         ),
         Method(
             'sssd',

@@ -58,6 +58,9 @@ def _distiller_class(model_cfg: dict):
 
 def _student_cfg(model_cfg: dict) -> Tuple[Optional[dict], str]:
     """The classifier config a distiller evaluates and its key prefix in the distiller's checkpoints."""
+    cls = _distiller_class(model_cfg)
+    if not getattr(cls, 'evaluate_peers_alone', True):  # CSS: the distiller is the evaluated model
+        return None, ''
     if isinstance(model_cfg.get('peers'), (list, tuple)):
         k = int(model_cfg.get('eval_peer', 0))
         student, prefix = model_cfg['peers'][k], f'peers.{k}.'
@@ -90,13 +93,17 @@ CLASSIFIER_PARTS = ('backbone.', 'neck.', 'head.', 'data_preprocessor.')
 
 
 def _layout(state_dict: dict) -> str:
+    if any(k.startswith('nets.') for k in state_dict):
+        return 'own'  # a CSS checkpoint from before its networks were called peers
+    if any(k.startswith('peers.') and '.branches.0.body.' in k for k in state_dict):
+        return 'own'  # CSS: peers with masked branches, evaluated as the whole model
     if any(k.startswith('peers.') for k in state_dict):
         return 'online'
     if any(k.startswith('student.') for k in state_dict):
         return 'distiller'
     if all(k.startswith(CLASSIFIER_PARTS) for k in state_dict):
         return 'plain'  # an exported student (or a classifier's own checkpoint)
-    return 'own'  # a model's own training checkpoint with other parts (CSS's nets.0. / nets.1., a detector's heads)
+    return 'own'  # a model's own training checkpoint with other parts (a detector's heads)
 
 
 def evaluation_model(cfg: Config, state: dict) -> Tuple[dict, str, bool]:
@@ -155,6 +162,8 @@ def load_strictly(model: nn.Module, state_dict: dict, checkpoint: str, prefix: s
     """
     if prefix:
         state_dict = {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
+    if hasattr(model, 'upgrade_state_dict'):  # keys of older checkpoints under their current names
+        state_dict = model.upgrade_state_dict(state_dict)
     missing, unexpected, mis_shaped = key_differences(model.state_dict(), state_dict)
     if missing or unexpected or mis_shaped:
         where = f" (keys under '{prefix}')" if prefix else ''

@@ -216,6 +216,9 @@ def export_student(
     force: bool = False,
     test_pipeline: Optional[list] = None,
     progress='auto',
+    ensemble: bool = False,
+    css_export: Optional[str] = None,
+    config: Optional[str] = None,
 ) -> dict:
     """Write the student of ``ckpt`` to ``out``; return the meta written beside the tensors.
 
@@ -230,6 +233,14 @@ def export_student(
             config stored in ``ckpt`` (``meta['cfg']``, read as data).
         progress: ``'auto'``, ``'bar'``, ``'lines'`` or ``'off'`` (see :mod:`mmkd.utils.progress`), for
             checkpoints of ``PROGRESS_MIN_BYTES`` and more: read, select, write and verify.
+        ensemble (bool): methods with an ensemble (CSS): write every peer as one model that predicts
+            like the ensemble. Refused for the others. Defaults to False.
+        css_export (str, optional): CSS checkpoints: ``'full'`` (the whole network, every branch;
+            the default) or ``'transfer'`` (trunk + first branch as a plain backbone, which is also
+            what ``backbone_only`` gives for CSS); see :mod:`mmkd.apis.export_css`. Refused for
+            other methods.
+        config (str, optional): the training config file, read when the checkpoint carries no
+            model config as data.
 
     The meta holds ``model_cfg`` (the student's classifier config as plain data), ``dataset_meta``,
     ``test_pipeline`` (see :mod:`mmkd.apis.inference`), ``peer`` and ``notes`` (what could not be
@@ -241,11 +252,16 @@ def export_student(
         raise FileNotFoundError(f'checkpoint {ckpt} does not exist')
     large = osp.isfile(ckpt) and osp.getsize(ckpt) >= PROGRESS_MIN_BYTES
     with ProgressReporter(3, f'export {osp.basename(ckpt)}', 'steps', progress if large else False) as bar:
-        return _export_student(ckpt, out, peer, backbone_only, force, test_pipeline, bar)
+        options = dict(ensemble=ensemble, css_export=css_export, config=config)
+        return _export_student(ckpt, out, peer, backbone_only, force, test_pipeline, bar, **options)
 
 
-def _export_student(ckpt, out, peer, backbone_only, force, test_pipeline, bar: ProgressReporter) -> dict:
+def _export_student(
+    ckpt, out, peer, backbone_only, force, test_pipeline, bar: ProgressReporter, ensemble, css_export, config
+) -> dict:
     from mmkd import __version__
+
+    from .export_css import export_css, is_css_model
 
     state = safe_load_checkpoint(ckpt, map_location='cpu')
     bar.update()  # read
@@ -255,7 +271,27 @@ def _export_student(ckpt, out, peer, backbone_only, force, test_pipeline, bar: P
         )
     state_dict = state.get('state_dict', state)
     src_meta = state.get('meta') if isinstance(state.get('meta'), dict) else {}
-    full_cfg, cfg_source = model_cfg_from_meta(src_meta)
+    if config is not None:
+        from .runner import load_config, model_config
+
+        full_cfg, cfg_source = model_config(load_config(config)), config
+    else:
+        full_cfg, cfg_source = model_cfg_from_meta(src_meta)
+    if is_css_model(full_cfg, state_dict):
+        if backbone_only and css_export == 'full':
+            raise ValueError('--backbone-only is the CSS transfer export; it cannot be combined with --css-export full')
+        kind = 'transfer' if backbone_only else (css_export or 'full')
+        meta = export_css(ckpt, out, state, peer, kind, ensemble, config, force, test_pipeline)
+        bar.update(2)  # selected, written and verified
+        return meta
+    what = full_cfg.get('type') if isinstance(full_cfg, dict) else 'this checkpoint'
+    if css_export is not None:
+        raise ValueError(
+            f'--css-export applies to CSS checkpoints only (their full / transfer exports); {what} has one '
+            'export kind: the student classifier (use --backbone-only for its backbone alone)'
+        )
+    if ensemble:
+        raise ValueError(f'--ensemble: {what} has no ensemble to export (CSS has); export one peer with --peer K')
     notes: List[str] = []
     chosen = peer
     if peer is None:

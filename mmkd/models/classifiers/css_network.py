@@ -270,21 +270,23 @@ def scores_to_samples(logits: Tensor, data_samples: Optional[List[DataSample]] =
     return list(data_samples)
 
 
-def load_css_network(path: str, map_location: str = 'cpu') -> CSSNetwork:
-    """Rebuild a CSS network from a ``tools/export_css.py --mode full`` file, in eval mode.
+def load_css_network(path: str, map_location: str = 'cpu') -> BaseModel:
+    """Rebuild a CSS model from a ``tools/export_student.py`` CSS full export, in eval mode.
 
-    The file holds ``{'state_dict': tensors, 'meta': {'network_cfg': ..., ...}}`` and loads with
-    ``torch.load(weights_only=True)``.
+    The file holds ``{'state_dict': tensors, 'meta': {'model_cfg': ..., ...}}`` and loads with
+    ``torch.load(weights_only=True)``: one peer rebuilds as a :class:`CSSNetwork`
+    (``meta['network_cfg']``), an ``--ensemble`` export as a ``CSSDistiller`` scoring by the ensemble.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'exported CSS network {path} does not exist')
     state = torch.load(path, map_location=map_location, weights_only=True)
     meta = state.get('meta') or {}
-    if meta.get('mode') != 'full' or 'network_cfg' not in meta:
+    cfg = meta.get('model_cfg') if meta.get('ensemble') else meta.get('network_cfg')
+    if meta.get('mode') != 'full' or not isinstance(cfg, dict):
         raise ValueError(
             f'{path} is not a full CSS export (meta.mode={meta.get("mode")!r}); '
-            'write one with tools/export_css.py CKPT OUT --mode full'
+            'write one with tools/export_student.py CKPT OUT --css-export full'
         )
-    model = MODELS.build(meta['network_cfg'])
+    model = MODELS.build(cfg)
     model.load_state_dict(state['state_dict'], strict=True)
     return model.eval()

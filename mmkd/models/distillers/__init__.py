@@ -1,5 +1,5 @@
 from .base import BaseClassifierModel, BaseDistiller, build_classifier, freeze, gt_labels, load_frozen_checkpoint
-from .css import CSSDistiller, branch_kd, css_dynamic_weights, css_network_cfgs, export_css
+from .css import CSSDistiller, branch_kd, branch_mean, css_dynamic_weights, css_network_cfgs, upgrade_css_cfg
 from .dml import DMLDistiller, OnlineDistiller
 from .hssakd import HSSAKDDistiller, OnlineHSSAKD, SSADNet
 from .kd import KDDistiller
@@ -30,6 +30,7 @@ __all__ = [
     'CSSDistiller',
     'branch_kd',
     'css_dynamic_weights',
+    'branch_mean',
     'css_network_cfgs',
-    'export_css',
+    'upgrade_css_cfg',
 ]

@@ -102,7 +102,7 @@ def num_classes_and_key(model: nn.Module, key: str) -> Tuple[Optional[int], str]
     Args:
         model (nn.Module): a classifier with a ``head`` (``ImageClassifier``), a ``CSSNetwork``
             (``num_classes``) or a distiller, whose first network is read (``student`` of
-            ``SSADNet`` / offline distillers, ``classifier`` of ``SSKDTeacher``, ``peers[0]``, ``net1``).
+            ``SSADNet`` / offline distillers, ``classifier`` of ``SSKDTeacher``, ``peers[0]``).
         key (str): the config key of ``model``, e.g. ``'model.teacher'``.
 
     Returns:
@@ -208,11 +208,9 @@ class BaseClassifierModel(BaseModel):
         """``(config key, module)`` of every network trained on (or evaluated against) the labels: the
         student or classifier, or the peers / networks of an online distiller, in config order (none
         before they are built)."""
-        peers, nets = self._modules.get('peers'), self._modules.get('nets')
+        peers = self._modules.get('peers')
         if peers is not None:
             return [(f'peers[{k}]', p) for k, p in enumerate(peers)]
-        if nets is not None:
-            return [(f'net{k}', n) for k, n in enumerate(nets, 1)]
         for name in ('classifier', 'student'):
             if self._modules.get(name) is not None:
                 return [(name, self._modules[name])]
