@@ -589,7 +589,7 @@ def test_config_chain_stage1_stage2_export(tmp_path, fashion_root):
             stage2_work,
             dict(
                 student=dict(_delete_=True, **student),
-                teacher=dict(student=dict(_delete_=True, **teacher), ss_head=dict(in_channels=32)),
+                teacher=dict(classifier=dict(_delete_=True, **teacher), ss_head=dict(in_channels=32)),
                 ss_head=dict(in_channels=16),
                 teacher_ckpt=stage1_ckpt,
             ),

@@ -6,4 +6,4 @@ _base_ = [
     '../_base_/datasets/fashion_mnist.py',
     '../_base_/recipes/sskd.py',
 ]
-model = dict(student={{_base_.resnet18_w16}}, teacher=dict(student={{_base_.resnet18_w32}}))
+model = dict(student={{_base_.resnet18_w16}}, teacher=dict(classifier={{_base_.resnet18_w32}}))

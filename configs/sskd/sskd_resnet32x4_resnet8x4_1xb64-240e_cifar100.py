@@ -11,7 +11,7 @@ _base_ = [
 model = dict(
     student={{_base_.resnet8x4}},
     ss_head=dict(in_channels=256),
-    teacher=dict(student={{_base_.resnet32x4}}, ss_head=dict(in_channels=256)),
+    teacher=dict(classifier={{_base_.resnet32x4}}, ss_head=dict(in_channels=256)),
 )
 # the official code: plain SGD (no Nesterov), lr 0.05
 optim_wrapper = dict(optimizer=dict(lr=0.05, nesterov=False))

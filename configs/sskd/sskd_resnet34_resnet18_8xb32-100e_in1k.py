@@ -13,5 +13,5 @@ _base_ = [
 model = dict(
     student={{_base_.resnet18}},
     ss_head=dict(in_channels=512),
-    teacher=dict(student={{_base_.resnet34}}, ss_head=dict(in_channels=512)),
+    teacher=dict(classifier={{_base_.resnet34}}, ss_head=dict(in_channels=512)),
 )

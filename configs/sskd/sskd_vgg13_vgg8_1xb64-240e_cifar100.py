@@ -11,7 +11,7 @@ _base_ = [
 model = dict(
     student={{_base_.vgg8}},
     ss_head=dict(in_channels=512),
-    teacher=dict(student={{_base_.vgg13}}, ss_head=dict(in_channels=512)),
+    teacher=dict(classifier={{_base_.vgg13}}, ss_head=dict(in_channels=512)),
 )
 # the official code: plain SGD (no Nesterov), lr 0.05
 optim_wrapper = dict(optimizer=dict(lr=0.05, nesterov=False))
