@@ -1,6 +1,7 @@
 """MixSKD: mixup metadata, every loss term against a formula written here, stop-gradients,
 discriminator training, export, evaluation and a short real run."""
 
+import copy
 import glob
 import json
 import os.path as osp
@@ -8,7 +9,8 @@ import os.path as osp
 import pytest
 import torch
 from conftest import REPO, make_fashion_like, run_tool
-from mmengine.optim import build_optim_wrapper
+from mmengine.config import Config
+from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 from mmpretrain.structures import DataSample
 
 import mmkd.models.distillers.mixskd  # noqa: F401  (registers MixSKDDistiller and its modules)
@@ -362,8 +364,8 @@ def test_ablation_switches_and_bad_input():
 
     assert MixSKDDistiller(student=clf(dict(type='WideResNet', depth=16, widen_factor=1), 64)).num_exits == 3
 
-    with pytest.raises(NotImplementedError, match='alternating'):
-        build(disc_mode='alternating')
+    with pytest.raises(ValueError, match='alternating.*train_discriminator=True'):
+        build(disc_mode='alternating', train_discriminator=False)
     with pytest.raises(ValueError, match='disc_mode'):
         build(disc_mode='minmax')
     with pytest.raises(ValueError, match='self_teacher_stages'):
@@ -480,3 +482,197 @@ work_dir = {work!r}
     exported = torch.load(out, weights_only=True)['state_dict']
     plain = build_classifier(clf(dict(type='CIFARResNet', arch='resnet8'), 64, num_classes=10))
     plain.load_state_dict(exported, strict=True)
+
+
+# ------------------------------------------------------------------ disc_mode='alternating'
+ALTERNATING = 'configs/mixskd/mixskd-alternating_resnet18_1xb128-205e_cifar100.py'
+NETWORK_TERMS = {'loss_cls', 'loss_mixcls', 'loss_feat', 'loss_b_logit', 'loss_cls_h', 'loss_f_logit', 'loss_adv'}
+
+
+def alternating_wrappers(d, lr=0.1, **groups):
+    groups = groups or dict(
+        discriminators=dict(optimizer=dict(type='SGD', lr=lr)), network=dict(optimizer=dict(type='SGD', lr=lr))
+    )
+    return build_optim_wrapper(d, dict(constructor='MultiOptimWrapperConstructor', **groups))
+
+
+def disc_bce_flipped(disc, real, fake):
+    """``disc_bce`` with the targets swapped: real -> [0, 1], fake -> [1, 0]."""
+    lin1, lin2 = disc.mlp[0], disc.mlp[2]
+    g = torch.cat([real, fake]).mean((2, 3))
+    logits = torch.relu(g @ lin1.weight.t() + lin1.bias) @ lin2.weight.t() + lin2.bias
+    target = torch.zeros_like(logits)
+    target[: len(real), 1] = 1
+    target[len(real) :, 0] = 1
+    p = torch.sigmoid(logits)
+    return -(target * torch.log(p) + (1 - target) * torch.log(1 - p)).mean()
+
+
+def test_alternating_terms_flip_the_labels_for_the_network_and_detach_for_the_discriminators():
+    x, samples = batch()
+    lam, index = 0.3, torch.tensor([2, 0, 1, 5, 3, 4])
+    d = build(disc_mode='alternating', loss_dis=dict(loss_weight=3.0))
+    fixed_mix(d, lam, index)
+    cap = Capture(d)
+    losses = d(x, samples, mode='loss')
+    assert set(losses) == NETWORK_TERMS | {'loss_dis'}
+    b = len(x)
+    f_int = [interp(f[:b], lam, index) for f in cap.feats]
+    f_mix = [f[b:] for f in cap.feats]
+    dis = 3.0 * sum(disc_bce(dk, a, m) for dk, a, m in zip(d.discriminators, f_int, f_mix))
+    adv = 3.0 * sum(disc_bce_flipped(dk, a, m) for dk, a, m in zip(d.discriminators, f_int, f_mix))
+    assert losses['loss_dis'].item() == pytest.approx(dis.item(), rel=1e-5)
+    assert losses['loss_adv'].item() == pytest.approx(adv.item(), rel=1e-5)
+    # loss_dis reaches the discriminators only; loss_adv reaches the network (not as -loss_dis, 'grl''s sign)
+    f = cap.stages[-1]
+    assert torch.autograd.grad(losses['loss_dis'], f, retain_graph=True, allow_unused=True)[0] is None
+    g_adv = torch.autograd.grad(losses['loss_adv'], f, retain_graph=True)[0]
+    g_minmax = -torch.autograd.grad(dis, f, retain_graph=True)[0]
+    assert g_adv[:b].abs().sum() > 0 and g_adv[b:].abs().sum() > 0
+    assert not torch.allclose(g_adv, g_minmax, atol=1e-6)
+
+    joint = build(loss_dis=dict(loss_weight=3.0))  # the same seed: the other terms are untouched
+    fixed_mix(joint, lam, index)
+    joint_losses = joint(x, samples, mode='loss')
+    for key in NETWORK_TERMS - {'loss_adv'}:
+        assert torch.equal(losses[key], joint_losses[key]), key
+
+
+def test_alternating_train_step_steps_the_discriminators_then_the_network():
+    x, samples = batch()
+    lam, index = 0.6, torch.tensor([3, 4, 5, 0, 1, 2])
+    d = build(disc_mode='alternating')
+    fixed_mix(d, lam, index)
+    wrappers = alternating_wrappers(d)
+    assert isinstance(wrappers, OptimWrapperDict) and set(wrappers.keys()) == {'discriminators', 'network'}
+    names = {n for n, _ in d.named_parameters()}
+    disc = {n for n in names if n.startswith('discriminators.')}
+    steps = []
+
+    def spy(key):
+        wrapper, step = wrappers[key], wrappers[key].step
+
+        def recorded(**kwargs):
+            before = {n: p.detach().clone() for n, p in d.named_parameters()}
+            graded = {n for n, p in d.named_parameters() if p.grad is not None}
+            step(**kwargs)
+            changed = {n for n, p in d.named_parameters() if not torch.equal(p, before[n])}
+            steps.append((key, graded, changed))
+
+        wrapper.step = recorded
+
+    spy('discriminators'), spy('network')
+    disc_before = copy.deepcopy(d.discriminators)
+    cap = Capture(d)
+    log_vars = d.train_step(dict(inputs=x, data_samples=samples), wrappers)
+    assert [key for key, _, _ in steps] == ['discriminators', 'network']
+    (_, d_graded, d_changed), (_, n_graded, n_changed) = steps
+    assert d_graded == disc and d_changed == disc  # detached maps: no gradient reaches the network
+    assert n_graded == names - disc and not n_changed & disc  # frozen discriminators during the network step
+    assert all(any(n.startswith(m) for n in n_changed) for m in ('student.', 'branches.', 'self_teacher.'))
+    assert all(p.requires_grad for p in d.discriminators.parameters())
+
+    assert set(log_vars) == NETWORK_TERMS | {'loss', 'loss_dis'}
+    assert log_vars['loss'].item() == pytest.approx(sum(log_vars[k].item() for k in NETWORK_TERMS), rel=1e-6)
+    b = len(x)
+    f_int = [interp(f[:b], lam, index) for f in cap.feats]
+    f_mix = [f[b:] for f in cap.feats]
+    dis = sum(disc_bce(dk, a, m) for dk, a, m in zip(disc_before, f_int, f_mix))
+    adv = sum(disc_bce_flipped(dk, a, m) for dk, a, m in zip(d.discriminators, f_int, f_mix))
+    assert log_vars['loss_dis'].item() == pytest.approx(dis.item(), rel=1e-5)  # the discriminators before their step
+    assert log_vars['loss_adv'].item() == pytest.approx(adv.item(), rel=1e-5)  # ... and after it
+    assert abs(adv.item() - sum(disc_bce_flipped(dk, a, m) for dk, a, m in zip(disc_before, f_int, f_mix))) > 1e-6
+
+
+def test_alternating_needs_its_two_wrappers_and_the_constructor_explains_its_groups():
+    x, samples = batch()
+    data = dict(inputs=x, data_samples=samples)
+    d = build(disc_mode='alternating')
+    single = build_optim_wrapper(
+        d, dict(optimizer=dict(type='SGD', lr=0.1), constructor='DistillOptimWrapperConstructor')
+    )
+    with pytest.raises(ValueError, match="optimizers of their own.*constructor='MultiOptimWrapperConstructor'"):
+        d.train_step(data, single)
+    student_only = alternating_wrappers(
+        d, discriminators=dict(optimizer=dict(type='SGD', lr=0.1)), generator=dict(optimizer=dict(type='SGD', lr=0.1))
+    )
+    with pytest.raises(ValueError, match=r"'discriminators' and 'network', got \['discriminators', 'generator'\]"):
+        d.train_step(data, student_only)
+
+    sgd = dict(optimizer=dict(type='SGD', lr=0.1))
+    with pytest.raises(ValueError, match=r"\['discriminator', 'network'\] name no submodule.*discriminators"):
+        alternating_wrappers(d, discriminator=sgd, network=sgd)  # a typo: the rest would be taken twice
+    with pytest.raises(ValueError, match='trainable parameters are in no group.*branches'):
+        alternating_wrappers(d, discriminators=sgd, student=sgd)
+    with pytest.raises(ValueError, match="'student.head' is in the groups 'student' and 'student.head'|student.head"):
+        alternating_wrappers(d, student=sgd, **{'student.head': sgd}, network=sgd)
+    with pytest.raises(ValueError, match="group 'discriminators' has no trainable parameters"):
+        alternating_wrappers(build(train_discriminator=False), discriminators=sgd, network=sgd)
+    multi = dict(constructor='MultiOptimWrapperConstructor', network=sgd)
+    with pytest.raises(ValueError, match='optim_wrapper.optimizer is not a group.*_delete_=True'):
+        build_optim_wrapper(d, dict(multi, optimizer=sgd['optimizer']))  # a base's single optimizer, kept
+    with pytest.raises(ValueError, match='paramwise_cfg inside each group'):
+        build_optim_wrapper(d, dict(multi, paramwise_cfg=dict()))
+
+    # frozen modules go to no optimizer; a group's paramwise_cfg works as usual
+    legacy = build(disc_mode='alternating', legacy_cifar_script=True)  # the self-teacher is frozen there
+    wrappers = alternating_wrappers(
+        legacy,
+        discriminators=sgd,
+        network=dict(optimizer=dict(type='SGD', lr=0.1, weight_decay=5e-4), paramwise_cfg=dict(norm_decay_mult=0.0)),
+    )
+    ids = {k: {id(p) for g in w.optimizer.param_groups for p in g['params']} for k, w in wrappers.items()}
+    trainable = {id(p) for p in legacy.parameters() if p.requires_grad}
+    assert ids['discriminators'] == {id(p) for p in legacy.discriminators.parameters()}
+    assert ids['network'] == trainable - ids['discriminators']
+    assert not ids['network'] & {id(p) for p in legacy.self_teacher.parameters()}
+    decay = {id(p): g['weight_decay'] for g in wrappers['network'].optimizer.param_groups for p in g['params']}
+    assert decay[id(legacy.student.backbone.bn1.weight)] == 0.0
+    assert decay[id(legacy.student.backbone.conv1.weight)] == 5e-4
+
+
+def test_alternating_config_runs_two_iterations_through_the_runner(tmp_path):
+    from mmengine.runner import Runner
+
+    from mmkd.apis.config import finalize_config
+
+    shipped = finalize_config(Config.fromfile(osp.join(REPO, ALTERNATING)))  # as tools/train.py resolves it
+    assert shipped.model.disc_mode == 'alternating'
+    data = make_fashion_like(str(tmp_path / 'data'), num_train=32, num_test=16, num_classes=10)
+    work = str(tmp_path / 'work')
+    cfg = tmp_path / 'mixskd_alternating_tiny.py'
+    # the shipped optimizer wrappers and schedulers (resolved for its 205 epochs) on a 2-iteration run
+    cfg.write_text(f"""
+_base_ = ['{REPO}/configs/_base_/datasets/fashion_mnist.py', '{REPO}/configs/_base_/default_runtime.py']
+model = dict(type='MixSKDDistiller', disc_mode='alternating',
+             student=dict(type='ImageClassifier', backbone=dict(type='CIFARResNet', arch='resnet8'),
+                          neck=dict(type='GlobalAveragePooling'),
+                          head=dict(type='LinearClsHead', num_classes=10, in_channels=64,
+                                    loss=dict(type='CrossEntropyLoss'))))
+train_dataloader = dict(batch_size=16, num_workers=0, persistent_workers=False, dataset=dict(data_root={data!r}))
+val_dataloader = dict(batch_size=16, num_workers=0, persistent_workers=False, dataset=dict(data_root={data!r}))
+test_dataloader = val_dataloader
+optim_wrapper = {shipped.optim_wrapper.to_dict()!r}
+param_scheduler = {shipped.param_scheduler!r}
+train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
+val_cfg = dict()
+test_cfg = dict()
+default_hooks = dict(logger=dict(interval=1))
+randomness = dict(seed=0)
+work_dir = {work!r}
+""")
+    runner = Runner.from_cfg(Config.fromfile(str(cfg)))
+    runner.train()
+    assert isinstance(runner.optim_wrapper, OptimWrapperDict)
+    assert set(runner.param_schedulers) == {'discriminators', 'network'}
+    for key, schedulers in runner.param_schedulers.items():
+        assert [type(s).__name__ for s in schedulers] == ['LinearLR', 'MultiStepLR'], key
+        # 2 steps into the warm-up of 5 epochs x 2 iterations (mmengine's LinearLR reaches 1 after 9 steps)
+        lr = runner.optim_wrapper[key].optimizer.param_groups[0]['lr']
+        assert lr == pytest.approx(0.1 * (1e-3 + (1 - 1e-3) * 2 / 9), rel=1e-6), key
+    scalars = sorted(glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')))[-1]
+    rows = [json.loads(line) for line in open(scalars)]
+    train = [r for r in rows if 'loss_adv' in r]
+    assert len(train) == 2 and all('loss_dis' in r and 'discriminators.lr' in r and 'network.lr' in r for r in train)
+    state = torch.load(osp.join(work, 'epoch_1.pth'), weights_only=False)
+    assert set(state['optimizer']) == {'discriminators', 'network'}

@@ -30,7 +30,7 @@ class DistillOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             params = []
             self.add_params(params, model)
         else:
-            params = [p for p in model.parameters() if p.requires_grad]
+            params = [p for p in model.parameters() if self._keep(p)]
         optimizer_cfg[first_arg] = params
         optimizer = OPTIMIZERS.build(optimizer_cfg)
         return OPTIM_WRAPPERS.build(wrapper_cfg, default_args=dict(optimizer=optimizer))
@@ -38,4 +38,7 @@ class DistillOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     def add_params(self, params, module, prefix='', is_dcn_module=None):
         groups = []
         super().add_params(groups, module, prefix, is_dcn_module)
-        params.extend(g for g in groups if all(p.requires_grad for p in g['params']))
+        params.extend(g for g in groups if all(self._keep(p) for p in g['params']))
+
+    def _keep(self, param: nn.Parameter) -> bool:
+        return param.requires_grad

@@ -7,10 +7,11 @@ mixup half to behave like the lam-interpolation of the original half, in feature
 Only ``student`` (the plain classifier) is exported and evaluated.
 """
 
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch import Tensor
 
 from mmkd.registry import MODELS
@@ -63,7 +64,8 @@ class MixSKDDistiller(BaseClassifierModel):
     - ``loss_mixcls``: ``w * sum_k CE(z_k(x~), y~)`` (mixup CE; ``use_task_mixup_ce``).
     - ``loss_feat``: ``w * sum_k mse(F^_k, F_k(x~))``, no stop-gradient (``use_feature_l2``).
     - ``loss_dis``: ``w * sum_k BCE(D_k(GAP F^_k) -> [1, 0], D_k(GAP F_k(x~)) -> [0, 1])``
-      (``use_discriminator``).
+      (``use_discriminator``). With ``disc_mode='alternating'`` it trains the discriminators alone, on
+      detached maps, and the network gets ``loss_adv``, the same BCE with the targets flipped.
     - ``loss_b_logit``: ``w * sum_{k<K} KD(z^_k <- z_k(x~)) + KD(z_k(x~) <- z^_k)``
       (``use_branch_logit_kd``).
     - ``loss_cls_h``: ``w * (CE(h_int, y~) + CE(h_mix, y~))`` (``use_self_teacher``).
@@ -94,7 +96,8 @@ class MixSKDDistiller(BaseClassifierModel):
             (``K - 1`` = the backbone exit, negatives count from the end). Defaults to all.
         disc_mode (str): ``'joint'`` (the method: the network minimises the discriminator loss with
             everything else), ``'grl'`` (gradient reversal: the discriminators minimise it, the
-            network maximises it) or ``'alternating'`` (not implemented). Defaults to 'joint'.
+            network maximises it) or ``'alternating'`` (GAN-style: a discriminator step, then a network
+            step, each with its own optimizer; see :meth:`train_step`). Defaults to 'joint'.
         train_discriminator (bool): register the discriminators as trainable (the paper). False
             keeps them at their random initialisation, like the authors' code. Defaults to True.
         disc_hidden_channels (int): hidden width of each discriminator. Defaults to 128.
@@ -146,11 +149,10 @@ class MixSKDDistiller(BaseClassifierModel):
         super().__init__(student=student, **kwargs)
         if disc_mode not in DISC_MODES:
             raise ValueError(f'disc_mode={disc_mode!r} is not one of {list(DISC_MODES)}')
-        if disc_mode == 'alternating':
-            raise NotImplementedError(
-                "disc_mode='alternating' (GAN-style separate discriminator and network steps) needs two "
-                "optimizers per iteration and is not implemented; use 'joint' (the method) or 'grl' "
-                '(simultaneous min-max through a gradient reversal layer)'
+        if disc_mode == 'alternating' and not (use_discriminator and train_discriminator):
+            raise ValueError(
+                "disc_mode='alternating' trains the discriminators in a step of their own: it needs use_discriminator="
+                f'True and train_discriminator=True, got {use_discriminator} and {train_discriminator}'
             )
         if mixup_alpha <= 0:
             raise ValueError(f'mixup_alpha must be > 0, got {mixup_alpha}')
@@ -277,12 +279,22 @@ class MixSKDDistiller(BaseClassifierModel):
 
     # ----------------------------------------------------------------- loss
     def loss(self, inputs: Tensor, data_samples: list) -> dict:
+        """The terms; with ``disc_mode='alternating'`` also ``loss_adv`` and ``loss_dis`` as the two steps
+        of :meth:`train_step` compute them, both against the current discriminators."""
+        losses, f_int, f_mix = self._terms(inputs, data_samples)
+        if self.disc_mode == 'alternating':
+            losses['loss_adv'] = self.adversarial_loss(f_int, f_mix)
+            losses['loss_dis'] = self.discriminator_loss(f_int, f_mix)
+        return losses
+
+    def _terms(self, inputs: Tensor, data_samples: list) -> Tuple[dict, list, list]:
+        """Every term but the alternating mode's two, and the exits' ``F^`` / ``F(x~)`` maps."""
         labels = gt_labels(data_samples, inputs.device)
         b = inputs.shape[0]
         w_cls, ce = split_weight(self.loss_cls)
         if not self.uses_mixup:
             _, logits = self.forward_exits(inputs)
-            return dict(loss_cls=w_cls * sum(ce(z, labels) for z in logits))
+            return dict(loss_cls=w_cls * sum(ce(z, labels) for z in logits)), [], []
 
         mixed, lam, index = self.mix(inputs)
         feats, logits = self.forward_exits(torch.cat([inputs, mixed]))  # one pass: shared BN statistics
@@ -297,7 +309,7 @@ class MixSKDDistiller(BaseClassifierModel):
         if self.use_feature_l2:
             w, mse = split_weight(self.loss_feat)
             losses['loss_feat'] = w * sum(mse(fi, fm) for fi, fm in zip(f_int, f_mix))
-        if self.use_discriminator:
+        if self.use_discriminator and self.disc_mode != 'alternating':
             pairs = zip(f_int, f_mix)
             if self.disc_mode == 'grl':
                 pairs = ((grad_reverse(fi), grad_reverse(fm)) for fi, fm in pairs)
@@ -315,4 +327,79 @@ class MixSKDDistiller(BaseClassifierModel):
             # cross pairing: the interpolated backbone logits learn from h_mix and vice versa
             w, kd = split_weight(self.loss_f_logit)
             losses['loss_f_logit'] = w * (kd(z_int[-1], h_mix) + kd(z_mix[-1], h_int))
-        return losses
+        return losses, f_int, f_mix
+
+    # ----------------------------------------------------------------- disc_mode='alternating'
+    def discriminator_loss(self, f_int: List[Tensor], f_mix: List[Tensor]) -> Tensor:
+        """``loss_dis`` on the maps detached from the network: what the discriminator step minimises."""
+        w, dis = split_weight(self.loss_dis)
+        return w * sum(dis(d, fi.detach(), fm.detach()) for d, fi, fm in zip(self.discriminators, f_int, f_mix))
+
+    def adversarial_loss(self, f_int: List[Tensor], f_mix: List[Tensor]) -> Tensor:
+        """The network's term: ``loss_dis`` with the labels flipped (``F^`` -> [0, 1], ``F(x~)`` -> [1, 0]).
+
+        Non-saturating rather than min-max (``-loss_dis``, 'grl''s sign): the min-max gradient vanishes
+        as the discriminators win, the flipped-label one does not.
+        """
+        w, dis = split_weight(self.loss_dis)
+        return w * sum(dis(d, fm, fi) for d, fi, fm in zip(self.discriminators, f_int, f_mix))
+
+    def train_step(self, data: Union[dict, tuple, list], optim_wrapper: OptimWrapper) -> Dict[str, Tensor]:
+        """``BaseModel.train_step``; with ``disc_mode='alternating'``, a discriminator step then a network step.
+
+        One forward of the network gives every term. (1) The ``discriminators`` wrapper minimises
+        :meth:`discriminator_loss` (the maps detached: no gradient reaches the network). (2) The
+        ``network`` wrapper minimises the other terms plus :meth:`adversarial_loss` against the updated,
+        frozen discriminators (the order of a GAN's alternation).
+
+        Args:
+            data (dict | tuple | list): a batch from the dataloader.
+            optim_wrapper (OptimWrapper | OptimWrapperDict): with ``'alternating'``, an
+                ``OptimWrapperDict`` with the keys ``discriminators`` and ``network``
+                (``MultiOptimWrapperConstructor`` builds it).
+
+        Returns:
+            dict[str, Tensor]: the network step's terms, ``loss_adv`` and their sum ``loss``, and the
+            discriminator step's ``loss_dis``.
+        """
+        if self.disc_mode != 'alternating':
+            return super().train_step(data, optim_wrapper)
+        disc_wrapper, net_wrapper = self._alternating_wrappers(optim_wrapper)
+        with net_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            losses, f_int, f_mix = self._terms(**data)
+
+        with disc_wrapper.optim_context(self.discriminators):
+            loss_dis = self.discriminator_loss(f_int, f_mix)
+        parsed_dis, log_dis = self.parse_losses(dict(loss_dis=loss_dis))
+        disc_wrapper.update_params(parsed_dis)
+
+        self.discriminators.requires_grad_(False)
+        try:
+            with net_wrapper.optim_context(self):
+                losses['loss_adv'] = self.adversarial_loss(f_int, f_mix)
+            parsed, log_vars = self.parse_losses(losses)
+            net_wrapper.update_params(parsed)
+        finally:
+            self.discriminators.requires_grad_(True)
+        log_vars['loss_dis'] = log_dis['loss_dis']
+        return log_vars
+
+    @staticmethod
+    def _alternating_wrappers(optim_wrapper) -> Tuple[OptimWrapper, OptimWrapper]:
+        example = (
+            "optim_wrapper=dict(constructor='MultiOptimWrapperConstructor', discriminators=dict(optimizer=...), "
+            'network=dict(optimizer=...)) (configs/mixskd/mixskd-alternating_resnet18_1xb128-205e_cifar100.py)'
+        )
+        if not isinstance(optim_wrapper, OptimWrapperDict):
+            raise ValueError(
+                "disc_mode='alternating' steps the discriminators and the network with optimizers of their own, "
+                f'but got one {type(optim_wrapper).__name__}: set {example}'
+            )
+        keys = sorted(optim_wrapper.keys())
+        if keys != ['discriminators', 'network']:
+            raise ValueError(
+                f"disc_mode='alternating' needs the optimizer wrappers 'discriminators' and 'network', got {keys}: "
+                f'set {example}'
+            )
+        return optim_wrapper['discriminators'], optim_wrapper['network']
