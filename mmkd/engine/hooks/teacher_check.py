@@ -2,7 +2,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from mmkd.models.distillers.base import gt_labels
+from mmkd.models.utils.labels import gt_labels
 from mmkd.registry import HOOKS
 
 

@@ -7,6 +7,7 @@ import torch
 from mmengine.evaluator import BaseMetric
 
 from mmkd.registry import METRICS
+from mmkd.utils.choices import check_choice
 
 
 @METRICS.register_module()
@@ -37,8 +38,7 @@ class ExitAccuracy(BaseMetric):
         prefix: Optional[str] = None,
     ):
         super().__init__(collect_device=collect_device, prefix=prefix)
-        if ensemble not in self.ENSEMBLES:
-            raise ValueError(f'ExitAccuracy: ensemble={ensemble!r} is not one of {list(self.ENSEMBLES)}')
+        check_choice('ensemble', ensemble, self.ENSEMBLES, 'ExitAccuracy')
         self.ensemble = ensemble
         if isinstance(cluster_to_class, str):
             from mmkd.datasets.pseudo_label_dataset import load_pseudo_labels

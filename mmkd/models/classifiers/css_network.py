@@ -24,10 +24,12 @@ from mmpretrain.structures import DataSample
 from torch import Tensor
 
 from mmkd.registry import MODELS
+from mmkd.utils.choices import check_choice
 
 from ..backbones import CIFARBackbone
 from ..branches import make_branch_body, num_stages, set_out_indices, stage_channels
 from ..utils import CSS_LAYOUTS, apply_mask, css_masks
+from ..utils.labels import gt_labels
 
 
 def css_joint_targets(labels: Tensor, num_branches: int, target_diversity: bool = True) -> Tensor:
@@ -163,8 +165,7 @@ class CSSNetwork(BaseModel):
             raise ValueError(f'num_classes must be a positive int, got {num_classes!r}')
         if not isinstance(num_branches, int) or num_branches < 1:
             raise ValueError(f'num_branches must be a positive int, got {num_branches!r}')
-        if mask_layout not in CSS_LAYOUTS:
-            raise ValueError(f'mask_layout={mask_layout!r} is not one of {list(CSS_LAYOUTS)}')
+        check_choice('mask_layout', mask_layout, CSS_LAYOUTS)
         if mask_fraction is not None and mask_layout == 'quadrants':
             raise ValueError("mask_fraction applies to the corner layouts only, not mask_layout='quadrants'")
         if mask_fraction is not None and not 0 <= mask_fraction <= 1:
@@ -229,9 +230,7 @@ class CSSNetwork(BaseModel):
         raise RuntimeError(f'Invalid mode "{mode}" for CSSNetwork')
 
     def loss(self, inputs: Tensor, data_samples: List[DataSample]) -> dict:
-        if not data_samples or 'gt_label' not in data_samples[0]:
-            raise ValueError('CSSNetwork.loss needs data samples with gt_label')
-        labels = torch.cat([ds.gt_label for ds in data_samples]).to(inputs.device, torch.long)
+        labels = gt_labels(data_samples, inputs.device, 'CSSNetwork.loss')
         return dict(loss_ce=self.branch_ce(self.branch_logits(inputs), labels))
 
     def predict(self, inputs: Tensor, data_samples: Optional[List[DataSample]] = None) -> List[DataSample]:

@@ -14,6 +14,7 @@ from mmkd.registry import MODELS
 from mmkd.utils.state_dict import abbreviate, key_differences
 
 from ..utils.fast_inference import fast_inference
+from ..utils.labels import gt_labels  # noqa: F401 (re-exported: the distillers import it from here)
 
 
 def build_classifier(cfg: Union[dict, nn.Module], what: str = 'student') -> nn.Module:
@@ -29,13 +30,6 @@ def build_classifier(cfg: Union[dict, nn.Module], what: str = 'student') -> nn.M
     cfg = dict(cfg)
     cfg.setdefault('type', 'ImageClassifier')
     return MODELS.build(cfg)
-
-
-def gt_labels(data_samples: List, device=None) -> torch.Tensor:
-    """Stack the ``gt_label`` of mmpretrain ``DataSample``s into a (N,) long tensor."""
-    if not data_samples or 'gt_label' not in data_samples[0]:
-        raise ValueError('distillation losses need data samples with gt_label')
-    return torch.cat([ds.gt_label for ds in data_samples]).to(device=device, dtype=torch.long)
 
 
 _MISSING_CHECKPOINTS_ALLOWED = contextvars.ContextVar('mmkd_missing_checkpoints_allowed', default=False)

@@ -24,6 +24,7 @@ from mmengine.config import Config, ConfigDict
 from torch import Tensor
 
 from mmkd.registry import MODELS
+from mmkd.utils.choices import check_choice
 
 from ..classifiers.css_network import CSSNetwork, branch_class_logits, scores_to_samples
 from ..losses import build_loss, fill_alias, kl_div_with_temperature, split_weight
@@ -45,11 +46,6 @@ DEPRECATED_KEYS = {
     'detach_teacher': 'loss_kd.detach_target',
 }
 LEGACY_EVAL_MODES = ('net1_agg', 'net2_agg', 'ensemble')
-
-
-def _check_choice(name: str, value, choices) -> None:
-    if value not in choices:
-        raise ValueError(f'{name}={value!r} is not one of {list(choices)}')
 
 
 def _plain_dict(cfg) -> dict:
@@ -82,7 +78,7 @@ def upgrade_css_cfg(cfg: dict, warn: bool = True) -> dict:
             cfg['peers'] = _legacy_peers(cfg.get('peers'), net1, net2, num_networks)
         if 'eval_mode' in cfg:
             mode = cfg.pop('eval_mode')
-            _check_choice('eval_mode', mode, LEGACY_EVAL_MODES)
+            check_choice('eval_mode', mode, LEGACY_EVAL_MODES)
             peers = cfg.get('peers')
             if isinstance(peers, (list, tuple)) and len(peers) == 1 and mode != 'net1_agg':
                 raise ValueError(f'eval_mode={mode!r} needs two networks; num_networks=1 has net1_agg only')
@@ -118,7 +114,7 @@ def _legacy_peers(peers, net1, net2, num_networks) -> list:
     base), ``net{k}`` is merged into ``peers[k-1]`` as a child config's dict is merged into its base's.
     """
     if num_networks is not None:
-        _check_choice('num_networks', num_networks, (1, 2))
+        check_choice('num_networks', num_networks, (1, 2))
     if peers is None:
         if net1 is None:
             raise ValueError('CSSDistiller needs peers=[...] (one or two CSSNetwork configs)')
@@ -152,7 +148,7 @@ def css_network_cfgs(peers: Sequence[Optional[dict]], **shared) -> List[dict]:
     """
     if not isinstance(peers, (list, tuple)):
         raise TypeError(f'peers must be a list of CSSNetwork configs, got {type(peers).__name__}')
-    _check_choice('len(peers)', len(peers), (1, 2))
+    check_choice('len(peers)', len(peers), (1, 2))
     cfgs = [peers[0] if cfg is None and k > 0 else cfg for k, cfg in enumerate(peers)]
     out = []
     for k, cfg in enumerate(cfgs):
@@ -279,7 +275,7 @@ class CSSDistiller(BaseClassifierModel):
         super().__init__(student=None, **kwargs)
         if peers is None:
             raise ValueError('CSSDistiller needs peers=[...] (one or two CSSNetwork configs)')
-        _check_choice('diversity_space', diversity_space, DIVERSITY_SPACES)
+        check_choice('diversity_space', diversity_space, DIVERSITY_SPACES)
         cfgs = css_network_cfgs(
             peers,
             num_branches=num_branches,

@@ -18,6 +18,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 
 from mmkd.registry import MODELS
+from mmkd.utils.choices import check_choice
 
 from ..branches import AuxiliaryBranches, num_stages, set_out_indices
 from ..losses import build_head_loss, build_loss, fill_alias, split_weight
@@ -30,16 +31,11 @@ LOSS_AUX = dict(type='SoftmaxCrossEntropy', loss_weight=1.0)
 LOSS_KL = dict(type='KLDivergence', tau=3.0, loss_weight=1.0)
 
 
-def _check_choice(name: str, value, choices) -> None:
-    if value not in choices:
-        raise ValueError(f'{name}={value!r} is not one of {list(choices)}')
-
-
 class BranchMixin:
     """Pretext stacking and branch construction shared by the HSSAKD models."""
 
     def _init_pretext(self, pretext: str) -> None:
-        _check_choice('pretext', pretext, PRETEXT_TASKS)
+        check_choice('pretext', pretext, PRETEXT_TASKS)
         self.pretext = pretext
         self.num_transforms = PRETEXT_TASKS[pretext][1]
 
@@ -92,7 +88,7 @@ class SSADNet(BranchMixin, BaseClassifierModel):
         **kwargs,
     ):
         super().__init__(student=student, **kwargs)
-        _check_choice('aux_task', aux_task, self.AUX_TASKS)
+        check_choice('aux_task', aux_task, self.AUX_TASKS)
         self.loss_ce = build_head_loss(loss_ce, self.student.head)
         self.loss_aux = build_loss(loss_aux, LOSS_AUX)
         self._init_pretext(pretext)
@@ -208,7 +204,7 @@ class HSSAKDDistiller(BranchMixin, BaseDistiller):
                 'HSSAKDDistiller needs an SSADNet teacher trained with aux_task="ssad" '
                 f'(the teacher stage), got {type(self.teacher).__name__}'
             )
-        _check_choice('kl_p_scope', kl_p_scope, KL_P_SCOPES)
+        check_choice('kl_p_scope', kl_p_scope, KL_P_SCOPES)
         self._init_pretext(self.teacher.pretext)
         n = self.student.head.num_classes
         self.branches = self._build_branches(self.student, n * self.num_transforms, (branches or {}).get('taps'))
@@ -296,7 +292,7 @@ class OnlineHSSAKD(BranchMixin, OnlineDistiller):
         **kwargs,
     ):
         super().__init__(peers=peers, **kwargs)
-        _check_choice('kl_p_scope', kl_p_scope, KL_P_SCOPES)
+        check_choice('kl_p_scope', kl_p_scope, KL_P_SCOPES)
         self._init_pretext(pretext)
         n = self.peers[0].head.num_classes
         taps = (branches or {}).get('taps')

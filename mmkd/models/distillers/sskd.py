@@ -28,6 +28,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmkd.registry import MODELS
+from mmkd.utils.choices import check_choice
 
 from ..heads.ss_projection_head import contrastive_similarity, contrastive_targets
 from ..losses import build_head_loss, build_loss, fill_alias
@@ -90,8 +91,7 @@ def sskd_copies(
     Returns:
         Tensor: (4n, C, H, W); row ``4 * i`` is ``x[i]``, rows ``4 * i + 1 .. 4 * i + 3`` its copies.
     """
-    if transform_set not in TRANSFORM_SETS:
-        raise ValueError(f'transform_set={transform_set!r} is not one of {list(TRANSFORM_SETS)}')
+    check_choice('transform_set', transform_set, TRANSFORM_SETS)
     if transform_set != 'paper4':
         if params:
             raise ValueError(f'transform_set={transform_set!r} takes no parameters, got {sorted(params)}')
@@ -126,11 +126,6 @@ def build_ss_head(cfg: Optional[dict], classifier: nn.Module, out_channels: Opti
             raise ValueError(f'ss_head.out_channels={cfg["out_channels"]} but the SS task has {out_channels} classes')
         cfg['out_channels'] = out_channels
     return MODELS.build(cfg)
-
-
-def _check_choice(name: str, value, choices) -> None:
-    if value not in choices:
-        raise ValueError(f'{name}={value!r} is not one of {list(choices)}')
 
 
 def _merged(
@@ -168,9 +163,9 @@ class SSKDMixin:
         transform_params: Optional[dict],
         num_instances: Optional[int] = None,
     ) -> None:
-        _check_choice('ss_task', ss_task, SS_TASKS)
+        check_choice('ss_task', ss_task, SS_TASKS)
         transform_set = transform_set or SS_TASKS[ss_task]
-        _check_choice('transform_set', transform_set, TRANSFORM_SETS)
+        check_choice('transform_set', transform_set, TRANSFORM_SETS)
         needed = dict(rotation='rotation3', jigsaw='jigsaw3').get(ss_task)
         if needed is not None and transform_set != needed:
             raise ValueError(
@@ -440,7 +435,7 @@ class SSKDDistiller(SSKDMixin, BaseDistiller):
 
         terms = dict(loss_ce=loss_ce, loss_kd=loss_kd, loss_tf=loss_tf, loss_ss=loss_ss)
         if isinstance(loss_weights, str):
-            _check_choice('loss_weights', loss_weights, LOSS_WEIGHT_PRESETS)
+            check_choice('loss_weights', loss_weights, LOSS_WEIGHT_PRESETS)
             loss_weights = LOSS_WEIGHT_PRESETS[loss_weights]
         elif loss_weights is not None and not isinstance(loss_weights, dict):
             raise TypeError(f'loss_weights must be a preset name or a dict, got {type(loss_weights).__name__}')
@@ -461,7 +456,7 @@ class SSKDDistiller(SSKDMixin, BaseDistiller):
         self.loss_ss = build_loss(terms['loss_ss'], SSKD_LOSSES['loss_ss'])
 
         if isinstance(components, str):
-            _check_choice('components', components, COMPONENT_PRESETS)
+            check_choice('components', components, COMPONENT_PRESETS)
             components = COMPONENT_PRESETS[components]
         components = tuple(components)
         unknown = set(components) - set(LOSS_TERMS)

@@ -26,6 +26,7 @@ from mmengine.model import BaseModule, ModuleList
 from mmpretrain.models.backbones.resnet import Bottleneck, ResLayer
 
 from mmkd.registry import MODELS
+from mmkd.utils.choices import check_choice
 
 from ..branches import num_stages, set_out_indices
 from ..losses import FEAT_REDUCTIONS, build_head_loss, build_loss, feature_hint, fill_alias, split_weight
@@ -174,8 +175,8 @@ class SSSDDistiller(BaseClassifierModel):
         super().__init__(student=student, **kwargs)
         if alpha is not None and not 0 <= alpha <= 1:
             raise ValueError(f'SSSDDistiller: alpha must be in [0, 1], got {alpha}')
-        if feat_reduction is not None and feat_reduction not in FEAT_REDUCTIONS:
-            raise ValueError(f'SSSDDistiller: feat_reduction={feat_reduction!r} is not one of {list(FEAT_REDUCTIONS)}')
+        if feat_reduction is not None:
+            check_choice('feat_reduction', feat_reduction, FEAT_REDUCTIONS, 'SSSDDistiller')
         terms = dict(loss_ce=loss_ce, loss_ce_exits=loss_ce_exits, loss_kd=loss_kd, loss_feat=loss_feat)
         defaults = dict(
             loss_ce=dict(type='HeadLoss', loss_weight=1.0),

@@ -3,6 +3,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from mmkd.utils.choices import check_choice
 
 from .weighted_loss import WeightedLoss
 
@@ -42,8 +43,7 @@ class FeatureHint(WeightedLoss):
 
     def __init__(self, reduction: str = 'sum', loss_weight: float = 1.0):
         super().__init__(loss_weight)
-        if reduction not in FEAT_REDUCTIONS:
-            raise ValueError(f'FeatureHint: reduction={reduction!r} is not one of {list(FEAT_REDUCTIONS)}')
+        check_choice('reduction', reduction, FEAT_REDUCTIONS, 'FeatureHint')
         self.reduction = reduction
 
     def compute(self, feat: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -6,6 +6,7 @@ from .fast_inference import (
     fold_conv_bn,
     traced_roots,
 )
+from .labels import gt_labels
 from .masks import CSS_LAYOUTS, apply_mask, css_masks
 from .mixup import mix_tensors, mixup_cross_entropy, mixup_with_meta, sample_beta
 from .pretext import (
@@ -24,6 +25,7 @@ from .pretext import (
 )
 
 __all__ = [
+    'gt_labels',
     'rotate_stack',
     'joint_labels',
     'transform_ids',
