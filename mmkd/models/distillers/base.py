@@ -132,6 +132,11 @@ def check_same_num_classes(
         )
 
 
+def neck_features(classifier: nn.Module, feats):
+    """The input of an mmpretrain classifier's head: its neck's output (the backbone's without a neck)."""
+    return classifier.neck(feats) if getattr(classifier, 'neck', None) is not None else feats
+
+
 def freeze(module: nn.Module) -> nn.Module:
     """No gradients, eval mode (BN statistics frozen)."""
     module.requires_grad_(False)
@@ -249,8 +254,7 @@ class BaseClassifierModel(BaseModel):
     def classify(classifier: nn.Module, inputs: torch.Tensor):
         """Run an mmpretrain classifier; return (backbone stage outputs, logits)."""
         feats = classifier.backbone(inputs)
-        neck_out = classifier.neck(feats) if getattr(classifier, 'neck', None) is not None else feats
-        return feats, classifier.head(neck_out)
+        return feats, classifier.head(neck_features(classifier, feats))
 
     # ----------------------------------------------------------------- forward
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None, mode: str = 'tensor'):

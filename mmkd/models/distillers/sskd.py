@@ -34,7 +34,7 @@ from ..heads.ss_projection_head import contrastive_similarity, contrastive_targe
 from ..losses import build_head_loss, build_loss, fill_alias
 from ..utils import jigsaw_stack, rotate_stack, transform_ids, transformed_rows, upright_rows
 from ..utils.batch_augments import PAPER4_DEFAULTS, paper4_copies
-from .base import BaseClassifierModel, BaseDistiller, build_classifier, gt_labels, load_frozen_checkpoint
+from .base import BaseClassifierModel, BaseDistiller, build_classifier, gt_labels, load_frozen_checkpoint, neck_features
 
 #: copies per image: the normal one and three transformed ones
 NUM_COPIES = 4
@@ -225,9 +225,7 @@ class SSKDMixin:
     @staticmethod
     def logits_and_pooled(classifier: nn.Module, x: Tensor) -> Tuple[Tensor, Tensor]:
         """Class logits and the pooled feature the SS head reads (the input of the final FC)."""
-        neck_out = classifier.backbone(x)
-        if getattr(classifier, 'neck', None) is not None:
-            neck_out = classifier.neck(neck_out)
+        neck_out = neck_features(classifier, classifier.backbone(x))
         return classifier.head(neck_out), classifier.head.pre_logits(neck_out)
 
 

@@ -30,7 +30,7 @@ from mmkd.utils.choices import check_choice
 
 from ..branches import num_stages, set_out_indices
 from ..losses import FEAT_REDUCTIONS, build_head_loss, build_loss, feature_hint, fill_alias, split_weight
-from .base import BaseClassifierModel, gt_labels
+from .base import BaseClassifierModel, gt_labels, neck_features
 
 __all__ = ['SSSDDistiller', 'BottleneckExit', 'exit_paths', 'probe_stage_shapes', 'feature_hint', 'FEAT_REDUCTIONS']
 
@@ -270,8 +270,7 @@ class SSSDDistiller(BaseClassifierModel):
 
     def predict(self, inputs: torch.Tensor, data_samples: Optional[list] = None) -> list:
         stage_feats = self.student.backbone(inputs)
-        neck = getattr(self.student, 'neck', None)
-        preds = self.student.head.predict(neck(stage_feats) if neck is not None else stage_feats, data_samples)
+        preds = self.student.head.predict(neck_features(self.student, stage_feats), data_samples)
         if self.eval_exits:
             scores = [F.softmax(exit_(stage_feats[t])[1], dim=1) for t, exit_ in zip(self.taps, self.exits)]
             scores.append(torch.stack([p.pred_score for p in preds]))
