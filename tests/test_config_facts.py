@@ -450,3 +450,23 @@ def test_image_folder_num_classes_must_match_the_folders(tmp_path):
     cfg = load_config(_folder_config(tmp_path, num_classes=4))
     with pytest.raises(ValueError, match=r'holds 3 class folders .* but num_classes is 4: set num_classes = 3'):
         DATASETS.build(cfg.train_dataloader.dataset)
+
+
+def test_one_scheduler_list_per_optimizer_wrapper_follows_max_epochs(tmp_path):
+    """param_scheduler=dict(network=[...], discriminators=[...]) (mmengine's form for an OptimWrapperDict):
+    each list is finalised on its own, with the same rules as a single list."""
+    base = osp.join(REPO, 'configs/mixskd/mixskd-alternating_resnet18_1xb128-205e_cifar100.py')
+    (tmp_path / 'two_lists.py').write_text(
+        f'_base_ = [{base!r}]\n'
+        'train_cfg = dict(max_epochs=40)\n'
+        '_steps = dict(type="MultiStepLR", by_epoch=True, milestone_ratios=[0.5, 0.75], gamma=0.1)\n'
+        'param_scheduler = dict(\n'
+        '    _delete_=True,\n'
+        '    network=[dict(type="LinearLR", by_epoch=True, start_factor=0.1, begin=0, end=2), dict(_steps, begin=2)],\n'
+        '    discriminators=_steps,\n'
+        ')\n'
+    )
+    cfg = load_config(str(tmp_path / 'two_lists.py'))
+    network, discriminators = cfg.param_scheduler.network, cfg.param_scheduler.discriminators
+    assert (network[0].end, network[1].begin, network[1].end, list(network[1].milestones)) == (2, 2, 40, [19, 28])
+    assert (discriminators.end, list(discriminators.milestones)) == (40, [20, 30])

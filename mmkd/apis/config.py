@@ -294,13 +294,21 @@ def _run_length(cfg) -> Optional[Tuple[bool, int, str]]:
     return None
 
 
-def _schedulers(cfg) -> List[Tuple[str, dict]]:
-    schedulers = cfg.get('param_scheduler')
+def _scheduler_list(name: str, schedulers) -> List[Tuple[str, dict]]:
     if isinstance(schedulers, dict):
-        return [(f'param_scheduler ({_type_name(schedulers)})', schedulers)]
+        return [(f'{name} ({_type_name(schedulers)})', schedulers)]
     if isinstance(schedulers, (list, tuple)):
-        return [(f'param_scheduler[{i}] ({_type_name(s)})', s) for i, s in enumerate(schedulers) if isinstance(s, dict)]
+        return [(f'{name}[{i}] ({_type_name(s)})', s) for i, s in enumerate(schedulers) if isinstance(s, dict)]
     return []
+
+
+def _scheduler_groups(cfg) -> List[List[Tuple[str, dict]]]:
+    """The schedulers of each optimizer: one group, or one per wrapper of an ``OptimWrapperDict``
+    (``param_scheduler=dict(network=[...], discriminators=[...])``, a dict without ``type``)."""
+    schedulers = cfg.get('param_scheduler')
+    if isinstance(schedulers, dict) and 'type' not in schedulers:
+        return [_scheduler_list(f'param_scheduler.{key}', group) for key, group in schedulers.items()]
+    return [_scheduler_list('param_scheduler', schedulers)]
 
 
 def _milestones_from_ratios(cfg, name: str, sched: dict, span: int) -> None:
@@ -345,9 +353,14 @@ def schedule_step(cfg) -> None:
     by_epoch, length, knob = run
     if not isinstance(length, int) or length < 1:
         raise ConfigFactError(f'{_where(cfg)}: {knob} must be a positive int, got {length!r}')
+    for schedulers in _scheduler_groups(cfg):
+        _schedule_group(cfg, schedulers, by_epoch, length, knob)
+
+
+def _schedule_group(cfg, schedulers: List[Tuple[str, dict]], by_epoch: bool, length: int, knob: str) -> None:
+    """:func:`schedule_step` for the schedulers of one optimizer."""
     unit = 'epochs' if by_epoch else 'iterations'
     last_end = {}
-    schedulers = _schedulers(cfg)
     for index, (name, sched) in enumerate(schedulers):
         if bool(sched.get('by_epoch', True)) != by_epoch:
             continue  # counted in the other unit: its length is not known before the dataloader is built
