@@ -10,15 +10,14 @@ checkpoint is executed.
 """
 
 import errno
-import os
 import os.path as osp
-import tempfile
 import warnings
 from collections import OrderedDict
 from typing import List, Optional, Tuple
 
 import torch
 
+from mmkd.utils.atomic_write import atomic_write
 from mmkd.utils.checkpoint import safe_load_checkpoint
 from mmkd.utils.config_data import literal_config, model_cfg_from_meta, plain_data
 from mmkd.utils.progress import ProgressReporter
@@ -173,30 +172,19 @@ def write_checkpoint(obj: dict, out: str, force: bool = False) -> None:
     replaced only with ``force`` and only by a complete file.
     """
     out_dir = check_output(out, force)
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f'.{osp.basename(out)}.', suffix='.tmp')
-    except OSError as e:
-        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            raise _not_writable(out, out_dir, e) from e
-        raise
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
+
+    def check(tmp: str) -> None:
         torch.load(tmp, weights_only=True)  # prove it is tensor-only before it replaces anything
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
         if not force and osp.lexists(out):  # appeared meanwhile
             raise FileExistsError(f'output {out} already exists; pass --force to replace it')
-        os.replace(tmp, out)
+
+    try:
+        with atomic_write(out, 'wb', check=check) as f:
+            torch.save(obj, f)
     except OSError as e:
         if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise _not_writable(out, out_dir, e) from e
         raise
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
 
 
 # --------------------------------------------------------------------------- export
