@@ -44,7 +44,7 @@ def parse_args():
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings in the config, e.g. model.tau=4 train_cfg.max_epochs=2',
+        help='override settings in the config, e.g. model.loss_kd.tau=4 train_cfg.max_epochs=2',
     )
     check = parser.add_mutually_exclusive_group()
     check.add_argument(
