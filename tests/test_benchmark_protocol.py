@@ -134,7 +134,7 @@ def test_parent_pipes_reach_a_worker_process_and_back():
         proc.wait(timeout=60)
 
 
-def fake_spec() -> dict:
+def fake_settings() -> dict:
     return dict(
         config='configs/x/y.py',
         device='cpu',
@@ -169,7 +169,7 @@ def test_result_has_every_json_key_and_the_report_prints_measurements_only():
     finals = dict(
         mmkd=fake_final(900, 'jemalloc'), reference=fake_final(900, 'jemalloc'), naive=fake_final(1000, 'system')
     )
-    result = summarise(fake_spec(), steps, finals, iters=3, warmup=1, load_start=[1.0, 1.0, 1.0])
+    result = summarise(fake_settings(), steps, finals, iters=3, warmup=1, load_start=[1.0, 1.0, 1.0])
     assert list(result) == RESULT_KEYS
     assert all(list(v) == VARIANT_KEYS for v in result['variants'].values())
     assert result['variants']['mmkd']['median_step_s'] == 2.0 and result['variants']['mmkd']['images_per_s'] == 4.0

@@ -7,12 +7,12 @@
 """
 
 from .parent import format_report, paired_ratios, run_benchmark, summarise
-from .steps import DESCRIPTIONS, VARIANTS, build_step, make_spec
+from .steps import DESCRIPTIONS, VARIANTS, build_step, make_settings
 
 __all__ = [
     'VARIANTS',
     'DESCRIPTIONS',
-    'make_spec',
+    'make_settings',
     'build_step',
     'run_benchmark',
     'summarise',

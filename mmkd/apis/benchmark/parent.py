@@ -13,7 +13,7 @@ import sys
 import tempfile
 from typing import Dict, List, Sequence
 
-from mmkd.apis.benchmark.steps import DESCRIPTIONS, VARIANTS, make_spec
+from mmkd.apis.benchmark.steps import DESCRIPTIONS, VARIANTS, make_settings
 from mmkd.apis.benchmark.worker import STEP, STOP, read_message, write_command
 from mmkd.utils.allocator import allocator_env
 
@@ -28,13 +28,13 @@ class WorkerProcess:
 
     Args:
         variant: one of :data:`~mmkd.apis.benchmark.steps.VARIANTS`.
-        spec_path: the pickled spec of :func:`~mmkd.apis.benchmark.steps.make_spec`.
+        settings_path: the pickled settings of :func:`~mmkd.apis.benchmark.steps.make_settings`.
         threads: OpenMP / MKL threads of the process; None keeps the default.
         log_dir: where the worker's stderr goes (``<variant>.log``).
         allocator: ``'jemalloc'`` or ``'system'``, the malloc the process starts on.
     """
 
-    def __init__(self, variant: str, spec_path: str, threads, log_dir: str, allocator: str):
+    def __init__(self, variant: str, settings_path: str, threads, log_dir: str, allocator: str):
         env = allocator_env(dict(os.environ, PYTHONUNBUFFERED='1'), allocator)
         package_root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
         env['PYTHONPATH'] = os.pathsep.join(p for p in (package_root, env.get('PYTHONPATH')) if p)
@@ -44,7 +44,7 @@ class WorkerProcess:
         self.log_path = osp.join(log_dir, f'{variant}.log')
         self.log = open(self.log_path, 'w')
         self.proc = subprocess.Popen(
-            [sys.executable, '-c', WORKER_ENTRY, variant, spec_path],
+            [sys.executable, '-c', WORKER_ENTRY, variant, settings_path],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
@@ -117,7 +117,7 @@ def threshold_checks(ratios: Dict[str, float]) -> Dict[str, bool]:
 
 
 def summarise(
-    spec: dict,
+    settings: dict,
     steps: Dict[str, List[dict]],
     finals: Dict[str, dict],
     iters: int,
@@ -127,7 +127,7 @@ def summarise(
     """The result (what ``--json`` writes): the run's settings, per-variant timings and memory, ratios.
 
     Args:
-        spec: the spec the workers were built from.
+        settings: the settings the workers were built from (make_settings).
         steps: per variant, the :func:`~mmkd.apis.benchmark.worker.step_message` of every timed step.
         finals: per variant, its :func:`~mmkd.apis.benchmark.worker.final_message`.
         iters: timed steps per variant.
@@ -137,20 +137,20 @@ def summarise(
     import mmengine
     import torch
 
-    batch = spec['batch_size']
+    batch = settings['batch_size']
     result = dict(
-        config=spec['config'],
-        device=spec['device'],
-        threads=spec['threads'] or torch.get_num_threads(),
+        config=settings['config'],
+        device=settings['device'],
+        threads=settings['threads'] or torch.get_num_threads(),
         batch_size=batch,
-        input_size=spec['input_size'],
+        input_size=settings['input_size'],
         iters=iters,
         warmup=warmup,
-        amp=spec['amp'],
-        channels_last=spec['channels_last'],
-        fast_teacher=spec['fast_teacher'],
-        has_teacher=spec['has_teacher'],
-        random_checkpoints=spec['random_checkpoints'],
+        amp=settings['amp'],
+        channels_last=settings['channels_last'],
+        fast_teacher=settings['fast_teacher'],
+        has_teacher=settings['has_teacher'],
+        random_checkpoints=settings['random_checkpoints'],
         torch=torch.__version__,
         mmengine=mmengine.__version__,
         python=platform.python_version(),
@@ -221,7 +221,7 @@ def run_benchmark(
     warmup: int = 1,
     allocator: str = 'jemalloc',
     naive_allocator: str = 'system',
-    **spec_options,
+    **settings_options,
 ) -> dict:
     """Time the training step of ``config`` in every variant and summarise.
 
@@ -232,7 +232,7 @@ def run_benchmark(
         warmup: untimed steps first.
         allocator: malloc of the ``mmkd`` and ``reference`` processes (``'jemalloc'`` or ``'system'``).
         naive_allocator: malloc of the ``naive`` process.
-        **spec_options: the options of :func:`~mmkd.apis.benchmark.steps.make_spec` (batch size,
+        **settings_options: the options of :func:`~mmkd.apis.benchmark.steps.make_settings` (batch size,
             device, threads, seed, amp, fast paths, ``cfg_options``).
 
     Returns:
@@ -240,15 +240,15 @@ def run_benchmark(
     """
     load_start = list(os.getloadavg())
     with tempfile.TemporaryDirectory(prefix='mmkd_bench_') as tmpdir:
-        spec = make_spec(config, tmpdir, **spec_options)
-        spec_path = osp.join(tmpdir, 'spec.pkl')
-        with open(spec_path, 'wb') as f:
-            pickle.dump(spec, f)
+        settings = make_settings(config, tmpdir, **settings_options)
+        settings_path = osp.join(tmpdir, 'settings.pkl')
+        with open(settings_path, 'wb') as f:
+            pickle.dump(settings, f)
         workers = []
         try:
             for v in variants:
                 malloc = naive_allocator if v == 'naive' else allocator
-                workers.append(WorkerProcess(v, spec_path, spec['threads'], tmpdir, malloc))
+                workers.append(WorkerProcess(v, settings_path, settings['threads'], tmpdir, malloc))
             for w in workers:
                 w.ask()  # wait until built
             steps = {w.variant: [] for w in workers}
@@ -262,4 +262,4 @@ def run_benchmark(
         finally:
             for w in workers:
                 w.close()
-    return summarise(spec, steps, finals, iters, warmup, load_start)
+    return summarise(settings, steps, finals, iters, warmup, load_start)

@@ -18,7 +18,7 @@ DESCRIPTIONS = {
 DEFAULT_FAST_TEACHER = dict(fold_bn=True, channels_last=True, compile=False)
 
 
-def make_spec(
+def make_settings(
     config: str,
     work_dir: str,
     cfg_options: Optional[dict] = None,
@@ -47,7 +47,7 @@ def make_spec(
         channels_last: force ``model.channels_last``; None follows the config.
 
     Returns:
-        dict: a picklable spec (model config, optimizer wrapper config, sizes, options).
+        dict: the picklable settings (model config, optimizer wrapper config, sizes, options).
     """
     import torch
 
@@ -137,12 +137,12 @@ def loss_values(losses: dict) -> dict:
     return {k: float(_loss_mean(v)) for k, v in losses.items() if 'loss' in k}
 
 
-def build_step(variant: str, spec: dict) -> Tuple[Callable[[], dict], dict]:
+def build_step(variant: str, settings: dict) -> Tuple[Callable[[], dict], dict]:
     """Build the model, its optimizer and the batch of one variant.
 
     Args:
         variant: one of :data:`VARIANTS`.
-        spec: the output of :func:`make_spec`.
+        settings: the output of :func:`make_settings`.
 
     Returns:
         tuple: ``(step, info)``; ``step()`` runs one training step and returns its losses, ``info``
@@ -154,26 +154,26 @@ def build_step(variant: str, spec: dict) -> Tuple[Callable[[], dict], dict]:
     from mmkd.registry import MODELS
     from mmkd.testing import fake_data
 
-    device = torch.device(spec['device'])
-    model_cfg = dict(spec['model_cfg'])
-    if spec['fast_teacher'] is not None or 'fast_teacher' in model_cfg:
-        model_cfg['fast_teacher'] = spec['fast_teacher'] if variant != 'naive' else None
-    if spec['channels_last'] or 'channels_last' in model_cfg:
-        model_cfg['channels_last'] = spec['channels_last'] and variant != 'naive'
-    torch.manual_seed(spec['seed'])
+    device = torch.device(settings['device'])
+    model_cfg = dict(settings['model_cfg'])
+    if settings['fast_teacher'] is not None or 'fast_teacher' in model_cfg:
+        model_cfg['fast_teacher'] = settings['fast_teacher'] if variant != 'naive' else None
+    if settings['channels_last'] or 'channels_last' in model_cfg:
+        model_cfg['channels_last'] = settings['channels_last'] and variant != 'naive'
+    torch.manual_seed(settings['seed'])
     model = MODELS.build(model_cfg).to(device)
     model.train()
-    optim_cfg = dict(spec['optim_wrapper'])
-    amp = spec['amp'] and variant != 'naive'
+    optim_cfg = dict(settings['optim_wrapper'])
+    amp = settings['amp'] and variant != 'naive'
     if variant == 'mmkd' and amp:
         optim_cfg.update(type='AmpOptimWrapper', loss_scale='dynamic')
     optim_wrapper = build_optim_wrapper(model, optim_cfg)
     data = fake_data(
         dict(data_preprocessor=model_cfg.get('data_preprocessor') or {}),
         model,
-        spec['input_size'],
-        spec['batch_size'],
-        spec['seed'],
+        settings['input_size'],
+        settings['batch_size'],
+        settings['seed'],
     )
     info = dict(reference_preprocess=None)
 

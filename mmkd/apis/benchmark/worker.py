@@ -159,24 +159,24 @@ def serve(
 
 def main(argv=None):
     """Worker entry point: ``VARIANT SPEC_PICKLE`` on the command line, commands on stdin."""
-    variant, spec_path = sys.argv[1:] if argv is None else argv
+    variant, settings_path = sys.argv[1:] if argv is None else argv
     replies = os.fdopen(os.dup(1), 'w', buffering=1)
     os.dup2(2, 1)  # everything else printed goes to the worker log, not the protocol
     sys.stdout = sys.stderr
-    with open(spec_path, 'rb') as f:
-        spec = pickle.load(f)
+    with open(settings_path, 'rb') as f:
+        settings = pickle.load(f)
     import torch
 
     from mmkd.apis.benchmark.steps import build_step
     from mmkd.utils import register_all_modules
 
     register_all_modules(init_default_scope=True)
-    if spec['threads']:
-        torch.set_num_threads(spec['threads'])
+    if settings['threads']:
+        torch.set_num_threads(settings['threads'])
     start = time.perf_counter()
-    step, info = build_step(variant, spec)
+    step, info = build_step(variant, settings)
     build_s = time.perf_counter() - start
-    if spec['device'] == 'cuda':
+    if settings['device'] == 'cuda':
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-    serve(step, sys.stdin, replies, spec['device'], build_s, current_memory_mb(spec['device']), info)
+    serve(step, sys.stdin, replies, settings['device'], build_s, current_memory_mb(settings['device']), info)
