@@ -5,7 +5,7 @@ import torch.nn as nn
 
 from mmkd.registry import MODELS
 
-from ..losses import build_head_loss, build_loss, fill_alias, split_weight
+from ..losses import HEAD_LOSS, build_head_loss, build_loss, fill_alias, split_weight
 from .base import BaseClassifierModel, build_classifier, gt_labels
 
 
@@ -42,7 +42,6 @@ class OnlineDistiller(BaseClassifierModel):
         return len(self.peers)
 
 
-LOSS_CE = dict(type='HeadLoss', loss_weight=1.0)
 LOSS_KL = dict(type='KLDivergence', tau=1.0, loss_weight=1.0)
 
 
@@ -76,7 +75,7 @@ class DMLDistiller(OnlineDistiller):
         **kwargs,
     ):
         super().__init__(peers=peers, **kwargs)
-        terms, defaults = dict(loss_ce=loss_ce, loss_kl=loss_kl), dict(loss_ce=LOSS_CE, loss_kl=LOSS_KL)
+        terms, defaults = dict(loss_ce=loss_ce, loss_kl=loss_kl), dict(loss_ce=HEAD_LOSS, loss_kl=LOSS_KL)
         fill_alias(terms, defaults, 'DMLDistiller', 'tau', tau, 'loss_kl', 'tau')
         fill_alias(terms, defaults, 'DMLDistiller', 'ce_weight', ce_weight, 'loss_ce')
         fill_alias(terms, defaults, 'DMLDistiller', 'kl_weight', kl_weight, 'loss_kl')

@@ -21,7 +21,7 @@ from mmkd.registry import MODELS
 from mmkd.utils.choices import check_choice
 
 from ..branches import AuxiliaryBranches, num_stages, set_out_indices
-from ..losses import build_head_loss, build_loss, fill_alias, split_weight
+from ..losses import HEAD_LOSS, build_head_loss, build_loss, fill_alias, split_weight
 from ..utils import PRETEXT_TASKS, apply_pretext, transform_ids
 from .base import BaseClassifierModel, BaseDistiller, gt_labels, load_frozen_checkpoint
 from .dml import OnlineDistiller
@@ -218,7 +218,7 @@ class HSSAKDDistiller(BranchMixin, BaseDistiller):
             )
         self.kl_p_scope, self.use_kl_q = kl_p_scope, use_kl_q
         terms = dict(loss_ce=loss_ce, loss_kl_q=loss_kl_q, loss_kl_p=loss_kl_p)
-        defaults = dict(loss_ce=dict(type='HeadLoss', loss_weight=1.0), loss_kl_q=LOSS_KL, loss_kl_p=LOSS_KL)
+        defaults = dict(loss_ce=HEAD_LOSS, loss_kl_q=LOSS_KL, loss_kl_p=LOSS_KL)
         for term in ('loss_kl_q', 'loss_kl_p'):
             fill_alias(terms, defaults, 'HSSAKDDistiller', 'tau', tau, term, 'tau')
         fill_alias(terms, defaults, 'HSSAKDDistiller', 'ce_weight', ce_weight, 'loss_ce')

@@ -4,10 +4,9 @@ import torch
 
 from mmkd.registry import MODELS
 
-from ..losses import build_head_loss, build_loss, fill_alias
+from ..losses import HEAD_LOSS, build_head_loss, build_loss, fill_alias
 from .base import BaseDistiller, gt_labels
 
-LOSS_CE = dict(type='HeadLoss', loss_weight=1.0)
 LOSS_KD = dict(type='KLDivergence', tau=4.0, loss_weight=1.0)
 
 
@@ -44,7 +43,7 @@ class KDDistiller(BaseDistiller):
         **kwargs,
     ):
         super().__init__(student=student, teacher=teacher, teacher_ckpt=teacher_ckpt, **kwargs)
-        terms, defaults = dict(loss_ce=loss_ce, loss_kd=loss_kd), dict(loss_ce=LOSS_CE, loss_kd=LOSS_KD)
+        terms, defaults = dict(loss_ce=loss_ce, loss_kd=loss_kd), dict(loss_ce=HEAD_LOSS, loss_kd=LOSS_KD)
         fill_alias(terms, defaults, 'KDDistiller', 'tau', tau, 'loss_kd', 'tau')
         fill_alias(terms, defaults, 'KDDistiller', 'ce_weight', ce_weight, 'loss_ce')
         fill_alias(terms, defaults, 'KDDistiller', 'kd_weight', kd_weight, 'loss_kd')

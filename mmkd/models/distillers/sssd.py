@@ -29,7 +29,7 @@ from mmkd.registry import MODELS
 from mmkd.utils.choices import check_choice
 
 from ..branches import num_stages, set_out_indices
-from ..losses import FEAT_REDUCTIONS, build_head_loss, build_loss, feature_hint, fill_alias, split_weight
+from ..losses import FEAT_REDUCTIONS, HEAD_LOSS, build_head_loss, build_loss, feature_hint, fill_alias, split_weight
 from .base import BaseClassifierModel, gt_labels, neck_features
 
 __all__ = ['SSSDDistiller', 'BottleneckExit', 'exit_paths', 'probe_stage_shapes', 'feature_hint', 'FEAT_REDUCTIONS']
@@ -179,7 +179,7 @@ class SSSDDistiller(BaseClassifierModel):
             check_choice('feat_reduction', feat_reduction, FEAT_REDUCTIONS, 'SSSDDistiller')
         terms = dict(loss_ce=loss_ce, loss_ce_exits=loss_ce_exits, loss_kd=loss_kd, loss_feat=loss_feat)
         defaults = dict(
-            loss_ce=dict(type='HeadLoss', loss_weight=1.0),
+            loss_ce=HEAD_LOSS,
             loss_ce_exits=dict(type='HeadLoss', loss_weight=LOSS_CE_EXITS_WEIGHT),
             loss_kd=LOSS_KD,
             loss_feat=LOSS_FEAT,

@@ -1,7 +1,7 @@
 from .aliases import fill_alias
 from .cross_entropy import SoftmaxCrossEntropy
 from .feature_losses import FEAT_REDUCTIONS, DiscriminatorLoss, FeatureHint, MSELoss, feature_hint
-from .head_loss import HeadLoss, build_head_loss
+from .head_loss import HEAD_LOSS, HeadLoss, build_head_loss
 from .kl_divergence import KLDivergence, kl_div_with_temperature
 from .mixup_cross_entropy import MixupCrossEntropy, mixed_cross_entropy
 from .selective_kl_divergence import SelectiveKLDivergence
@@ -14,6 +14,7 @@ __all__ = [
     'merge_loss_cfg',
     'split_weight',
     'fill_alias',
+    'HEAD_LOSS',
     'HeadLoss',
     'build_head_loss',
     'KLDivergence',

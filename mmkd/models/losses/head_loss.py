@@ -6,6 +6,9 @@ from mmkd.registry import MODELS
 
 from .weighted_loss import WeightedLoss, build_loss
 
+#: the default of a student's own loss term: its head's loss module, weight 1
+HEAD_LOSS = dict(type='HeadLoss', loss_weight=1.0)
+
 
 @MODELS.register_module()
 class HeadLoss(WeightedLoss):
@@ -42,7 +45,7 @@ def build_head_loss(cfg: Optional[dict], head: nn.Module, loss_weight: float = 1
     """A term whose default is ``head``'s own loss, ``dict(type='HeadLoss', loss_weight=loss_weight)``
     (merged as :func:`build_loss`); a :class:`HeadLoss` is bound to ``head.loss_module``, any other
     type (e.g. ``dict(type='CrossEntropyLoss', loss_weight=0.1)``) replaces it."""
-    loss = build_loss(cfg, dict(type='HeadLoss', loss_weight=loss_weight))
+    loss = build_loss(cfg, dict(HEAD_LOSS, loss_weight=loss_weight))
     if isinstance(loss, HeadLoss) and loss.loss_module is None:
         loss.bind(head.loss_module)
     return loss
