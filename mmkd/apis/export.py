@@ -269,7 +269,7 @@ def _export_student(
         if backbone_only and css_export == 'full':
             raise ValueError('--backbone-only is the CSS transfer export; it cannot be combined with --css-export full')
         kind = 'transfer' if backbone_only else (css_export or 'full')
-        meta = export_css(ckpt, out, state, peer, kind, ensemble, config, force, test_pipeline)
+        meta = export_css(ckpt, out, state, peer, kind, ensemble, full_cfg, cfg_source, force, test_pipeline)
         bar.update(2)  # selected, written and verified
         return meta
     what = full_cfg.get('type') if isinstance(full_cfg, dict) else 'this checkpoint'

@@ -128,7 +128,8 @@ def export_css(
     peer: Optional[int] = None,
     css_export: str = 'full',
     ensemble: bool = False,
-    config: Optional[str] = None,
+    model_cfg: Optional[dict] = None,
+    model_cfg_source: str = '',
     force: bool = False,
     test_pipeline: Optional[list] = None,
 ) -> dict:
@@ -141,8 +142,9 @@ def export_css(
         peer (int, optional): 0 or 1. Defaults to the peer the method evaluates (``eval_peer``).
         css_export (str): ``'full'`` or ``'transfer'`` (see the module docstring). Defaults to 'full'.
         ensemble (bool): write both peers as one ensemble model (``css_export='full'`` only).
-        config (str, optional): the training config file; defaults to the model config the
-            checkpoint carries.
+        model_cfg (dict, optional): the training model config, as :func:`export_student` resolved it
+            (a ``--config`` file, else the one the checkpoint carries as data); None: there is none.
+        model_cfg_source (str): where ``model_cfg`` came from, for the meta.
         force (bool): replace an existing ``out``. Defaults to False.
         test_pipeline (list, optional): the test pipeline to store; defaults to the stored config's.
     """
@@ -150,7 +152,6 @@ def export_css(
     from mmkd.apis.export import stored_test_pipeline, write_checkpoint
     from mmkd.models.distillers.css import CSSDistiller
     from mmkd.registry import MODELS
-    from mmkd.utils.config_data import model_cfg_from_meta
 
     if css_export not in CSS_EXPORTS:
         raise ValueError(f'--css-export {css_export!r} is not one of {list(CSS_EXPORTS)}')
@@ -160,17 +161,11 @@ def export_css(
         raise ValueError('--ensemble writes the whole networks: it cannot be combined with --css-export transfer')
     state_dict = CSSDistiller.upgrade_state_dict(state.get('state_dict', state))
     src_meta = state.get('meta') if isinstance(state.get('meta'), dict) else {}
-    if config is not None:
-        from mmkd.apis.runner import load_config, model_config
-
-        model_cfg, source = model_config(load_config(config)), config
-    else:
-        model_cfg, source = model_cfg_from_meta(src_meta)
-        if model_cfg is None:
-            raise ValueError(
-                f"{ckpt} carries no model config readable as data (meta['mmkd_model_cfg'], or a "
-                "meta['cfg'] made of literals); pass the training config with --config"
-            )
+    if model_cfg is None:
+        raise ValueError(
+            f"{ckpt} carries no model config readable as data (meta['mmkd_model_cfg'], or a "
+            "meta['cfg'] made of literals); pass the training config with --config"
+        )
     lone = model_cfg.get('type') == 'CSSNetwork'
     if ensemble:
         network_cfg, prefix, how = css_ensemble_cfg(model_cfg), '', '--ensemble'
@@ -195,7 +190,7 @@ def export_css(
         mmkd_version=__version__,
         source=osp.abspath(ckpt) if '://' not in ckpt else ckpt,
         mode=css_export,
-        model_cfg_source=source,
+        model_cfg_source=model_cfg_source,
         prefix=prefix,
     )
     if ensemble:
