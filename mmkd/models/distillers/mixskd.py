@@ -20,12 +20,11 @@ from ..branches import AuxiliaryBranches, num_stages, set_out_indices
 from ..heads.feature_discriminator import FeatureDiscriminator, grad_reverse
 from ..heads.self_teacher import SelfTeacher
 from ..losses import build_loss, fill_alias, mixed_cross_entropy, split_weight
+from ..losses.mixup_cross_entropy import Lam
 from ..utils import mix_tensors, mixup_with_meta
 from .base import BaseClassifierModel, gt_labels
 
 DISC_MODES = ('joint', 'grl', 'alternating')
-
-Lam = Union[float, Tensor]
 
 
 def interpolate(a: Tensor, lam: Lam, index: Tensor) -> Tensor:
